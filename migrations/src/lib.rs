@@ -1,0 +1,18 @@
+//! Database migrations for Buurtkracht, the same on SQLite and PostgreSQL.
+//!
+//! One migration per file; names come from the file stem, so files are never renamed.
+//! Engine-specific parts (full-text search) branch on the backend inside a migration.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261201_000001_create_core;
+
+/// Applies every migration in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261201_000001_create_core::Migration)]
+    }
+}

@@ -1,0 +1,76 @@
+//! The HTTP surface: one poem-openapi `#[OpenApi]` impl per resource, wire types apart from
+//! the store's entities. Handlers extract, parse into domain types, call the store or the core,
+//! and convert.
+
+pub mod areas;
+pub mod body;
+pub mod common;
+pub mod health;
+pub mod initiatives;
+pub mod listings;
+pub mod people;
+pub mod taxonomy;
+pub mod volunteers;
+
+use std::sync::Arc;
+
+use poem_openapi::{OpenApiService, Tags};
+
+use crate::startup::AppState;
+
+/// Operation groups in the spec.
+#[derive(Tags)]
+pub enum ApiTags {
+    /// Neighbourhood initiatives: buurtkamers, repair cafés, taalcafés, voedselbanken ...
+    Initiatives,
+    /// Residents. Everyone can both ask and offer.
+    People,
+    /// Volunteer profiles of people.
+    Volunteers,
+    /// Offers and requests.
+    Listings,
+    /// CBS gemeenten and wijken.
+    Areas,
+    /// ZRM life domains and activity categories.
+    Taxonomy,
+    /// Liveness and readiness.
+    Health,
+}
+
+/// All resources together, as one service.
+pub type Apis = (
+    initiatives::InitiativesApi,
+    people::PeopleApi,
+    volunteers::VolunteersApi,
+    listings::ListingsApi,
+    areas::AreasApi,
+    taxonomy::TaxonomyApi,
+    health::HealthApi,
+);
+
+/// Builds the OpenAPI service over the shared state.
+pub fn service(state: Arc<AppState>) -> OpenApiService<Apis, ()> {
+    let apis = (
+        initiatives::InitiativesApi { state: state.clone() },
+        people::PeopleApi { state: state.clone() },
+        volunteers::VolunteersApi { state: state.clone() },
+        listings::ListingsApi { state: state.clone() },
+        areas::AreasApi { state: state.clone() },
+        taxonomy::TaxonomyApi,
+        health::HealthApi { state },
+    );
+    OpenApiService::new(apis, "Buurtkracht", env!("CARGO_PKG_VERSION"))
+        .description(
+            "The open service behind Dutch sociale wijkteams: neighbourhood initiatives, volunteers, \
+             and residents' offers and requests, geo-indexed by H3 cell and placed in CBS gemeenten and wijken. \
+             Errors are RFC 9457 problem+json with a stable `code`. H3 cells are lower-case hex strings. \
+             A person's home is only ever a cell, never a point.",
+        )
+        .license("EUPL-1.2")
+}
+
+/// The spec as JSON, exactly as served at `/openapi.json` and committed under `openapi/`.
+pub fn spec_json() -> String {
+    // The spec does not depend on state; an unconnected placeholder never runs a query.
+    service(Arc::new(AppState::placeholder())).spec()
+}

@@ -1,0 +1,312 @@
+//! `/v1/people`: residents. Everyone can both ask and offer; a home is only ever a cell.
+
+use std::sync::Arc;
+
+use poem::Request;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::types::ToJSON;
+use poem_openapi::{ApiResponse, Object, OpenApi, ResponseContent};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::ApiTags;
+use super::body::{JsonBody, MergePatch};
+use super::common::*;
+use super::initiatives::Deleted;
+use crate::domain::items::PersonFields;
+use crate::domain::{BoundedText, CellId, Coordinates, LocationPrecision};
+use crate::error::ApiError;
+use crate::startup::AppState;
+use crate::store::entities::person::Model;
+use crate::store::people as store;
+
+/// A person as a client writes it.
+#[derive(Debug, Clone, Object, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PersonInput {
+    /// The name others see, e.g. "Fatima" or "Jan V.".
+    #[oai(validator(max_length = 100))]
+    pub display_name: String,
+    /// Languages spoken, ISO 639 codes.
+    #[oai(default, validator(max_items = 20))]
+    #[serde(default)]
+    pub languages: Vec<String>,
+    /// Contact details; never public, never in lists.
+    #[oai(default)]
+    #[serde(default)]
+    pub contact: ContactIo,
+    /// The home as an H3 cell (hex). A finer cell is coarsened to `precision`.
+    /// Give this or `home_point`.
+    #[oai(validator(max_length = 16))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub home_cell: Option<String>,
+    /// The home as a point, turned into its cell at `precision` on arrival and never stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub home_point: Option<Point>,
+    /// The H3 resolution the person chose for their home: 7 (about 5 km²), 8 (0.74 km², the
+    /// default) or 9 (0.1 km²). With a `home_cell` of resolution 7 to 9 and no precision, the
+    /// cell's own resolution.
+    #[oai(validator(minimum(value = "7"), maximum(value = "9")))]
+    #[serde(default)]
+    pub precision: Option<i64>,
+}
+
+impl PersonInput {
+    /// Parses into domain fields, naming the field at fault.
+    pub fn parse(&self) -> Result<PersonFields, ApiError> {
+        let precision = self.precision.map(|p| field("precision", LocationPrecision::parse(p))).transpose()?;
+        let (home_cell, precision) = match (&self.home_cell, &self.home_point) {
+            (Some(_), Some(_)) => return Err(ApiError::invalid("home_point", "give home_cell or home_point, not both")),
+            (None, None) => return Err(ApiError::invalid("home_cell", "a home_cell or home_point is required")),
+            (None, Some(p)) => {
+                let precision = precision.unwrap_or(LocationPrecision::DEFAULT);
+                (CellId::new(p.parse("home_point")?.cell(precision.resolution())), precision)
+            }
+            (Some(c), None) => {
+                let cell = field("home_cell", CellId::parse(c))?;
+                let own = LocationPrecision::parse(i64::from(cell.resolution())).ok();
+                let precision = match (precision, own) {
+                    (Some(p), _) => p,
+                    (None, Some(own)) => own,
+                    (None, None) => LocationPrecision::DEFAULT,
+                };
+                if cell.resolution() < precision.value() {
+                    return Err(ApiError::invalid("home_cell", format!("the cell is coarser than resolution {}", precision.value())));
+                }
+                let coarse = cell.index().parent(precision.resolution()).expect("coarser or equal");
+                (CellId::new(coarse), precision)
+            }
+        };
+        Ok(PersonFields {
+            display_name: field("display_name", BoundedText::parse(&self.display_name, 100))?,
+            languages: parse_languages("languages", &self.languages)?,
+            contact: self.contact.parse("contact")?,
+            home_cell,
+            precision,
+        })
+    }
+
+    fn of(m: &Model) -> Self {
+        Self {
+            display_name: m.display_name.clone(),
+            languages: languages_out(&m.languages),
+            contact: ContactIo { email: m.contact_email.clone(), phone: m.contact_phone.clone(), website: None },
+            home_cell: Some(cell_out(m.home_cell)),
+            home_point: None,
+            precision: Some(i64::from(m.location_precision)),
+        }
+    }
+}
+
+/// A JSON Merge Patch of a person. Sending `home_point` replaces the cell.
+#[derive(Debug, Clone, Object)]
+pub struct PersonPatch {
+    /// See PersonInput.
+    pub display_name: Option<String>,
+    /// See PersonInput.
+    pub languages: Option<Vec<String>>,
+    /// See PersonInput.
+    pub contact: Option<ContactIo>,
+    /// See PersonInput.
+    pub home_cell: Option<String>,
+    /// See PersonInput.
+    pub home_point: Option<Point>,
+    /// See PersonInput.
+    pub precision: Option<i64>,
+}
+
+/// A person as the service returns it.
+#[derive(Debug, Clone, Object)]
+pub struct Person {
+    /// Identity.
+    pub id: Uuid,
+    /// Display name.
+    pub display_name: String,
+    /// Languages.
+    pub languages: Vec<String>,
+    /// The home cell (lower-case hex) at the chosen precision; never a point.
+    pub home_cell: String,
+    /// The chosen precision (H3 resolution 7, 8 or 9).
+    pub precision: i64,
+    /// CBS gemeente of the cell's centre.
+    pub gemeente_code: String,
+    /// CBS wijk of the cell's centre.
+    pub wijk_code: String,
+    /// Contact details: only when reading one person, never in lists.
+    #[oai(skip_serializing_if_is_none)]
+    pub contact: Option<ContactIo>,
+    /// Metres from the query point to the centre of the home cell.
+    #[oai(skip_serializing_if_is_none)]
+    pub distance_m: Option<f64>,
+    /// Created.
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// Last changed.
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl Person {
+    fn of(m: Model, distance_m: Option<f64>, with_contact: bool) -> Self {
+        let contact = with_contact.then(|| ContactIo { email: m.contact_email.clone(), phone: m.contact_phone.clone(), website: None });
+        Self {
+            id: m.id,
+            display_name: m.display_name,
+            languages: languages_out(&m.languages),
+            home_cell: cell_out(m.home_cell),
+            precision: i64::from(m.location_precision),
+            gemeente_code: m.gemeente_code,
+            wijk_code: m.wijk_code,
+            contact,
+            distance_m: distance_out(distance_m),
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+/// A page of people.
+#[derive(Debug, Clone, Object)]
+pub struct PersonPage {
+    /// The people.
+    pub items: Vec<Person>,
+    /// Pass as `cursor` for the next page.
+    pub next_cursor: Option<String>,
+}
+
+/// A list as JSON or GeoJSON.
+#[derive(Debug, ResponseContent)]
+pub enum PersonList {
+    /// `application/json`
+    Json(Json<PersonPage>),
+    /// `application/geo+json`: each person's cell as a hexagon, never a point.
+    #[oai(content_type = "application/geo+json")]
+    GeoJson(Json<FeatureCollection>),
+}
+
+/// One person.
+#[derive(Debug, ApiResponse)]
+pub enum PersonResponse {
+    /// The person.
+    #[oai(status = 200)]
+    Ok(Json<Person>),
+    /// Created.
+    #[oai(status = 201)]
+    Created(Json<Person>),
+}
+
+/// A list of people.
+#[derive(Debug, ApiResponse)]
+pub enum PersonListResponse {
+    /// A page.
+    #[oai(status = 200)]
+    Ok(PersonList),
+}
+
+/// The people resource.
+pub struct PeopleApi {
+    /// Shared state.
+    pub state: Arc<AppState>,
+}
+
+#[OpenApi(prefix_path = "/v1/people", tag = "ApiTags::People")]
+impl PeopleApi {
+    /// Create a person
+    ///
+    /// The home is stored only as a cell at the chosen precision (default resolution 8).
+    #[oai(path = "/", method = "post", operation_id = "create_person")]
+    async fn create(&self, body: JsonBody<PersonInput>) -> Result<PersonResponse, ApiError> {
+        let fields = body.0.parse()?;
+        let at = place(&self.state.areas, Coordinates::of_cell_centre(fields.home_cell.index()), "home_cell")?;
+        let m = store::create(&self.state.db, &fields, &at).await?;
+        Ok(PersonResponse::Created(Json(Person::of(m, None, true))))
+    }
+
+    /// List people
+    ///
+    /// Distances are measured to the centre of each home cell. Contact details are never listed.
+    #[oai(path = "/", method = "get", operation_id = "list_people")]
+    #[allow(clippy::too_many_arguments)]
+    async fn list(
+        &self,
+        req: &Request,
+        /// Latitude of the search centre (-90 to 90); needs `lng` and `radius_m`.
+        #[oai(validator(minimum(value = "-90"), maximum(value = "90")))]
+        lat: Query<Option<f64>>,
+        /// Longitude of the search centre (-180 to 180).
+        #[oai(validator(minimum(value = "-180"), maximum(value = "180")))]
+        lng: Query<Option<f64>>,
+        /// Search radius in metres, more than 0 and at most 50000.
+        radius_m: Query<Option<f64>>,
+        /// Only people whose home cell lies inside this H3 cell.
+        #[oai(validator(max_length = 16))]
+        cell: Query<Option<String>>,
+        /// Only people in this CBS gemeente or wijk.
+        #[oai(validator(max_length = 8))]
+        area: Query<Option<String>>,
+        /// `newest` (default) or `distance`.
+        sort: Query<Option<SortParam>>,
+        /// Page size, 1 to 200 (default 50).
+        limit: Query<Option<u64>>,
+        /// The `next_cursor` of the previous page.
+        #[oai(validator(max_length = 200))]
+        cursor: Query<Option<String>>,
+    ) -> Result<PersonListResponse, ApiError> {
+        let query = ListParams {
+            lat: lat.0,
+            lng: lng.0,
+            radius_m: radius_m.0,
+            cell: cell.0,
+            area: area.0,
+            sort: sort.0,
+            limit: limit.0,
+            cursor: cursor.0,
+            ..Default::default()
+        }
+        .parse()?;
+        let (rows, next) = store::list(&self.state.db, &query).await?;
+        let items: Vec<Person> = rows.into_iter().map(|(m, d)| Person::of(m, d, false)).collect();
+        let next_cursor = next.map(|c| c.encode());
+        if wants_geojson(req) {
+            let features = items
+                .iter()
+                .map(|p| feature(p.id.to_string(), p.to_json().unwrap_or_default(), None, CellId::parse(&p.home_cell).ok()))
+                .collect();
+            return Ok(PersonListResponse::Ok(PersonList::GeoJson(Json(FeatureCollection::new(features, next_cursor)))));
+        }
+        Ok(PersonListResponse::Ok(PersonList::Json(Json(PersonPage { items, next_cursor }))))
+    }
+
+    /// Get a person
+    #[oai(path = "/:id", method = "get", operation_id = "get_person")]
+    async fn get(&self, id: Path<Uuid>) -> Result<PersonResponse, ApiError> {
+        let m = store::get(&self.state.db, id.0).await?.ok_or_else(|| ApiError::not_found("person"))?;
+        Ok(PersonResponse::Ok(Json(Person::of(m, None, true))))
+    }
+
+    /// Update a person
+    ///
+    /// A JSON Merge Patch. A new home moves the person's volunteer profile and listings too.
+    #[oai(path = "/:id", method = "patch", operation_id = "update_person")]
+    async fn update(&self, id: Path<Uuid>, patch: MergePatch<PersonPatch>) -> Result<PersonResponse, ApiError> {
+        let current = store::get(&self.state.db, id.0).await?.ok_or_else(|| ApiError::not_found("person"))?;
+        let mut base = PersonInput::of(&current);
+        // A new point replaces the stored cell rather than clashing with it.
+        if patch.0.contains_key("home_point") {
+            base.home_cell = None;
+        }
+        let input = patch.apply(&base)?;
+        let fields = input.parse()?;
+        let at = place(&self.state.areas, Coordinates::of_cell_centre(fields.home_cell.index()), "home_cell")?;
+        let m = store::update(&self.state.db, id.0, &fields, &at).await.map_err(|e| not_found_as(e, "person"))?;
+        Ok(PersonResponse::Ok(Json(Person::of(m, None, true))))
+    }
+
+    /// Delete a person
+    ///
+    /// Deletes their volunteer profile and listings too.
+    #[oai(path = "/:id", method = "delete", operation_id = "delete_person")]
+    async fn delete(&self, id: Path<Uuid>) -> Result<Deleted, ApiError> {
+        store::delete(&self.state.db, id.0).await.map_err(|e| not_found_as(e, "person"))?;
+        Ok(Deleted::NoContent)
+    }
+}

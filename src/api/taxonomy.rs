@@ -1,0 +1,58 @@
+//! `/v1/taxonomy`: the vocabularies, with the labels people read.
+
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object, OpenApi};
+
+use super::ApiTags;
+use super::common::Label;
+use crate::domain::{ActivityCategory, InitiativeKind, ZrmDomain};
+
+/// One term of a vocabulary.
+#[derive(Debug, Clone, Object)]
+pub struct Term {
+    /// Stable code, used in every filter and body.
+    pub code: String,
+    /// Labels.
+    pub label: Label,
+}
+
+/// All vocabularies.
+#[derive(Debug, Clone, Object)]
+pub struct Taxonomy {
+    /// The 13 life domains of the Zelfredzaamheid-Matrix (2017).
+    pub zrm_domains: Vec<Term>,
+    /// Activity categories.
+    pub categories: Vec<Term>,
+    /// Initiative kinds, in informal-first order.
+    pub initiative_kinds: Vec<Term>,
+}
+
+/// The taxonomy.
+#[derive(Debug, ApiResponse)]
+pub enum TaxonomyResponse {
+    /// The vocabularies.
+    #[oai(status = 200)]
+    Ok(Json<Taxonomy>),
+}
+
+/// The taxonomy resource.
+pub struct TaxonomyApi;
+
+fn term(code: &str, nl: &str, en: &str) -> Term {
+    Term { code: code.into(), label: Label { nl: nl.into(), en: en.into() } }
+}
+
+#[OpenApi(prefix_path = "/v1/taxonomy", tag = "ApiTags::Taxonomy")]
+impl TaxonomyApi {
+    /// Get the taxonomy
+    ///
+    /// ZRM life domains, activity categories and initiative kinds with Dutch and English labels.
+    #[oai(path = "/", method = "get", operation_id = "get_taxonomy")]
+    async fn get(&self) -> TaxonomyResponse {
+        TaxonomyResponse::Ok(Json(Taxonomy {
+            zrm_domains: ZrmDomain::ALL.iter().map(|d| term(d.code(), d.label_nl(), d.label_en())).collect(),
+            categories: ActivityCategory::ALL.iter().map(|c| term(c.code(), c.label_nl(), c.label_en())).collect(),
+            initiative_kinds: InitiativeKind::ALL.iter().map(|k| term(k.code(), k.label_nl(), k.label_en())).collect(),
+        }))
+    }
+}

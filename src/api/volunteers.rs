@@ -1,0 +1,339 @@
+//! `/v1/volunteers`: the volunteer profile of a person.
+
+use std::sync::Arc;
+
+use poem::Request;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::types::ToJSON;
+use poem_openapi::{ApiResponse, Object, OpenApi, ResponseContent};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::ApiTags;
+use super::body::{JsonBody, MergePatch};
+use super::common::*;
+use super::initiatives::Deleted;
+use crate::domain::items::VolunteerFields;
+use crate::domain::schedule::ranges_from_json;
+use crate::domain::taxonomy::split_codes;
+use crate::domain::{ActivityCategory, CellId, VolunteerStatus, ZrmDomain};
+use crate::error::ApiError;
+use crate::startup::AppState;
+use crate::store::entities::volunteer::Model;
+use crate::store::volunteers as store;
+
+fn default_travel() -> i64 {
+    2_000
+}
+
+fn default_status() -> VolunteerStatus {
+    VolunteerStatus::Active
+}
+
+/// A volunteer profile as a client writes it.
+#[derive(Debug, Clone, Object, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VolunteerInput {
+    /// The person this profile belongs to (one profile per person; cannot change).
+    pub person_id: Uuid,
+    /// What the volunteer can help with (activity categories, at least one).
+    #[oai(validator(min_items = 1, max_items = 19))]
+    pub skills: Vec<ActivityCategory>,
+    /// ZRM life domains the volunteer can help with.
+    #[oai(default, validator(max_items = 13))]
+    #[serde(default)]
+    pub zrm_domains: Vec<ZrmDomain>,
+    /// Languages, ISO 639 codes.
+    #[oai(default, validator(max_items = 20))]
+    #[serde(default)]
+    pub languages: Vec<String>,
+    /// Weekly availability.
+    #[oai(default, validator(max_items = 50))]
+    #[serde(default)]
+    pub availability: Vec<TimeRangeIo>,
+    /// How far the volunteer will travel, 100 to 50000 metres (default 2000).
+    #[oai(default = "default_travel", validator(minimum(value = "100"), maximum(value = "50000")))]
+    #[serde(default = "default_travel")]
+    pub max_travel_m: i64,
+    /// Holds a VOG (Verklaring Omtrent het Gedrag).
+    #[oai(default)]
+    #[serde(default)]
+    pub has_vog: bool,
+    /// active (default) or paused.
+    #[oai(default = "default_status")]
+    #[serde(default = "default_status")]
+    pub status: VolunteerStatus,
+}
+
+impl VolunteerInput {
+    /// Parses into domain fields, naming the field at fault.
+    pub fn parse(&self) -> Result<VolunteerFields, ApiError> {
+        if !(100..=50_000).contains(&self.max_travel_m) {
+            return Err(ApiError::invalid("max_travel_m", "must be between 100 and 50000"));
+        }
+        Ok(VolunteerFields {
+            skills: dedup_codes("skills", &self.skills, 1)?,
+            zrm_domains: dedup_codes("zrm_domains", &self.zrm_domains, 0)?,
+            languages: parse_languages("languages", &self.languages)?,
+            availability: parse_ranges("availability", &self.availability)?,
+            max_travel_m: self.max_travel_m as u32,
+            has_vog: self.has_vog,
+            status: self.status,
+        })
+    }
+
+    fn of(m: &Model) -> Self {
+        Self {
+            person_id: m.person_id,
+            skills: split_codes(&m.skills, ActivityCategory::from_code),
+            zrm_domains: split_codes(&m.zrm_domains, ZrmDomain::from_code),
+            languages: languages_out(&m.languages),
+            availability: ranges_out(&ranges_from_json(&m.availability)),
+            max_travel_m: i64::from(m.max_travel_m),
+            has_vog: m.has_vog,
+            status: VolunteerStatus::from_code(&m.status).unwrap_or(VolunteerStatus::Active),
+        }
+    }
+}
+
+/// A JSON Merge Patch of a volunteer profile.
+#[derive(Debug, Clone, Object)]
+pub struct VolunteerPatch {
+    /// See VolunteerInput.
+    pub skills: Option<Vec<ActivityCategory>>,
+    /// See VolunteerInput.
+    pub zrm_domains: Option<Vec<ZrmDomain>>,
+    /// See VolunteerInput.
+    pub languages: Option<Vec<String>>,
+    /// See VolunteerInput.
+    pub availability: Option<Vec<TimeRangeIo>>,
+    /// See VolunteerInput.
+    pub max_travel_m: Option<i64>,
+    /// See VolunteerInput.
+    pub has_vog: Option<bool>,
+    /// See VolunteerInput.
+    pub status: Option<VolunteerStatus>,
+}
+
+/// A volunteer profile as the service returns it.
+#[derive(Debug, Clone, Object)]
+pub struct Volunteer {
+    /// Identity.
+    pub id: Uuid,
+    /// The person.
+    pub person_id: Uuid,
+    /// Skills.
+    pub skills: Vec<ActivityCategory>,
+    /// ZRM life domains.
+    pub zrm_domains: Vec<ZrmDomain>,
+    /// Languages.
+    pub languages: Vec<String>,
+    /// Weekly availability.
+    pub availability: Vec<TimeRangeIo>,
+    /// Maximum travel distance in metres.
+    pub max_travel_m: i64,
+    /// Holds a VOG.
+    pub has_vog: bool,
+    /// Status.
+    pub status: VolunteerStatus,
+    /// The person's home cell (lower-case hex); never a point.
+    pub cell: String,
+    /// CBS gemeente.
+    pub gemeente_code: String,
+    /// CBS wijk.
+    pub wijk_code: String,
+    /// Metres from the query point to the centre of the cell.
+    #[oai(skip_serializing_if_is_none)]
+    pub distance_m: Option<f64>,
+    /// Created.
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// Last changed.
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl Volunteer {
+    fn of(m: Model, distance_m: Option<f64>) -> Self {
+        let i = VolunteerInput::of(&m);
+        Self {
+            id: m.id,
+            person_id: m.person_id,
+            skills: i.skills,
+            zrm_domains: i.zrm_domains,
+            languages: i.languages,
+            availability: i.availability,
+            max_travel_m: i.max_travel_m,
+            has_vog: i.has_vog,
+            status: i.status,
+            cell: cell_out(m.cell),
+            gemeente_code: m.gemeente_code,
+            wijk_code: m.wijk_code,
+            distance_m: distance_out(distance_m),
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+/// A page of volunteer profiles.
+#[derive(Debug, Clone, Object)]
+pub struct VolunteerPage {
+    /// The profiles.
+    pub items: Vec<Volunteer>,
+    /// Pass as `cursor` for the next page.
+    pub next_cursor: Option<String>,
+}
+
+/// A list as JSON or GeoJSON.
+#[derive(Debug, ResponseContent)]
+pub enum VolunteerList {
+    /// `application/json`
+    Json(Json<VolunteerPage>),
+    /// `application/geo+json`: cells as hexagons.
+    #[oai(content_type = "application/geo+json")]
+    GeoJson(Json<FeatureCollection>),
+}
+
+/// One profile.
+#[derive(Debug, ApiResponse)]
+pub enum VolunteerResponse {
+    /// The profile.
+    #[oai(status = 200)]
+    Ok(Json<Volunteer>),
+    /// Created.
+    #[oai(status = 201)]
+    Created(Json<Volunteer>),
+}
+
+/// A list of profiles.
+#[derive(Debug, ApiResponse)]
+pub enum VolunteerListResponse {
+    /// A page.
+    #[oai(status = 200)]
+    Ok(VolunteerList),
+}
+
+/// The volunteers resource.
+pub struct VolunteersApi {
+    /// Shared state.
+    pub state: Arc<AppState>,
+}
+
+#[OpenApi(prefix_path = "/v1/volunteers", tag = "ApiTags::Volunteers")]
+impl VolunteersApi {
+    /// Create a volunteer profile
+    ///
+    /// One per person (409 for a second); located at the person's home cell.
+    #[oai(path = "/", method = "post", operation_id = "create_volunteer")]
+    async fn create(&self, body: JsonBody<VolunteerInput>) -> Result<VolunteerResponse, ApiError> {
+        let fields = body.0.parse()?;
+        let m = store::create(&self.state.db, body.0.person_id, &fields).await?;
+        Ok(VolunteerResponse::Created(Json(Volunteer::of(m, None))))
+    }
+
+    /// List volunteer profiles
+    ///
+    /// `category` filters on skills. Distances are to the centre of the person's cell.
+    #[oai(path = "/", method = "get", operation_id = "list_volunteers")]
+    #[allow(clippy::too_many_arguments)]
+    async fn list(
+        &self,
+        req: &Request,
+        /// Latitude of the search centre (-90 to 90); needs `lng` and `radius_m`.
+        #[oai(validator(minimum(value = "-90"), maximum(value = "90")))]
+        lat: Query<Option<f64>>,
+        /// Longitude of the search centre (-180 to 180).
+        #[oai(validator(minimum(value = "-180"), maximum(value = "180")))]
+        lng: Query<Option<f64>>,
+        /// Search radius in metres, more than 0 and at most 50000.
+        radius_m: Query<Option<f64>>,
+        /// Only profiles whose cell lies inside this H3 cell.
+        #[oai(validator(max_length = 16))]
+        cell: Query<Option<String>>,
+        /// Only profiles in this CBS gemeente or wijk.
+        #[oai(validator(max_length = 8))]
+        area: Query<Option<String>>,
+        /// Skills (any of).
+        #[oai(default)]
+        category: Query<Vec<ActivityCategory>>,
+        /// ZRM life domains (any of).
+        #[oai(default)]
+        zrm: Query<Vec<ZrmDomain>>,
+        /// Statuses (any of).
+        #[oai(default)]
+        status: Query<Vec<VolunteerStatus>>,
+        /// Only profiles with (true) or without (false) a VOG.
+        has_vog: Query<Option<bool>>,
+        /// `newest` (default) or `distance`.
+        sort: Query<Option<SortParam>>,
+        /// Page size, 1 to 200 (default 50).
+        limit: Query<Option<u64>>,
+        /// The `next_cursor` of the previous page.
+        #[oai(validator(max_length = 200))]
+        cursor: Query<Option<String>>,
+    ) -> Result<VolunteerListResponse, ApiError> {
+        let mut query = ListParams {
+            lat: lat.0,
+            lng: lng.0,
+            radius_m: radius_m.0,
+            cell: cell.0,
+            area: area.0,
+            category: category.0,
+            zrm: zrm.0,
+            sort: sort.0,
+            limit: limit.0,
+            cursor: cursor.0,
+            ..Default::default()
+        }
+        .parse()?;
+        if !status.0.is_empty() {
+            query.condition = query.condition.add(col_in("status", status.0.iter().map(|s| s.code())));
+        }
+        if let Some(v) = has_vog.0 {
+            use sea_orm::sea_query::{Alias, Expr, ExprTrait};
+            query.condition = query.condition.add(Expr::col(Alias::new("has_vog")).eq(v));
+        }
+        let (rows, next) = store::list(&self.state.db, &query).await?;
+        let items: Vec<Volunteer> = rows.into_iter().map(|(m, d)| Volunteer::of(m, d)).collect();
+        let next_cursor = next.map(|c| c.encode());
+        if wants_geojson(req) {
+            let features = items
+                .iter()
+                .map(|v| feature(v.id.to_string(), v.to_json().unwrap_or_default(), None, CellId::parse(&v.cell).ok()))
+                .collect();
+            return Ok(VolunteerListResponse::Ok(VolunteerList::GeoJson(Json(FeatureCollection::new(features, next_cursor)))));
+        }
+        Ok(VolunteerListResponse::Ok(VolunteerList::Json(Json(VolunteerPage { items, next_cursor }))))
+    }
+
+    /// Get a volunteer profile
+    #[oai(path = "/:id", method = "get", operation_id = "get_volunteer")]
+    async fn get(&self, id: Path<Uuid>) -> Result<VolunteerResponse, ApiError> {
+        let m = store::get(&self.state.db, id.0).await?.ok_or_else(|| ApiError::not_found("volunteer"))?;
+        Ok(VolunteerResponse::Ok(Json(Volunteer::of(m, None))))
+    }
+
+    /// Update a volunteer profile
+    ///
+    /// A JSON Merge Patch; `person_id` cannot change.
+    #[oai(path = "/:id", method = "patch", operation_id = "update_volunteer")]
+    async fn update(&self, id: Path<Uuid>, patch: MergePatch<VolunteerPatch>) -> Result<VolunteerResponse, ApiError> {
+        let current = store::get(&self.state.db, id.0).await?.ok_or_else(|| ApiError::not_found("volunteer"))?;
+        let input = patch.apply(&VolunteerInput::of(&current))?;
+        if input.person_id != current.person_id {
+            return Err(ApiError::invalid("person_id", "a profile cannot move to another person"));
+        }
+        let fields = input.parse()?;
+        let m = store::update(&self.state.db, id.0, &fields).await.map_err(|e| not_found_as(e, "volunteer"))?;
+        Ok(VolunteerResponse::Ok(Json(Volunteer::of(m, None))))
+    }
+
+    /// Delete a volunteer profile
+    ///
+    /// The person stays.
+    #[oai(path = "/:id", method = "delete", operation_id = "delete_volunteer")]
+    async fn delete(&self, id: Path<Uuid>) -> Result<Deleted, ApiError> {
+        store::delete(&self.state.db, id.0).await.map_err(|e| not_found_as(e, "volunteer"))?;
+        Ok(Deleted::NoContent)
+    }
+}

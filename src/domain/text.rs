@@ -1,0 +1,90 @@
+//! Free text with limits, and language codes.
+
+use super::Invalid;
+
+/// Trimmed text of 1..=MAX characters (Unicode scalar values), with no control characters
+/// other than newlines and tabs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BoundedText(String);
+
+impl BoundedText {
+    /// Parses required text of at most `max` characters.
+    pub fn parse(text: &str, max: usize) -> Result<Self, Invalid> {
+        let trimmed = text.trim();
+        if trimmed.is_empty() {
+            return Err(Invalid::new("must not be empty"));
+        }
+        let count = trimmed.chars().count();
+        if count > max {
+            return Err(Invalid::new(format!("must be at most {max} characters, got {count}")));
+        }
+        if trimmed.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
+            return Err(Invalid::new("must not contain control characters"));
+        }
+        Ok(Self(trimmed.to_owned()))
+    }
+
+    /// Parses optional text: absent or blank becomes `None`.
+    pub fn parse_optional(text: Option<&str>, max: usize) -> Result<Option<Self>, Invalid> {
+        match text {
+            None => Ok(None),
+            Some(t) if t.trim().is_empty() => Ok(None),
+            Some(t) => Self::parse(t, max).map(Some),
+        }
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The text, owned.
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+/// A language as an ISO 639-1 (or 639-3) code in lower case, e.g. `nl`, `ar`, `tr`, `pap`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LanguageCode(String);
+
+impl LanguageCode {
+    /// Accepts two or three ASCII letters.
+    pub fn parse(text: &str) -> Result<Self, Invalid> {
+        let code = text.trim().to_ascii_lowercase();
+        if (2..=3).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_lowercase()) {
+            Ok(Self(code))
+        } else {
+            Err(Invalid::new("a language is an ISO 639 code of 2 or 3 letters, e.g. nl"))
+        }
+    }
+
+    /// The code.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounded_text_counts_characters_not_bytes() {
+        assert_eq!(BoundedText::parse("  café ", 4).unwrap().as_str(), "café");
+        assert!(BoundedText::parse("cafés", 4).is_err());
+        assert!(BoundedText::parse("   ", 4).is_err());
+        assert!(BoundedText::parse("a\u{0}b", 4).is_err());
+        assert!(BoundedText::parse("a\nb", 4).is_ok());
+        assert_eq!(BoundedText::parse_optional(Some(" "), 4).unwrap(), None);
+    }
+
+    #[test]
+    fn languages() {
+        assert_eq!(LanguageCode::parse("NL").unwrap().as_str(), "nl");
+        assert!(LanguageCode::parse("pap").is_ok());
+        for bad in ["n", "dutch", "n1", ""] {
+            assert!(LanguageCode::parse(bad).is_err());
+        }
+    }
+}

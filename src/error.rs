@@ -1,0 +1,235 @@
+//! One error envelope for the whole API: RFC 9457 problem details (`application/problem+json`)
+//! with a stable snake_case `code` and, for bad input, the fields at fault.
+//!
+//! Handler errors are [`ApiError`]; everything poem or poem-openapi rejects before a handler
+//! runs (bad parameters, unknown routes, wrong methods, oversized bodies) is turned into the
+//! same envelope by [`problem_from_error`], installed as the app's catch-all.
+
+use poem::Response;
+use poem::http::StatusCode;
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object};
+
+use crate::store::StoreError;
+
+/// The problem+json media type.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// One field the caller got wrong.
+#[derive(Debug, Clone, Object, serde::Serialize)]
+pub struct FieldProblem {
+    /// The field, as a dotted path into the body (`location.lat`, `schedule[1].end`) or the
+    /// name of a query or path parameter.
+    pub field: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Clone, Object, serde::Serialize)]
+pub struct Problem {
+    /// A URI naming the problem type; `about:blank` plus `code` for ours.
+    #[oai(rename = "type")]
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    /// Short summary, the same for every occurrence of this code.
+    pub title: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// What went wrong this time.
+    #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// Stable machine-readable code, e.g. `invalid_parameter`, `not_found`.
+    pub code: String,
+    /// The fields at fault, for bad input.
+    #[oai(skip_serializing_if_is_empty)]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldProblem>,
+}
+
+impl Problem {
+    /// A problem with a code and detail.
+    pub fn new(status: StatusCode, code: &str, title: &str, detail: impl Into<String>) -> Self {
+        Self {
+            problem_type: format!("https://buurtkracht.nl/problems/{code}"),
+            title: title.to_owned(),
+            status: status.as_u16(),
+            detail: Some(detail.into()),
+            code: code.to_owned(),
+            errors: Vec::new(),
+        }
+    }
+
+    /// Adds a field at fault.
+    pub fn with_field(mut self, field: impl Into<String>, message: impl Into<String>) -> Self {
+        self.errors.push(FieldProblem { field: field.into(), message: message.into() });
+        self
+    }
+
+    /// The problem as a plain poem response.
+    pub fn into_poem_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::to_vec(&self).unwrap_or_default();
+        Response::builder().status(status).content_type(PROBLEM_JSON).body(body)
+    }
+}
+
+/// Every error a handler can answer with.
+#[derive(Debug, ApiResponse)]
+pub enum ApiError {
+    /// The request is malformed: a parameter or body field is missing, of the wrong type or
+    /// out of range (`invalid_parameter`, `invalid_body`, `invalid_cursor`).
+    #[oai(status = 400, content_type = "application/problem+json")]
+    BadRequest(Json<Problem>),
+    /// No such resource (`not_found`).
+    #[oai(status = 404, content_type = "application/problem+json")]
+    NotFound(Json<Problem>),
+    /// The request conflicts with the current state (`conflict`).
+    #[oai(status = 409, content_type = "application/problem+json")]
+    Conflict(Json<Problem>),
+    /// The body is well-formed but cannot be carried out: an unknown reference, a place outside
+    /// every known wijk (`unknown_reference`, `outside_service_area`, `invalid_state`).
+    #[oai(status = 422, content_type = "application/problem+json")]
+    Unprocessable(Json<Problem>),
+    /// Something broke on our side; the cause is logged, never returned (`internal`).
+    #[oai(status = 500, content_type = "application/problem+json")]
+    Internal(Json<Problem>),
+}
+
+impl ApiError {
+    /// A bad query, path or body field.
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        let field = field.into();
+        let message = message.into();
+        Self::BadRequest(Json(
+            Problem::new(StatusCode::BAD_REQUEST, "invalid_parameter", "Invalid input", format!("`{field}`: {message}"))
+                .with_field(field, message),
+        ))
+    }
+
+    /// A resource that does not exist.
+    pub fn not_found(what: &str) -> Self {
+        Self::NotFound(Json(Problem::new(StatusCode::NOT_FOUND, "not_found", "Not found", format!("no {what} with this id"))))
+    }
+
+    /// A write that conflicts with existing data.
+    pub fn conflict(detail: impl Into<String>) -> Self {
+        Self::Conflict(Json(Problem::new(StatusCode::CONFLICT, "conflict", "Conflict", detail)))
+    }
+
+    /// Well-formed input that cannot be carried out.
+    pub fn unprocessable(code: &str, field: impl Into<String>, message: impl Into<String>) -> Self {
+        let field = field.into();
+        let message = message.into();
+        Self::Unprocessable(Json(
+            Problem::new(StatusCode::UNPROCESSABLE_ENTITY, code, "Cannot process", format!("`{field}`: {message}"))
+                .with_field(field, message),
+        ))
+    }
+
+    /// An unexpected failure: logs the whole cause chain, answers an opaque 500.
+    pub fn internal(err: &(dyn std::error::Error + 'static)) -> Self {
+        let mut chain = vec![err.to_string()];
+        let mut source = err.source();
+        while let Some(s) = source {
+            chain.push(s.to_string());
+            source = s.source();
+        }
+        tracing::error!(cause = %chain.join(": "), "request failed");
+        Self::Internal(Json(Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Internal error",
+            "something went wrong on our side; it has been logged",
+        )))
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::NotFound => ApiError::not_found("resource"),
+            StoreError::Conflict(detail) => ApiError::conflict(detail),
+            StoreError::Reference { field, message } => ApiError::unprocessable("unknown_reference", field, message),
+            StoreError::Db(db) => ApiError::internal(&db),
+        }
+    }
+}
+
+/// A JSON body that failed to parse, with the path of the offending field.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid body at `{field}`: {message}")]
+pub struct BodyError {
+    /// Dotted path into the body, or `body` for the whole.
+    pub field: String,
+    /// What is wrong.
+    pub message: String,
+    /// 400 for bad JSON, 413 for too large, 415 for a wrong content type.
+    pub status: StatusCode,
+}
+
+/// Turns any error that reached the top of the app into a problem+json response.
+pub async fn problem_from_error(err: poem::Error) -> Response {
+    use poem_openapi::error::{ContentTypeError, ParseParamError, ParsePathError, ParseRequestPayloadError};
+    if err.is_from_response() {
+        return err.into_response();
+    }
+    let status = err.status();
+    let problem = if let Some(e) = err.downcast_ref::<ParseParamError>() {
+        Problem::new(StatusCode::BAD_REQUEST, "invalid_parameter", "Invalid input", format!("`{}`: {}", e.name, e.reason))
+            .with_field(e.name, e.reason.clone())
+    } else if let Some(e) = err.downcast_ref::<ParsePathError>() {
+        Problem::new(StatusCode::BAD_REQUEST, "invalid_parameter", "Invalid input", format!("`{}`: {}", e.name, e.reason))
+            .with_field(e.name, e.reason.clone())
+    } else if let Some(e) = err.downcast_ref::<BodyError>() {
+        let code = match e.status {
+            StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+            _ => "invalid_body",
+        };
+        Problem::new(e.status, code, "Invalid body", format!("`{}`: {}", e.field, e.message)).with_field(e.field.clone(), e.message.clone())
+    } else if let Some(e) = err.downcast_ref::<ParseRequestPayloadError>() {
+        Problem::new(StatusCode::BAD_REQUEST, "invalid_body", "Invalid body", e.reason.clone()).with_field("body", e.reason.clone())
+    } else if let Some(e) = err.downcast_ref::<ContentTypeError>() {
+        Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "Unsupported media type",
+            format!("{e}; send application/json"),
+        )
+    } else {
+        match status {
+            StatusCode::NOT_FOUND => Problem::new(status, "not_found", "Not found", "no such route"),
+            StatusCode::METHOD_NOT_ALLOWED => {
+                Problem::new(status, "method_not_allowed", "Method not allowed", "this route does not accept this method")
+            }
+            StatusCode::PAYLOAD_TOO_LARGE => {
+                Problem::new(status, "payload_too_large", "Payload too large", "the body may be at most 1 MiB")
+            }
+            s if s.is_client_error() => Problem::new(s, "bad_request", "Bad request", err.to_string()),
+            _ => {
+                tracing::error!(error = %err, "unhandled error");
+                Problem::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "Internal error",
+                    "something went wrong on our side; it has been logged",
+                )
+            }
+        }
+    };
+    problem.into_poem_response()
+}
+
+impl poem::error::ResponseError for BodyError {
+    fn status(&self) -> StatusCode {
+        self.status
+    }
+}
+
+impl From<sea_orm::DbErr> for ApiError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        ApiError::internal(&err)
+    }
+}

@@ -1,0 +1,15 @@
+//! Buurtkracht: the open service behind Dutch neighbourhood teams.
+//!
+//! Layers at the edges, plain Rust in the middle: `domain` (types that parse) and `geo`
+//! (H3 cover, wijk locator) know nothing of the web or the database; `store` speaks sea-orm;
+//! `api` is the poem-openapi surface; `startup` wires them together.
+
+pub mod api;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod geo;
+pub mod seed;
+pub mod startup;
+pub mod store;
+pub mod telemetry;

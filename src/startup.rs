@@ -1,0 +1,122 @@
+//! Wiring: open the database, migrate, load areas (and demo data), build the routes, serve.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use poem::listener::TcpListener;
+use poem::middleware::Tracing;
+use poem::{EndpointExt, Route, Server};
+use sea_orm::DatabaseConnection;
+
+use crate::config::Settings;
+use crate::error::problem_from_error;
+use crate::geo::AreaIndex;
+use crate::store;
+
+/// What every handler shares.
+pub struct AppState {
+    /// The database pool.
+    pub db: DatabaseConnection,
+    /// The wijk locator, built from the stored areas at start-up.
+    pub areas: AreaIndex,
+}
+
+impl AppState {
+    /// A state with no database, for generating the spec.
+    pub fn placeholder() -> Self {
+        Self { db: DatabaseConnection::default(), areas: AreaIndex::default() }
+    }
+}
+
+/// A built application, ready to serve.
+pub struct App {
+    /// The shared state (tests reach the database through it).
+    pub state: Arc<AppState>,
+}
+
+impl App {
+    /// Connects, migrates, loads the areas and, when asked and the database is empty, the demo town.
+    pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        Self::build_with_areas(settings, None).await
+    }
+
+    /// As [`App::build`], but with the given gemeente and wijk GeoJSON instead of the bundled
+    /// or configured boundaries (tests load a few towns rather than the whole country).
+    pub async fn build_with_areas(settings: &Settings, areas: Option<(&str, &str)>) -> anyhow::Result<Self> {
+        let db = store::connect(&settings.database_url)
+            .await
+            .with_context(|| format!("connecting to {}", crate::config::redact_url(&settings.database_url)))?;
+        store::migrate(&db).await.context("applying migrations")?;
+        match (&areas, &settings.areas_dir) {
+            (Some((gemeenten, wijken)), _) => {
+                store::areas::import(&db, gemeenten, wijken).await.context("importing areas")?;
+            }
+            (None, Some(dir)) => import_areas_from(&db, dir).await?,
+            (None, None) => store::areas::ensure_loaded(&db).await.context("loading the bundled CBS boundaries")?,
+        }
+        let areas = store::areas::load_index(&db).await.context("building the wijk index")?;
+        let state = Arc::new(AppState { db, areas });
+        if settings.seed_demo {
+            crate::seed::seed_if_empty(&state).await.context("loading the demo town")?;
+        }
+        Ok(Self { state })
+    }
+
+    /// The whole HTTP app: API, spec, docs, and problem+json for every error.
+    pub fn endpoint(&self) -> poem::endpoint::BoxEndpoint<'static> {
+        routes(self.state.clone())
+    }
+
+    /// Serves until Ctrl-C or SIGTERM.
+    pub async fn run(self, settings: &Settings) -> anyhow::Result<()> {
+        tracing::info!(addr = %settings.bind_addr, "listening");
+        Server::new(TcpListener::bind(settings.bind_addr))
+            .run_with_graceful_shutdown(self.endpoint(), shutdown_signal(), Some(std::time::Duration::from_secs(10)))
+            .await
+            .context("serving")
+    }
+}
+
+/// Replaces the stored areas with the GeoJSON files of a folder (`gemeente*.geojson`, `wijk*.geojson`).
+async fn import_areas_from(db: &DatabaseConnection, dir: &std::path::Path) -> anyhow::Result<()> {
+    let find = |prefix: &str| -> anyhow::Result<String> {
+        let entry = std::fs::read_dir(dir)
+            .with_context(|| format!("reading {}", dir.display()))?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(prefix) && n.ends_with(".geojson")))
+            .min()
+            .with_context(|| format!("no {prefix}*.geojson in {}", dir.display()))?;
+        std::fs::read_to_string(&entry).with_context(|| format!("reading {}", entry.display()))
+    };
+    let n = store::areas::import(db, &find("gemeente")?, &find("wijk")?).await?;
+    tracing::info!(areas = n, dir = %dir.display(), "imported areas");
+    Ok(())
+}
+
+/// The routes over a state: `/v1/...`, `/healthz`, `/readyz`, `/openapi.json`, `/docs`.
+pub fn routes(state: Arc<AppState>) -> poem::endpoint::BoxEndpoint<'static> {
+    let api = crate::api::service(state);
+    let spec = api.spec_endpoint();
+    let docs = api.swagger_ui();
+    Route::new().at("/openapi.json", spec).nest("/docs", docs).nest("/", api).with(Tracing).catch_all_error(problem_from_error).boxed()
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}

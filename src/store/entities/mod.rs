@@ -1,0 +1,11 @@
+//! sea-orm entities: the rows as stored. Never sent on the wire; `api` has its own types.
+//!
+//! The tables also carry an integer `seq` key (for SQLite FTS5) that no entity maps: `id` is the
+//! identity everywhere in code.
+
+pub mod area;
+pub mod initiative;
+pub mod listing;
+pub mod person;
+pub mod tag;
+pub mod volunteer;

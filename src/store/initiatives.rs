@@ -1,0 +1,110 @@
+//! Initiatives: public places with an exact point.
+
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, TransactionTrait};
+use uuid::Uuid;
+
+use super::entities::{initiative, listing};
+use super::query::{self, Cursor, ListQuery, TableSpec};
+use super::{StoreError, tags};
+use crate::domain::items::InitiativeFields;
+use crate::domain::schedule::ranges_to_json;
+use crate::domain::taxonomy::join_codes;
+use crate::domain::{ActivityCategory, ZrmDomain};
+use crate::geo::{Placement, storage_cell};
+
+/// How the shared list query sees this table.
+pub const SPEC: TableSpec = TableSpec { table: "initiatives", cell_column: None, has_point: true, full_text: true };
+
+fn opt(t: &Option<crate::domain::BoundedText>) -> Option<String> {
+    t.as_ref().map(|t| t.as_str().to_owned())
+}
+
+fn apply(m: &mut initiative::ActiveModel, f: &InitiativeFields, at: &Placement) {
+    m.name = Set(f.name.as_str().to_owned());
+    m.description = Set(f.description.as_str().to_owned());
+    m.kind = Set(f.kind.code().to_owned());
+    m.categories = Set(join_codes(&f.categories, ActivityCategory::code));
+    m.zrm_domains = Set(join_codes(&f.zrm_domains, ZrmDomain::code));
+    m.lat = Set(f.location.lat());
+    m.lng = Set(f.location.lng());
+    m.address_street = Set(opt(&f.address.street));
+    m.address_house_number = Set(opt(&f.address.house_number));
+    m.address_postcode = Set(f.address.postcode.clone());
+    m.address_city = Set(opt(&f.address.city));
+    m.schedule = Set(ranges_to_json(&f.schedule));
+    m.schedule_note = Set(opt(&f.schedule_note));
+    m.contact_email = Set(f.contact.email.clone());
+    m.contact_phone = Set(f.contact.phone.clone());
+    m.contact_website = Set(f.contact.website.clone());
+    m.languages = Set(f.languages.iter().map(|l| l.as_str()).collect::<Vec<_>>().join(","));
+    m.accessibility = Set(opt(&f.accessibility));
+    m.cost_kind = Set(f.cost_kind.code().to_owned());
+    m.cost_note = Set(opt(&f.cost_note));
+    m.capacity = Set(f.capacity.map(|c| c as i32));
+    m.status = Set(f.status.code().to_owned());
+    m.last_confirmed_at = Set(f.last_confirmed_at);
+    m.index_cell = Set(storage_cell(f.location).to_db());
+    m.gemeente_code = Set(at.gemeente_code.clone());
+    m.wijk_code = Set(at.wijk_code.clone());
+}
+
+/// Stores a new initiative with its tags, in one transaction.
+pub async fn create(db: &DatabaseConnection, f: &InitiativeFields, at: &Placement) -> Result<initiative::Model, StoreError> {
+    let txn = db.begin().await?;
+    let now = Utc::now();
+    let mut m = initiative::ActiveModel { id: Set(Uuid::now_v7()), created_at: Set(now), updated_at: Set(now), ..Default::default() };
+    apply(&mut m, f, at);
+    let model = m.insert(&txn).await?;
+    tags::insert(&txn, model.id, &tags::pairs(&f.categories, &f.zrm_domains)).await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+/// Replaces an initiative's contents; its listings move with it.
+pub async fn update(db: &DatabaseConnection, id: Uuid, f: &InitiativeFields, at: &Placement) -> Result<initiative::Model, StoreError> {
+    let txn = db.begin().await?;
+    let existing = initiative::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
+    let mut m: initiative::ActiveModel = existing.into();
+    apply(&mut m, f, at);
+    m.updated_at = Set(Utc::now());
+    let model = m.update(&txn).await?;
+    tags::replace(&txn, id, &tags::pairs(&f.categories, &f.zrm_domains)).await?;
+    listing::Entity::update_many()
+        .col_expr(listing::Column::Lat, model.lat.into())
+        .col_expr(listing::Column::Lng, model.lng.into())
+        .col_expr(listing::Column::Cell, model.index_cell.into())
+        .col_expr(listing::Column::IndexCell, model.index_cell.into())
+        .col_expr(listing::Column::GemeenteCode, model.gemeente_code.clone().into())
+        .col_expr(listing::Column::WijkCode, model.wijk_code.clone().into())
+        .filter(listing::Column::OwnerInitiativeId.eq(id))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+/// Deletes an initiative and the listings it owns.
+pub async fn delete(db: &DatabaseConnection, id: Uuid) -> Result<(), StoreError> {
+    let txn = db.begin().await?;
+    initiative::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
+    super::listings::delete_owned(&txn, listing::Column::OwnerInitiativeId, id).await?;
+    tags::remove(&txn, &[id]).await?;
+    initiative::Entity::delete_by_id(id).exec(&txn).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// One initiative.
+pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<initiative::Model>, StoreError> {
+    Ok(initiative::Entity::find_by_id(id).one(db).await?)
+}
+
+/// A page of initiatives with their distances, and the cursor for the next page.
+pub async fn list(db: &impl ConnectionTrait, q: &ListQuery) -> Result<(Vec<(initiative::Model, Option<f64>)>, Option<Cursor>), StoreError> {
+    let page = query::find(db, SPEC, q).await?;
+    let ids: Vec<Uuid> = page.hits.iter().map(|h| h.id).collect();
+    let rows =
+        if ids.is_empty() { Vec::new() } else { initiative::Entity::find().filter(initiative::Column::Id.is_in(ids)).all(db).await? };
+    Ok((query::in_hit_order(&page.hits, rows, |r| r.id), page.next))
+}

@@ -1,0 +1,196 @@
+//! Listings: offers and requests, located at their owner (a person's cell or an initiative's point).
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Set, TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::entities::{initiative, listing, person};
+use super::query::{self, Cursor, ListQuery, TableSpec};
+use super::{StoreError, tags};
+use crate::domain::items::{ListingFields, Owner};
+use crate::domain::taxonomy::join_codes;
+use crate::domain::{ActivityCategory, ListingStatus, ZrmDomain};
+
+/// How the shared list query sees this table.
+pub const SPEC: TableSpec = TableSpec { table: "listings", cell_column: Some("cell"), has_point: true, full_text: true };
+
+/// Where a listing sits, copied from its owner.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListingPlace {
+    /// The item's own cell (a person's coarse cell, or the res-9 cell of an initiative's point).
+    pub cell: i64,
+    /// Storage cell.
+    pub index_cell: i64,
+    /// Exact point, only for initiatives.
+    pub point: Option<(f64, f64)>,
+    /// CBS gemeente.
+    pub gemeente_code: String,
+    /// CBS wijk.
+    pub wijk_code: String,
+}
+
+/// Looks up the owner and takes its place.
+async fn place_of(db: &impl ConnectionTrait, owner: Owner) -> Result<ListingPlace, StoreError> {
+    match owner {
+        Owner::Person(id) => {
+            let p = person::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .ok_or(StoreError::Reference { field: "owner.person_id", message: "no person with this id".into() })?;
+            Ok(ListingPlace {
+                cell: p.home_cell,
+                index_cell: p.index_cell,
+                point: None,
+                gemeente_code: p.gemeente_code,
+                wijk_code: p.wijk_code,
+            })
+        }
+        Owner::Initiative(id) => {
+            let i = initiative::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .ok_or(StoreError::Reference { field: "owner.initiative_id", message: "no initiative with this id".into() })?;
+            Ok(ListingPlace {
+                cell: i.index_cell,
+                index_cell: i.index_cell,
+                point: Some((i.lat, i.lng)),
+                gemeente_code: i.gemeente_code,
+                wijk_code: i.wijk_code,
+            })
+        }
+    }
+}
+
+fn active(id: Uuid, f: &ListingFields, place: &ListingPlace, created: DateTime<Utc>, now: DateTime<Utc>) -> listing::ActiveModel {
+    let (person, initiative) = match f.owner {
+        Owner::Person(p) => (Some(p), None),
+        Owner::Initiative(i) => (None, Some(i)),
+    };
+    listing::ActiveModel {
+        id: Set(id),
+        kind: Set(f.kind.code().to_owned()),
+        title: Set(f.title.as_str().to_owned()),
+        description: Set(f.description.as_str().to_owned()),
+        categories: Set(join_codes(&f.categories, ActivityCategory::code)),
+        zrm_domains: Set(join_codes(&f.zrm_domains, ZrmDomain::code)),
+        owner_person_id: Set(person),
+        owner_initiative_id: Set(initiative),
+        cell: Set(place.cell),
+        lat: Set(place.point.map(|p| p.0)),
+        lng: Set(place.point.map(|p| p.1)),
+        valid_until: Set(f.valid_until),
+        status: Set(f.status.code().to_owned()),
+        index_cell: Set(place.index_cell),
+        gemeente_code: Set(place.gemeente_code.clone()),
+        wijk_code: Set(place.wijk_code.clone()),
+        created_at: Set(created),
+        updated_at: Set(now),
+    }
+}
+
+/// Stores a new listing at its owner's place.
+pub async fn create(db: &DatabaseConnection, f: &ListingFields) -> Result<listing::Model, StoreError> {
+    let txn = db.begin().await?;
+    let place = place_of(&txn, f.owner).await?;
+    let now = Utc::now();
+    let model = active(Uuid::now_v7(), f, &place, now, now).insert(&txn).await?;
+    tags::insert(&txn, model.id, &tags::pairs(&f.categories, &f.zrm_domains)).await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+/// Inserts many listings at known places in one transaction (seeding and benchmarks).
+pub async fn bulk_insert(db: &impl ConnectionTrait, items: &[(ListingFields, ListingPlace)]) -> Result<(), StoreError> {
+    let now = Utc::now();
+    // Keep bind parameters under SQLite's limit (32,766): 18 columns a row.
+    for chunk in items.chunks(1_000) {
+        let mut tag_rows = Vec::new();
+        let rows: Vec<listing::ActiveModel> = chunk
+            .iter()
+            .map(|(f, place)| {
+                let id = Uuid::now_v7();
+                for (scheme, code) in tags::pairs(&f.categories, &f.zrm_domains) {
+                    tag_rows.push((id, scheme, code));
+                }
+                active(id, f, place, now, now)
+            })
+            .collect();
+        listing::Entity::insert_many(rows).exec_without_returning(db).await?;
+        for tchunk in tag_rows.chunks(5_000) {
+            let models = tchunk.iter().map(|(id, scheme, code)| super::entities::tag::ActiveModel {
+                scheme: Set((*scheme).to_owned()),
+                code: Set((*code).to_owned()),
+                entity_id: Set(*id),
+            });
+            super::entities::tag::Entity::insert_many(models).on_conflict_do_nothing().exec_without_returning(db).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Replaces a listing's contents. The owner cannot change; the place is re-read from it.
+pub async fn update(db: &DatabaseConnection, id: Uuid, f: &ListingFields) -> Result<listing::Model, StoreError> {
+    let txn = db.begin().await?;
+    let existing = listing::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
+    let place = place_of(&txn, f.owner).await?;
+    let model = active(id, f, &place, existing.created_at, Utc::now()).update(&txn).await?;
+    tags::replace(&txn, id, &tags::pairs(&f.categories, &f.zrm_domains)).await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+/// Deletes one listing.
+pub async fn delete(db: &DatabaseConnection, id: Uuid) -> Result<(), StoreError> {
+    let txn = db.begin().await?;
+    listing::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
+    tags::remove(&txn, &[id]).await?;
+    listing::Entity::delete_by_id(id).exec(&txn).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Deletes every listing of one owner, with their tags (inside the caller's transaction).
+pub async fn delete_owned(db: &impl ConnectionTrait, owner_column: listing::Column, owner: Uuid) -> Result<(), StoreError> {
+    let ids: Vec<Uuid> =
+        listing::Entity::find().select_only().column(listing::Column::Id).filter(owner_column.eq(owner)).into_tuple().all(db).await?;
+    tags::remove(db, &ids).await?;
+    listing::Entity::delete_many().filter(owner_column.eq(owner)).exec(db).await?;
+    Ok(())
+}
+
+/// One listing.
+pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<listing::Model>, StoreError> {
+    Ok(listing::Entity::find_by_id(id).one(db).await?)
+}
+
+/// The status a reader sees: an open listing past `valid_until` is expired.
+pub fn effective_status(m: &listing::Model, now: DateTime<Utc>) -> ListingStatus {
+    let stored = ListingStatus::from_code(&m.status).unwrap_or(ListingStatus::Closed);
+    if stored == ListingStatus::Open && m.valid_until <= now { ListingStatus::Expired } else { stored }
+}
+
+/// The SQL condition for "effective status is one of `statuses`".
+pub fn status_condition(statuses: &[ListingStatus], now: DateTime<Utc>) -> Condition {
+    let mut any = Condition::any();
+    for s in statuses {
+        any = any.add(match s {
+            ListingStatus::Open => Condition::all().add(listing::Column::Status.eq("open")).add(listing::Column::ValidUntil.gt(now)),
+            ListingStatus::Expired => Condition::any()
+                .add(listing::Column::Status.eq("expired"))
+                .add(Condition::all().add(listing::Column::Status.eq("open")).add(listing::Column::ValidUntil.lte(now))),
+            other => Condition::all().add(Expr::col(listing::Column::Status).eq(other.code())),
+        });
+    }
+    any
+}
+
+/// A page of listings with their distances.
+pub async fn list(db: &impl ConnectionTrait, q: &ListQuery) -> Result<(Vec<(listing::Model, Option<f64>)>, Option<Cursor>), StoreError> {
+    let page = query::find(db, SPEC, q).await?;
+    let ids: Vec<Uuid> = page.hits.iter().map(|h| h.id).collect();
+    let rows = if ids.is_empty() { Vec::new() } else { listing::Entity::find().filter(listing::Column::Id.is_in(ids)).all(db).await? };
+    Ok((query::in_hit_order(&page.hits, rows, |r| r.id), page.next))
+}

@@ -1,0 +1,81 @@
+//! Persistence: sea-orm entities and the queries per aggregate. Functions take
+//! `&impl ConnectionTrait` so they run on a connection or inside a transaction alike.
+
+pub mod areas;
+pub mod entities;
+pub mod initiatives;
+pub mod listings;
+pub mod people;
+pub mod query;
+pub mod tags;
+pub mod volunteers;
+
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DbErr};
+
+/// What can go wrong in the store that a caller must tell apart.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The row does not exist.
+    #[error("not found")]
+    NotFound,
+    /// The write conflicts with existing data (e.g. a second volunteer profile for a person).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// A reference in the input names something that does not exist or does not fit.
+    #[error("invalid reference in `{field}`: {message}")]
+    Reference {
+        /// The field holding the reference.
+        field: &'static str,
+        /// Why it does not fit.
+        message: String,
+    },
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+/// Opens the database named by `url`: `sqlite://path?mode=rwc` (WAL, foreign keys on) or
+/// `postgres://...`.
+pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+    if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        let file = path.split('?').next().unwrap_or_default();
+        if !in_memory
+            && let Some(dir) = std::path::Path::new(file).parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir).map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", dir.display())))?;
+        }
+    }
+    let mut opts = ConnectOptions::new(url.to_owned());
+    opts.sqlx_logging(false).connect_timeout(Duration::from_secs(10)).acquire_timeout(Duration::from_secs(10));
+    if in_memory {
+        // Each SQLite memory connection is its own empty database: keep exactly one.
+        opts.max_connections(1).min_connections(1);
+    } else if url.starts_with("sqlite") {
+        opts.max_connections(8);
+    } else {
+        opts.max_connections(16);
+    }
+    let db = Database::connect(opts).await?;
+    if db.get_database_backend() == DatabaseBackend::Sqlite {
+        if !in_memory {
+            db.execute_unprepared("PRAGMA journal_mode=WAL;").await?;
+        }
+        db.execute_unprepared("PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;").await?;
+    }
+    Ok(db)
+}
+
+/// Applies pending migrations.
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    Migrator::up(db, None).await
+}
+
+/// True when every migration known to this build has been applied.
+pub async fn migrations_applied(db: &DatabaseConnection) -> Result<bool, DbErr> {
+    Ok(Migrator::get_pending_migrations(db).await?.is_empty())
+}

@@ -1,0 +1,90 @@
+//! People (residents). Their home is stored only as a cell at the precision they chose.
+
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, TransactionTrait};
+use uuid::Uuid;
+
+use super::entities::{listing, person, volunteer};
+use super::query::{self, Cursor, ListQuery, TableSpec};
+use super::{StoreError, tags};
+use crate::domain::Coordinates;
+use crate::domain::items::PersonFields;
+use crate::geo::{Placement, storage_cell};
+
+/// How the shared list query sees this table.
+pub const SPEC: TableSpec = TableSpec { table: "people", cell_column: Some("home_cell"), has_point: false, full_text: false };
+
+fn apply(m: &mut person::ActiveModel, f: &PersonFields, at: &Placement) {
+    m.display_name = Set(f.display_name.as_str().to_owned());
+    m.languages = Set(f.languages.iter().map(|l| l.as_str()).collect::<Vec<_>>().join(","));
+    m.contact_email = Set(f.contact.email.clone());
+    m.contact_phone = Set(f.contact.phone.clone());
+    m.home_cell = Set(f.home_cell.to_db());
+    m.location_precision = Set(i16::from(f.precision.value()));
+    m.index_cell = Set(storage_cell(Coordinates::of_cell_centre(f.home_cell.index())).to_db());
+    m.gemeente_code = Set(at.gemeente_code.clone());
+    m.wijk_code = Set(at.wijk_code.clone());
+}
+
+/// Stores a new person.
+pub async fn create(db: &DatabaseConnection, f: &PersonFields, at: &Placement) -> Result<person::Model, StoreError> {
+    let now = Utc::now();
+    let mut m = person::ActiveModel { id: Set(Uuid::now_v7()), created_at: Set(now), updated_at: Set(now), ..Default::default() };
+    apply(&mut m, f, at);
+    Ok(m.insert(db).await?)
+}
+
+/// Replaces a person's contents; their volunteer profile and listings move with their cell.
+pub async fn update(db: &DatabaseConnection, id: Uuid, f: &PersonFields, at: &Placement) -> Result<person::Model, StoreError> {
+    let txn = db.begin().await?;
+    let existing = person::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
+    let mut m: person::ActiveModel = existing.into();
+    apply(&mut m, f, at);
+    m.updated_at = Set(Utc::now());
+    let p = m.update(&txn).await?;
+    volunteer::Entity::update_many()
+        .col_expr(volunteer::Column::Cell, p.home_cell.into())
+        .col_expr(volunteer::Column::IndexCell, p.index_cell.into())
+        .col_expr(volunteer::Column::GemeenteCode, p.gemeente_code.clone().into())
+        .col_expr(volunteer::Column::WijkCode, p.wijk_code.clone().into())
+        .filter(volunteer::Column::PersonId.eq(id))
+        .exec(&txn)
+        .await?;
+    listing::Entity::update_many()
+        .col_expr(listing::Column::Cell, p.home_cell.into())
+        .col_expr(listing::Column::IndexCell, p.index_cell.into())
+        .col_expr(listing::Column::GemeenteCode, p.gemeente_code.clone().into())
+        .col_expr(listing::Column::WijkCode, p.wijk_code.clone().into())
+        .filter(listing::Column::OwnerPersonId.eq(id))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(p)
+}
+
+/// Deletes a person with their volunteer profile and listings.
+pub async fn delete(db: &DatabaseConnection, id: Uuid) -> Result<(), StoreError> {
+    let txn = db.begin().await?;
+    person::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
+    super::listings::delete_owned(&txn, listing::Column::OwnerPersonId, id).await?;
+    if let Some(v) = volunteer::Entity::find().filter(volunteer::Column::PersonId.eq(id)).one(&txn).await? {
+        tags::remove(&txn, &[v.id]).await?;
+        volunteer::Entity::delete_by_id(v.id).exec(&txn).await?;
+    }
+    person::Entity::delete_by_id(id).exec(&txn).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// One person.
+pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<person::Model>, StoreError> {
+    Ok(person::Entity::find_by_id(id).one(db).await?)
+}
+
+/// A page of people with distances to their cell centres.
+pub async fn list(db: &impl ConnectionTrait, q: &ListQuery) -> Result<(Vec<(person::Model, Option<f64>)>, Option<Cursor>), StoreError> {
+    let page = query::find(db, SPEC, q).await?;
+    let ids: Vec<Uuid> = page.hits.iter().map(|h| h.id).collect();
+    let rows = if ids.is_empty() { Vec::new() } else { person::Entity::find().filter(person::Column::Id.is_in(ids)).all(db).await? };
+    Ok((query::in_hit_order(&page.hits, rows, |r| r.id), page.next))
+}

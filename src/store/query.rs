@@ -1,0 +1,369 @@
+//! The list query every located resource shares: radius, cell, CBS area, tags, full text,
+//! resource-specific conditions, and keyset pagination by newest or by distance.
+//!
+//! A query runs in two steps. The first selects only `(id, index_cell, cell, lat, lng)` of
+//! matching rows; the second (in each resource's module) loads the full rows of one page.
+//! With a radius the first step reads every candidate inside the cell cover and keeps those
+//! within the radius by exact haversine distance, measured to the exact point where the item has
+//! one and to the centre of its cell otherwise.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Order, Query, SelectStatement};
+use sea_orm::{ConnectionTrait, DatabaseBackend, DbErr, Value};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::domain::{CbsCode, CellId, Coordinates, Invalid, Radius};
+use crate::geo::{STORAGE_RESOLUTION, covering_ranges};
+
+/// How a located resource is laid out, for the shared query.
+#[derive(Debug, Clone, Copy)]
+pub struct TableSpec {
+    /// Table name.
+    pub table: &'static str,
+    /// The column holding the item's own cell, when items are cell-located.
+    pub cell_column: Option<&'static str>,
+    /// Whether rows have exact `lat`/`lng` columns (nullable for mixed tables).
+    pub has_point: bool,
+    /// Whether the table has a full-text index (`{table}_fts` on SQLite, `search_vector` on PostgreSQL).
+    pub full_text: bool,
+}
+
+/// The order of a list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sort {
+    /// Newest first (ids are UUID v7, so id order is creation order).
+    Newest,
+    /// Nearest first; needs a point.
+    Distance,
+}
+
+/// A radius around a point.
+#[derive(Debug, Clone, Copy)]
+pub struct Near {
+    /// The centre.
+    pub centre: Coordinates,
+    /// The radius.
+    pub radius: Radius,
+}
+
+/// The position after the last item of a page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cursor {
+    #[serde(rename = "s")]
+    sort: Sort,
+    #[serde(rename = "i")]
+    id: Uuid,
+    #[serde(rename = "d", default, skip_serializing_if = "Option::is_none")]
+    distance_m: Option<f64>,
+}
+
+impl Cursor {
+    /// The opaque text form handed to clients.
+    pub fn encode(&self) -> String {
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).expect("cursor serialises"))
+    }
+
+    /// Reads a cursor a client sent back.
+    pub fn decode(text: &str) -> Result<Self, Invalid> {
+        let bad = || Invalid::new("not a cursor this service issued");
+        if text.len() > 200 {
+            return Err(bad());
+        }
+        let bytes = URL_SAFE_NO_PAD.decode(text.trim()).map_err(|_| bad())?;
+        let cursor: Cursor = serde_json::from_slice(&bytes).map_err(|_| bad())?;
+        match (cursor.sort, cursor.distance_m) {
+            (Sort::Newest, None) => Ok(cursor),
+            (Sort::Distance, Some(d)) if d.is_finite() && d >= 0.0 => Ok(cursor),
+            _ => Err(bad()),
+        }
+    }
+}
+
+/// The filters and page of one list request, already parsed.
+#[derive(Debug, Clone)]
+pub struct ListQuery {
+    /// Radius filter.
+    pub near: Option<Near>,
+    /// Only items inside this cell.
+    pub cell: Option<CellId>,
+    /// Only items in this gemeente or wijk.
+    pub area: Option<CbsCode>,
+    /// Tag filters: within one scheme any code matches; all schemes must match.
+    pub tags: Vec<(&'static str, Vec<&'static str>)>,
+    /// Resource-specific conditions (kind, status ...).
+    pub condition: Condition,
+    /// Full-text query.
+    pub text: Option<String>,
+    /// Order.
+    pub sort: Sort,
+    /// Page size (1..=200).
+    pub limit: u64,
+    /// Continue after this position.
+    pub after: Option<Cursor>,
+}
+
+impl ListQuery {
+    /// A query with no filters, newest first.
+    pub fn new(limit: u64) -> Self {
+        Self {
+            near: None,
+            cell: None,
+            area: None,
+            tags: Vec::new(),
+            condition: Condition::all(),
+            text: None,
+            sort: Sort::Newest,
+            limit,
+            after: None,
+        }
+    }
+
+    /// Checks combinations single fields cannot: a distance order needs a point, and a cursor
+    /// must come from a list with the same order.
+    pub fn check(&self) -> Result<(), (&'static str, Invalid)> {
+        if self.sort == Sort::Distance && self.near.is_none() {
+            return Err(("sort", Invalid::new("sorting by distance needs lat, lng and radius_m")));
+        }
+        if let Some(c) = &self.after
+            && c.sort != self.sort
+        {
+            return Err(("cursor", Invalid::new("the cursor belongs to a list with another sort order")));
+        }
+        Ok(())
+    }
+}
+
+/// One matching item.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Hit {
+    /// The item.
+    pub id: Uuid,
+    /// Its distance from the query point, when one was given.
+    pub distance_m: Option<f64>,
+}
+
+/// One page of hits and the cursor for the next page, if there is one.
+#[derive(Debug, Clone)]
+pub struct HitPage {
+    /// The hits, in order.
+    pub hits: Vec<Hit>,
+    /// Where the next page starts.
+    pub next: Option<Cursor>,
+}
+
+fn col(name: &str) -> Expr {
+    Expr::col(Alias::new(name))
+}
+
+/// Finds one page of matching ids.
+pub async fn find(db: &impl ConnectionTrait, spec: TableSpec, q: &ListQuery) -> Result<HitPage, DbErr> {
+    let backend = db.get_database_backend();
+    let mut select = Query::select();
+    select.from(Alias::new(spec.table)).column(Alias::new("id")).column(Alias::new("index_cell"));
+    if let Some(c) = spec.cell_column {
+        select.column(Alias::new(c));
+    }
+    if spec.has_point {
+        select.column(Alias::new("lat")).column(Alias::new("lng"));
+    }
+    let mut cond = q.condition.clone();
+    cond = cond.add(filters(backend, spec, q));
+
+    // A fine cell (finer than storage) holds at most one storage cell's items: read them all.
+    let fine_cell = q.cell.filter(|c| c.resolution() > u8::from(STORAGE_RESOLUTION));
+    let in_memory = q.near.is_some() || fine_cell.is_some();
+    if let Some(near) = q.near {
+        let mut any = Condition::any();
+        for r in covering_ranges(near.centre, near.radius) {
+            any = any.add(col("index_cell").between(r.lo, r.hi));
+        }
+        cond = cond.add(any);
+    }
+    if !in_memory {
+        if let Some(after) = &q.after {
+            cond = cond.add(col("id").lt(after.id));
+        }
+        select.order_by(Alias::new("id"), Order::Desc).limit(q.limit + 1);
+    }
+    select.cond_where(cond);
+
+    let rows = db.query_all(&select).await?;
+    let mut hits = Vec::with_capacity(rows.len());
+    for row in rows {
+        let id: Uuid = row.try_get("", "id")?;
+        let index_cell: i64 = row.try_get("", "index_cell")?;
+        let own_cell: Option<i64> = match spec.cell_column {
+            Some(c) => Some(row.try_get("", c)?),
+            None => None,
+        };
+        let point: Option<Coordinates> = if spec.has_point {
+            let lat: Option<f64> = row.try_get("", "lat")?;
+            let lng: Option<f64> = row.try_get("", "lng")?;
+            lat.zip(lng).and_then(|(a, b)| Coordinates::parse(a, b).ok())
+        } else {
+            None
+        };
+        let located = point.or_else(|| own_cell.and_then(CellId::from_db).map(|c| Coordinates::of_cell_centre(c.index())));
+        if let Some(cell) = q.cell
+            && !inside_cell(cell, index_cell, own_cell, point)
+        {
+            continue;
+        }
+        let distance_m = match (q.near, located) {
+            (Some(near), Some(p)) => {
+                let d = near.centre.distance_m(p);
+                if d > near.radius.metres() {
+                    continue;
+                }
+                Some(d)
+            }
+            (Some(_), None) => continue,
+            (None, _) => None,
+        };
+        hits.push(Hit { id, distance_m });
+    }
+
+    if !in_memory {
+        let next = (hits.len() as u64 > q.limit).then(|| {
+            hits.truncate(q.limit as usize);
+            Cursor { sort: Sort::Newest, id: hits.last().expect("non-empty").id, distance_m: None }
+        });
+        return Ok(HitPage { hits, next });
+    }
+
+    match q.sort {
+        Sort::Newest => hits.sort_by(|a, b| b.id.cmp(&a.id)),
+        Sort::Distance => hits.sort_by(|a, b| a.distance_m.unwrap_or(0.0).total_cmp(&b.distance_m.unwrap_or(0.0)).then(a.id.cmp(&b.id))),
+    }
+    if let Some(after) = &q.after {
+        hits.retain(|h| match q.sort {
+            Sort::Newest => h.id < after.id,
+            Sort::Distance => {
+                let d = h.distance_m.unwrap_or(0.0);
+                let ad = after.distance_m.unwrap_or(0.0);
+                d > ad || (d == ad && h.id > after.id)
+            }
+        });
+    }
+    let more = hits.len() as u64 > q.limit;
+    hits.truncate(q.limit as usize);
+    let next = if more {
+        hits.last().map(|h| Cursor { sort: q.sort, id: h.id, distance_m: if q.sort == Sort::Distance { h.distance_m } else { None } })
+    } else {
+        None
+    };
+    Ok(HitPage { hits, next })
+}
+
+/// Whether an item lies inside `cell`: by H3 hierarchy for cells at storage resolution or
+/// coarser; for finer cells only exact points can be inside. A cell-located item coarser than
+/// the query cell is not inside it.
+fn inside_cell(cell: CellId, index_cell: i64, own_cell: Option<i64>, point: Option<Coordinates>) -> bool {
+    let res = cell.index().resolution();
+    if let Some(p) = point {
+        return p.cell(res) == cell.index() || (res <= STORAGE_RESOLUTION && ancestor(index_cell, res) == Some(cell.index()));
+    }
+    match own_cell.and_then(CellId::from_db) {
+        Some(own) if own.index().resolution() >= res => own.index().parent(res) == Some(cell.index()),
+        _ => false,
+    }
+}
+
+fn ancestor(index_cell: i64, res: h3o::Resolution) -> Option<h3o::CellIndex> {
+    CellId::from_db(index_cell).and_then(|c| c.index().parent(res))
+}
+
+/// Conditions that do not depend on the order: cell, area, tags, text.
+fn filters(backend: DatabaseBackend, spec: TableSpec, q: &ListQuery) -> Condition {
+    let mut cond = Condition::all();
+    if let Some(cell) = q.cell {
+        let index = cell.index();
+        if index.resolution() <= STORAGE_RESOLUTION {
+            let lo = index.center_child(STORAGE_RESOLUTION).expect("finer or equal resolution");
+            let hi = index.child_at(index.children_count(STORAGE_RESOLUTION) - 1, STORAGE_RESOLUTION).expect("last child");
+            cond = cond.add(col("index_cell").between(u64::from(lo) as i64, u64::from(hi) as i64));
+        } else {
+            let parent = index.parent(STORAGE_RESOLUTION).expect("coarser resolution");
+            cond = cond.add(col("index_cell").eq(u64::from(parent) as i64));
+        }
+    }
+    match &q.area {
+        Some(CbsCode::Gemeente(code)) => cond = cond.add(col("gemeente_code").eq(code.as_str())),
+        Some(CbsCode::Wijk(code)) => cond = cond.add(col("wijk_code").eq(code.as_str())),
+        None => {}
+    }
+    for (scheme, codes) in &q.tags {
+        if codes.is_empty() {
+            continue;
+        }
+        let sub: SelectStatement = Query::select()
+            .column(Alias::new("entity_id"))
+            .from(Alias::new("tags"))
+            .and_where(col("scheme").eq(*scheme))
+            .and_where(col("code").is_in(codes.iter().copied()))
+            .to_owned();
+        cond = cond.add(col("id").in_subquery(sub));
+    }
+    if let Some(text) = &q.text
+        && spec.full_text
+    {
+        cond = cond.add(text_condition(backend, spec.table, text));
+    }
+    cond
+}
+
+/// Words of a free-text query: letters and digits only, so nothing the user types reaches the
+/// full-text query language as syntax.
+pub fn words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).take(12).collect()
+}
+
+fn text_condition(backend: DatabaseBackend, table: &str, text: &str) -> Condition {
+    let words = words(text);
+    if words.is_empty() {
+        // Only punctuation: nothing can match.
+        return Condition::all().add(Expr::cust("1 = 0"));
+    }
+    match backend {
+        DatabaseBackend::Postgres => {
+            let query = words.iter().map(|w| format!("{w}:*")).collect::<Vec<_>>().join(" & ");
+            Condition::all().add(Expr::cust_with_values("search_vector @@ to_tsquery('dutch', $1)", [Value::from(query)]))
+        }
+        _ => {
+            let query = words.iter().map(|w| format!("\"{w}\"*")).collect::<Vec<_>>().join(" ");
+            Condition::all().add(Expr::cust_with_values(
+                format!("seq IN (SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH ?)"),
+                [Value::from(query)],
+            ))
+        }
+    }
+}
+
+/// Reorders loaded rows to the order of `hits`, dropping ids that vanished meanwhile.
+pub fn in_hit_order<T>(hits: &[Hit], rows: Vec<T>, id_of: impl Fn(&T) -> Uuid) -> Vec<(T, Option<f64>)> {
+    let mut by_id: std::collections::HashMap<Uuid, T> = rows.into_iter().map(|r| (id_of(&r), r)).collect();
+    hits.iter().filter_map(|h| by_id.remove(&h.id).map(|r| (r, h.distance_m))).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursor_round_trip_and_rejects_garbage() {
+        let c = Cursor { sort: Sort::Distance, id: Uuid::now_v7(), distance_m: Some(12.5) };
+        assert_eq!(Cursor::decode(&c.encode()).unwrap(), c);
+        for bad in ["", "!!!", "eyJ4IjoxfQ", &URL_SAFE_NO_PAD.encode(br#"{"s":"distance","i":"00000000-0000-0000-0000-000000000000"}"#)] {
+            assert!(Cursor::decode(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn words_strip_syntax() {
+        assert_eq!(words("taal-café \"OR\" *NEAR(x)"), vec!["taal", "café", "or", "near", "x"]);
+        assert!(words("*** ---").is_empty());
+    }
+}

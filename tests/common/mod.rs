@@ -1,0 +1,138 @@
+//! The test harness: every test gets its own fresh database (SQLite always; PostgreSQL when
+//! `TEST_DATABASE_URL` is set) and the real app behind poem's TestClient.
+#![allow(dead_code)]
+
+use std::sync::OnceLock;
+
+use buurtkracht::config::Settings;
+use buurtkracht::startup::App;
+use poem::endpoint::BoxEndpoint;
+use poem::test::{TestClient, TestResponse};
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::Value;
+
+/// Gemeenten the tests need: Zaanstad (the demo town), Amsterdam and Utrecht.
+const TEST_GEMEENTEN: &[&str] = &["GM0479", "GM0363", "GM0344"];
+
+fn filtered(doc: &str, keep: impl Fn(&Value) -> bool) -> String {
+    let mut v: Value = serde_json::from_str(doc).unwrap();
+    let features = v["features"].as_array().unwrap().iter().filter(|f| keep(&f["properties"])).cloned().collect();
+    v["features"] = Value::Array(features);
+    v.to_string()
+}
+
+/// The bundled boundaries cut down to the test gemeenten, made once per test binary.
+fn test_areas() -> &'static (String, String) {
+    static AREAS: OnceLock<(String, String)> = OnceLock::new();
+    AREAS.get_or_init(|| {
+        let keep = |code: Option<&str>| code.is_some_and(|c| TEST_GEMEENTEN.contains(&c));
+        (
+            filtered(buurtkracht::store::areas::BUNDLED_GEMEENTEN, |p| keep(p["statcode"].as_str())),
+            filtered(buurtkracht::store::areas::BUNDLED_WIJKEN, |p| keep(p["gmCode"].as_str())),
+        )
+    })
+}
+
+/// A running app on a fresh database.
+pub struct TestApp {
+    /// The app (its state reaches the database).
+    pub app: App,
+    /// A client for the app's routes.
+    pub client: TestClient<BoxEndpoint<'static>>,
+    /// Which engine this app runs on: `sqlite` or `postgres`.
+    pub engine: &'static str,
+}
+
+async fn fresh_database_url(engine: &'static str) -> Option<String> {
+    match engine {
+        "sqlite" => {
+            let dir = std::env::temp_dir().join("buurtkracht-tests");
+            std::fs::create_dir_all(&dir).unwrap();
+            let file = dir.join(format!("{}.db", uuid::Uuid::new_v4()));
+            Some(format!("sqlite://{}?mode=rwc", file.display()))
+        }
+        _ => {
+            let admin = std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty())?;
+            let name = format!("bk_test_{}", uuid::Uuid::new_v4().simple());
+            let db = Database::connect(&admin).await.expect("TEST_DATABASE_URL is set but PostgreSQL is unreachable");
+            db.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
+            db.close().await.ok();
+            let base = admin.rsplit_once('/').map(|(b, _)| b.to_owned()).unwrap();
+            Some(format!("{base}/{name}"))
+        }
+    }
+}
+
+/// Starts the app on a fresh database of `engine`; `None` (with a printed notice) when that
+/// engine is not configured.
+pub async fn spawn_on(engine: &'static str, seed_demo: bool) -> Option<TestApp> {
+    buurtkracht::telemetry::init(buurtkracht::config::LogFormat::Text);
+    let Some(url) = fresh_database_url(engine).await else {
+        eprintln!("SKIPPED on {engine}: TEST_DATABASE_URL is not set");
+        return None;
+    };
+    let mut settings = Settings::defaults();
+    settings.database_url = url;
+    settings.seed_demo = seed_demo;
+    let (gm, wk) = test_areas();
+    let app = App::build_with_areas(&settings, Some((gm, wk))).await.expect("app builds");
+    let client = TestClient::new(app.endpoint());
+    Some(TestApp { app, client, engine })
+}
+
+/// The engines to run every API test on: SQLite always, PostgreSQL when configured.
+pub const ENGINES: &[&str] = &["sqlite", "postgres"];
+
+/// Defines one `#[tokio::test]` per engine from an async test body taking `&TestApp`.
+///
+/// `api_test!(name, seeded, |app| async move { ... })`
+#[macro_export]
+macro_rules! api_test {
+    ($name:ident, $seed:expr, $body:expr) => {
+        mod $name {
+            use super::*;
+            #[tokio::test]
+            async fn sqlite() {
+                let app = common::spawn_on("sqlite", $seed).await.expect("sqlite always runs");
+                ($body)(app).await;
+            }
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(app) = common::spawn_on("postgres", $seed).await {
+                    ($body)(app).await;
+                }
+            }
+        }
+    };
+}
+
+/// Reads a response as (status, JSON body), checking the content type matches the status.
+pub async fn json(resp: TestResponse) -> (u16, Value) {
+    let status = resp.0.status().as_u16();
+    let ct = resp.0.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let text = resp.0.into_body().into_string().await.unwrap();
+    if status >= 400 {
+        assert!(ct.starts_with("application/problem+json"), "error {status} with content type {ct:?}: {text}");
+    }
+    let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}")) };
+    (status, body)
+}
+
+/// Asserts a problem+json answer with `status` that names `field`.
+pub fn assert_problem(status: u16, body: &Value, want_status: u16, field: &str) {
+    assert_eq!(status, want_status, "{body}");
+    assert_eq!(body["status"], want_status, "{body}");
+    assert!(body["code"].is_string(), "{body}");
+    if !field.is_empty() {
+        let fields: Vec<&str> =
+            body["errors"].as_array().map(|a| a.iter().filter_map(|e| e["field"].as_str()).collect()).unwrap_or_default();
+        assert!(fields.iter().any(|f| f.contains(field)), "expected field {field:?} in {body}");
+    }
+}
+
+/// A point inside wijk Poelenburg (Zaandam), and one in Kogerveldwijk.
+pub const POELENBURG: (f64, f64) = (52.4446, 4.8364);
+/// A point in Amsterdam, Dam square.
+pub const DAM: (f64, f64) = (52.3731, 4.8926);
+/// A point in the North Sea, outside every wijk.
+pub const NORTH_SEA: (f64, f64) = (53.5, 3.0);

@@ -1,0 +1,34 @@
+//! The committed spec under openapi/ must equal what the code generates.
+
+#[test]
+fn committed_spec_matches_the_code() {
+    let generated = buurtkracht::api::spec_json();
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json");
+    if std::env::var("UPDATE_OPENAPI").is_ok() {
+        std::fs::write(path, format!("{generated}\n")).unwrap();
+    }
+    let committed =
+        std::fs::read_to_string(path).expect("openapi/openapi.json exists; run UPDATE_OPENAPI=1 cargo test --test openapi_spec");
+    assert_eq!(
+        committed.trim_end(),
+        generated.trim_end(),
+        "openapi/openapi.json drifted from the code; regenerate with UPDATE_OPENAPI=1 cargo test --test openapi_spec"
+    );
+}
+
+#[test]
+fn every_operation_has_an_id_a_tag_and_problem_responses() {
+    let spec: serde_json::Value = serde_json::from_str(&buurtkracht::api::spec_json()).unwrap();
+    let paths = spec["paths"].as_object().unwrap();
+    assert!(paths.contains_key("/v1/initiatives") && paths.contains_key("/v1/areas/locate"));
+    for (path, ops) in paths {
+        for (method, op) in ops.as_object().unwrap() {
+            assert!(op["operationId"].is_string(), "{method} {path} has no operationId");
+            assert!(op["tags"].as_array().is_some_and(|t| !t.is_empty()), "{method} {path} has no tag");
+            if path.starts_with("/v1/") && path != "/v1/taxonomy" {
+                let bad = &op["responses"]["400"]["content"]["application/problem+json"];
+                assert!(bad.is_object(), "{method} {path} does not document its 400 problem");
+            }
+        }
+    }
+}
