@@ -180,8 +180,11 @@ pub async fn problem_from_error(err: poem::Error) -> Response {
         Problem::new(StatusCode::BAD_REQUEST, "invalid_parameter", "Invalid input", format!("`{}`: {}", e.name, e.reason))
             .with_field(e.name, e.reason.clone())
     } else if let Some(e) = err.downcast_ref::<ParsePathError>() {
-        Problem::new(StatusCode::BAD_REQUEST, "invalid_parameter", "Invalid input", format!("`{}`: {}", e.name, e.reason))
-            .with_field(e.name, e.reason.clone())
+        // poem-openapi reports path parameters by position (`param0`); our only positional
+        // parameter that can fail to parse is the resource `id`.
+        let name = if e.name.starts_with("param") { "id" } else { e.name };
+        Problem::new(StatusCode::BAD_REQUEST, "invalid_parameter", "Invalid input", format!("`{name}`: {}", e.reason))
+            .with_field(name, e.reason.clone())
     } else if let Some(e) = err.downcast_ref::<BodyError>() {
         let code = match e.status {
             StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",

@@ -178,6 +178,9 @@ impl AreasApi {
                     .to_string(),
             ),
         };
+        if q.0.as_deref().is_some_and(|t| t.chars().any(char::is_control)) {
+            return Err(ApiError::invalid("q", "must not contain control characters"));
+        }
         let filter = store::AreaFilter {
             level: level.0.map(|l| if l == AreaLevel::Wijk { store::WIJK } else { store::GEMEENTE }),
             gemeente,

@@ -57,9 +57,8 @@ impl<T: Type + DeserializeOwned + Send> ParsePayload for JsonBody<T> {
         match serde_path_to_error::deserialize::<_, T>(de) {
             Ok(value) => Ok(Self(value)),
             Err(err) => {
-                let path = err.path().to_string();
-                let field = if path == "." || path.is_empty() { "body".to_owned() } else { path };
-                Err(BodyError { field, message: err.into_inner().to_string(), status: StatusCode::BAD_REQUEST }.into())
+                let (field, message) = locate(&err.path().to_string(), err.into_inner().to_string());
+                Err(BodyError { field, message, status: StatusCode::BAD_REQUEST }.into())
             }
         }
     }
@@ -111,10 +110,26 @@ impl<P> MergePatch<P> {
         let mut doc = serde_json::to_value(current).map_err(|e| crate::error::ApiError::internal(&e))?;
         merge(&mut doc, serde_json::Value::Object(self.0));
         serde_path_to_error::deserialize::<_, T>(doc).map_err(|err| {
-            let path = err.path().to_string();
-            crate::error::ApiError::invalid(if path == "." { "body".to_owned() } else { path }, err.into_inner().to_string())
+            let (field, message) = locate(&err.path().to_string(), err.into_inner().to_string());
+            crate::error::ApiError::invalid(field, message)
         })
     }
+}
+
+/// The field a serde error is about: its path, with a missing field's name appended (serde
+/// reports those at the parent), and `body` for the document as a whole or broken syntax.
+fn locate(path: &str, message: String) -> (String, String) {
+    let parent = if matches!(path, "." | "?" | "") { None } else { Some(path) };
+    if let Some(rest) = message.strip_prefix("missing field `")
+        && let Some(name) = rest.split('`').next()
+    {
+        let field = match parent {
+            Some(p) => format!("{p}.{name}"),
+            None => name.to_owned(),
+        };
+        return (field, "is required".to_owned());
+    }
+    (parent.unwrap_or("body").to_owned(), message)
 }
 
 fn merge(target: &mut serde_json::Value, patch: serde_json::Value) {

@@ -117,6 +117,11 @@ impl ContactIo {
     /// Parses every part.
     pub fn parse(&self, prefix: &str) -> Result<Contact, ApiError> {
         let nonblank = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+        for (name, v) in [("email", &self.email), ("phone", &self.phone), ("website", &self.website)] {
+            if v.as_deref().is_some_and(|s| s.chars().any(char::is_control)) {
+                return Err(ApiError::invalid(format!("{prefix}.{name}"), "must not contain control characters"));
+            }
+        }
         let email = nonblank(&self.email);
         if let Some(e) = &email {
             let ok = e.len() <= 254
@@ -300,6 +305,9 @@ impl ListParams {
         if let Some(text) = self.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             if text.chars().count() > 500 {
                 return Err(ApiError::invalid("q", "at most 500 characters"));
+            }
+            if text.chars().any(char::is_control) {
+                return Err(ApiError::invalid("q", "must not contain control characters"));
             }
             q.text = Some(text.to_owned());
         }

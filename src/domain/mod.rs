@@ -29,3 +29,5 @@ impl std::fmt::Display for Invalid {
         f.write_str(&self.0)
     }
 }
+
+impl std::error::Error for Invalid {}

@@ -88,6 +88,27 @@ impl TimeRange {
     }
 }
 
+/// Stored form of a list of ranges: a JSON array of `{weekday, start, end}`.
+pub fn ranges_to_json(ranges: &[TimeRange]) -> String {
+    let items: Vec<serde_json::Value> =
+        ranges.iter().map(|r| serde_json::json!({"weekday": r.weekday, "start": r.start.to_string(), "end": r.end.to_string()})).collect();
+    serde_json::Value::Array(items).to_string()
+}
+
+/// Reads the stored form back; entries that no longer parse are skipped rather than failing a read.
+pub fn ranges_from_json(stored: &str) -> Vec<TimeRange> {
+    let Ok(serde_json::Value::Array(items)) = serde_json::from_str::<serde_json::Value>(stored) else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .filter_map(|v| {
+            let weekday: Weekday = serde_json::from_value(v.get("weekday")?.clone()).ok()?;
+            TimeRange::parse(weekday, v.get("start")?.as_str()?, v.get("end")?.as_str()?).ok()
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,25 +132,4 @@ mod tests {
         assert!(!a.overlaps(&c) && !a.overlaps(&d));
         assert_eq!(TimeRange::parse(Weekday::Mon, "10:00", "10:00").unwrap_err().0, "end");
     }
-}
-
-/// Stored form of a list of ranges: a JSON array of `{weekday, start, end}`.
-pub fn ranges_to_json(ranges: &[TimeRange]) -> String {
-    let items: Vec<serde_json::Value> =
-        ranges.iter().map(|r| serde_json::json!({"weekday": r.weekday, "start": r.start.to_string(), "end": r.end.to_string()})).collect();
-    serde_json::Value::Array(items).to_string()
-}
-
-/// Reads the stored form back; entries that no longer parse are skipped rather than failing a read.
-pub fn ranges_from_json(stored: &str) -> Vec<TimeRange> {
-    let Ok(serde_json::Value::Array(items)) = serde_json::from_str::<serde_json::Value>(stored) else {
-        return Vec::new();
-    };
-    items
-        .iter()
-        .filter_map(|v| {
-            let weekday: Weekday = serde_json::from_value(v.get("weekday")?.clone()).ok()?;
-            TimeRange::parse(weekday, v.get("start")?.as_str()?, v.get("end")?.as_str()?).ok()
-        })
-        .collect()
 }

@@ -136,8 +136,9 @@ pub async fn list(db: &impl ConnectionTrait, f: &AreaFilter) -> Result<(Vec<area
         q = q.filter(area::Column::GemeenteCode.eq(gm.as_str()));
     }
     if let Some(name) = &f.name {
-        let pattern = format!("%{}%", name.to_lowercase().replace('\\', "").replace('%', "").replace('_', ""));
-        q = q.filter(sea_orm::sea_query::Expr::cust_with_values("LOWER(name) LIKE $1", [pattern]));
+        let pattern = format!("%{}%", name.to_lowercase().replace(['\\', '%', '_'], ""));
+        use sea_orm::sea_query::{Expr, ExprTrait, Func};
+        q = q.filter(Expr::expr(Func::lower(Expr::col(area::Column::Name))).like(pattern));
     }
     if let Some(after) = &f.after {
         q = q.filter(area::Column::Code.gt(after.as_str()));

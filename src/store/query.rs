@@ -56,8 +56,10 @@ pub struct Cursor {
     sort: Sort,
     #[serde(rename = "i")]
     id: Uuid,
+    /// The distance as its IEEE-754 bits: decimal text would not round-trip exactly, and an
+    /// inexact cursor would repeat the last item of a page forever.
     #[serde(rename = "d", default, skip_serializing_if = "Option::is_none")]
-    distance_m: Option<f64>,
+    distance_bits: Option<u64>,
 }
 
 impl Cursor {
@@ -74,11 +76,19 @@ impl Cursor {
         }
         let bytes = URL_SAFE_NO_PAD.decode(text.trim()).map_err(|_| bad())?;
         let cursor: Cursor = serde_json::from_slice(&bytes).map_err(|_| bad())?;
-        match (cursor.sort, cursor.distance_m) {
+        match (cursor.sort, cursor.distance_m()) {
             (Sort::Newest, None) => Ok(cursor),
             (Sort::Distance, Some(d)) if d.is_finite() && d >= 0.0 => Ok(cursor),
             _ => Err(bad()),
         }
+    }
+
+    fn at(sort: Sort, id: Uuid, distance_m: Option<f64>) -> Self {
+        Self { sort, id, distance_bits: distance_m.map(f64::to_bits) }
+    }
+
+    fn distance_m(&self) -> Option<f64> {
+        self.distance_bits.map(f64::from_bits)
     }
 }
 
@@ -172,9 +182,8 @@ pub async fn find(db: &impl ConnectionTrait, spec: TableSpec, q: &ListQuery) -> 
     let mut cond = q.condition.clone();
     cond = cond.add(filters(backend, spec, q));
 
-    // A fine cell (finer than storage) holds at most one storage cell's items: read them all.
-    let fine_cell = q.cell.filter(|c| c.resolution() > u8::from(STORAGE_RESOLUTION));
-    let in_memory = q.near.is_some() || fine_cell.is_some();
+    // Cell and radius filters end with an exact check per row, so they read every candidate.
+    let in_memory = q.near.is_some() || q.cell.is_some();
     if let Some(near) = q.near {
         let mut any = Condition::any();
         for r in covering_ranges(near.centre, near.radius) {
@@ -194,7 +203,6 @@ pub async fn find(db: &impl ConnectionTrait, spec: TableSpec, q: &ListQuery) -> 
     let mut hits = Vec::with_capacity(rows.len());
     for row in rows {
         let id: Uuid = row.try_get("", "id")?;
-        let index_cell: i64 = row.try_get("", "index_cell")?;
         let own_cell: Option<i64> = match spec.cell_column {
             Some(c) => Some(row.try_get("", c)?),
             None => None,
@@ -208,7 +216,7 @@ pub async fn find(db: &impl ConnectionTrait, spec: TableSpec, q: &ListQuery) -> 
         };
         let located = point.or_else(|| own_cell.and_then(CellId::from_db).map(|c| Coordinates::of_cell_centre(c.index())));
         if let Some(cell) = q.cell
-            && !inside_cell(cell, index_cell, own_cell, point)
+            && !inside_cell(cell, own_cell, point)
         {
             continue;
         }
@@ -229,13 +237,13 @@ pub async fn find(db: &impl ConnectionTrait, spec: TableSpec, q: &ListQuery) -> 
     if !in_memory {
         let next = (hits.len() as u64 > q.limit).then(|| {
             hits.truncate(q.limit as usize);
-            Cursor { sort: Sort::Newest, id: hits.last().expect("non-empty").id, distance_m: None }
+            Cursor::at(Sort::Newest, hits.last().expect("non-empty").id, None)
         });
         return Ok(HitPage { hits, next });
     }
 
     match q.sort {
-        Sort::Newest => hits.sort_by(|a, b| b.id.cmp(&a.id)),
+        Sort::Newest => hits.sort_by_key(|h| std::cmp::Reverse(h.id)),
         Sort::Distance => hits.sort_by(|a, b| a.distance_m.unwrap_or(0.0).total_cmp(&b.distance_m.unwrap_or(0.0)).then(a.id.cmp(&b.id))),
     }
     if let Some(after) = &q.after {
@@ -243,28 +251,25 @@ pub async fn find(db: &impl ConnectionTrait, spec: TableSpec, q: &ListQuery) -> 
             Sort::Newest => h.id < after.id,
             Sort::Distance => {
                 let d = h.distance_m.unwrap_or(0.0);
-                let ad = after.distance_m.unwrap_or(0.0);
+                let ad = after.distance_m().unwrap_or(0.0);
                 d > ad || (d == ad && h.id > after.id)
             }
         });
     }
     let more = hits.len() as u64 > q.limit;
     hits.truncate(q.limit as usize);
-    let next = if more {
-        hits.last().map(|h| Cursor { sort: q.sort, id: h.id, distance_m: if q.sort == Sort::Distance { h.distance_m } else { None } })
-    } else {
-        None
-    };
+    let next =
+        if more { hits.last().map(|h| Cursor::at(q.sort, h.id, if q.sort == Sort::Distance { h.distance_m } else { None })) } else { None };
     Ok(HitPage { hits, next })
 }
 
-/// Whether an item lies inside `cell`: by H3 hierarchy for cells at storage resolution or
-/// coarser; for finer cells only exact points can be inside. A cell-located item coarser than
-/// the query cell is not inside it.
-fn inside_cell(cell: CellId, index_cell: i64, own_cell: Option<i64>, point: Option<Coordinates>) -> bool {
+/// Whether an item lies inside `cell`. An exact point is inside when the cell holds it
+/// geometrically (the cell a map shows). A cell-located item is inside when its own cell is the
+/// query cell or one of its H3 descendants; one coarser than the query cell is not inside it.
+fn inside_cell(cell: CellId, own_cell: Option<i64>, point: Option<Coordinates>) -> bool {
     let res = cell.index().resolution();
     if let Some(p) = point {
-        return p.cell(res) == cell.index() || (res <= STORAGE_RESOLUTION && ancestor(index_cell, res) == Some(cell.index()));
+        return p.cell(res) == cell.index();
     }
     match own_cell.and_then(CellId::from_db) {
         Some(own) if own.index().resolution() >= res => own.index().parent(res) == Some(cell.index()),
@@ -272,23 +277,35 @@ fn inside_cell(cell: CellId, index_cell: i64, own_cell: Option<i64>, point: Opti
     }
 }
 
-fn ancestor(index_cell: i64, res: h3o::Resolution) -> Option<h3o::CellIndex> {
-    CellId::from_db(index_cell).and_then(|c| c.index().parent(res))
+/// Candidate storage ranges for a cell filter: its H3 descendants (cell-located items) and the
+/// cover of the circle around it (exact points, which H3 does not nest geometrically).
+fn cell_candidates(cell: CellId) -> Vec<crate::geo::CellRange> {
+    let index = cell.index();
+    let mut ranges = Vec::new();
+    if index.resolution() <= STORAGE_RESOLUTION {
+        let lo = index.center_child(STORAGE_RESOLUTION).expect("finer or equal resolution");
+        let hi = index.child_at(index.children_count(STORAGE_RESOLUTION) - 1, STORAGE_RESOLUTION).expect("last child");
+        ranges.push(crate::geo::CellRange { lo: u64::from(lo) as i64, hi: u64::from(hi) as i64 });
+    }
+    let centre = Coordinates::of_cell_centre(index);
+    let reach =
+        index.boundary().iter().map(|v| centre.distance_m(Coordinates::parse(v.lat(), v.lng()).expect("vertex"))).fold(0.0, f64::max);
+    // Cells coarser than a 50 km circle (resolution 4 and below) keep to their descendants.
+    if let Ok(radius) = Radius::parse((reach * 1.01).max(1.0)) {
+        ranges.extend(covering_ranges(centre, radius));
+    }
+    ranges
 }
 
 /// Conditions that do not depend on the order: cell, area, tags, text.
 fn filters(backend: DatabaseBackend, spec: TableSpec, q: &ListQuery) -> Condition {
     let mut cond = Condition::all();
     if let Some(cell) = q.cell {
-        let index = cell.index();
-        if index.resolution() <= STORAGE_RESOLUTION {
-            let lo = index.center_child(STORAGE_RESOLUTION).expect("finer or equal resolution");
-            let hi = index.child_at(index.children_count(STORAGE_RESOLUTION) - 1, STORAGE_RESOLUTION).expect("last child");
-            cond = cond.add(col("index_cell").between(u64::from(lo) as i64, u64::from(hi) as i64));
-        } else {
-            let parent = index.parent(STORAGE_RESOLUTION).expect("coarser resolution");
-            cond = cond.add(col("index_cell").eq(u64::from(parent) as i64));
+        let mut any = Condition::any();
+        for r in cell_candidates(cell) {
+            any = any.add(col("index_cell").between(r.lo, r.hi));
         }
+        cond = cond.add(any);
     }
     match &q.area {
         Some(CbsCode::Gemeente(code)) => cond = cond.add(col("gemeente_code").eq(code.as_str())),
@@ -354,7 +371,8 @@ mod tests {
 
     #[test]
     fn cursor_round_trip_and_rejects_garbage() {
-        let c = Cursor { sort: Sort::Distance, id: Uuid::now_v7(), distance_m: Some(12.5) };
+        let c = Cursor::at(Sort::Distance, Uuid::now_v7(), Some(1040.7968960514781));
+        assert_eq!(Cursor::decode(&c.encode()).unwrap().distance_m(), Some(1040.7968960514781));
         assert_eq!(Cursor::decode(&c.encode()).unwrap(), c);
         for bad in ["", "!!!", "eyJ4IjoxfQ", &URL_SAFE_NO_PAD.encode(br#"{"s":"distance","i":"00000000-0000-0000-0000-000000000000"}"#)] {
             assert!(Cursor::decode(bad).is_err(), "{bad}");

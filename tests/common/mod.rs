@@ -130,8 +130,8 @@ pub fn assert_problem(status: u16, body: &Value, want_status: u16, field: &str) 
     }
 }
 
-/// A point inside wijk Poelenburg (Zaandam), and one in Kogerveldwijk.
-pub const POELENBURG: (f64, f64) = (52.4446, 4.8364);
+/// A point inside wijk Poelenburg (WK047912, Zaandam).
+pub const POELENBURG: (f64, f64) = (52.4376, 4.8476);
 /// A point in Amsterdam, Dam square.
 pub const DAM: (f64, f64) = (52.3731, 4.8926);
 /// A point in the North Sea, outside every wijk.

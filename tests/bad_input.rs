@@ -1,0 +1,313 @@
+//! Bad input, mostly on `/v1/initiatives`: every case answers a 4xx `application/problem+json`
+//! naming the field at fault, and a refused write stores nothing.
+mod common;
+
+use serde_json::{Value, json};
+
+type App = common::TestApp;
+
+fn valid() -> Value {
+    json!({
+        "name": "Buurtkamer",
+        "description": "Koffie en een praatje.",
+        "kind": "resident_initiative",
+        "categories": ["meeting_place"],
+        "location": {"lat": common::POELENBURG.0, "lng": common::POELENBURG.1},
+    })
+}
+
+fn with(field: &str, value: Value) -> Value {
+    let mut b = valid();
+    b[field] = value;
+    b
+}
+
+/// How many initiatives are stored, and the stored state of all of them.
+async fn snapshot(app: &App) -> Vec<Value> {
+    let (status, page) = common::json(app.client.get("/v1/initiatives?limit=200").send().await).await;
+    assert_eq!(status, 200, "{page}");
+    page["items"].as_array().unwrap().clone()
+}
+
+async fn post_raw(app: &App, content_type: Option<&str>, body: impl Into<poem::Body>) -> (u16, Value) {
+    let mut req = app.client.post("/v1/initiatives");
+    if let Some(ct) = content_type {
+        req = req.content_type(ct);
+    }
+    common::json(req.body(body).send().await).await
+}
+
+async fn get(app: &App, url: &str) -> (u16, Value) {
+    common::json(app.client.get(url).send().await).await
+}
+
+/// Starts with one stored initiative so that "nothing changed" means something.
+async fn one(app: &App) -> Vec<Value> {
+    let (status, v) = common::json(app.client.post("/v1/initiatives").body_json(&valid()).send().await).await;
+    assert_eq!(status, 201, "{v}");
+    let before = snapshot(app).await;
+    assert_eq!(before.len(), 1);
+    before
+}
+
+api_test!(bad_create_bodies_name_the_field_and_store_nothing, false, |app: App| async move {
+    let before = one(&app).await;
+    let long_name = "x".repeat(201);
+    let cases: Vec<(Value, u16, &str)> = vec![
+        (with("location", json!({"lat": 91.0, "lng": 4.8})), 400, "location.lat"),
+        (with("location", json!({"lat": -90.01, "lng": 4.8})), 400, "location.lat"),
+        (with("location", json!({"lat": 52.4, "lng": 180.5})), 400, "location.lng"),
+        (with("location", json!({"lat": 52.4, "lng": -181})), 400, "location.lng"),
+        (with("location", json!({"lat": 52.4})), 400, "location"),
+        (with("location", json!({"lat": "52.4", "lng": 4.8})), 400, "location.lat"),
+        (with("categories", json!(["flying"])), 400, "categories[0]"),
+        (with("categories", json!(["meeting_place", "flying"])), 400, "categories[1]"),
+        (with("categories", json!([])), 400, "categories"),
+        (with("zrm_domains", json!(["geluk"])), 400, "zrm_domains[0]"),
+        (with("kind", json!("hobby")), 400, "kind"),
+        (with("status", json!("sleeping")), 400, "status"),
+        (with("name", json!(5)), 400, "name"),
+        (with("name", json!("   ")), 400, "name"),
+        (with("name", json!(long_name)), 400, "name"),
+        (with("name", json!("Buurt\u{0007}kamer")), 400, "name"),
+        (with("description", json!("d".repeat(5001))), 400, "description"),
+        (with("colour", json!("red")), 400, "colour"),
+        (with("address", json!({"street": "Wezelstraat", "flat": "2"})), 400, "flat"),
+        (with("address", json!({"postcode": "123"})), 400, "address.postcode"),
+        (with("contact", json!({"email": "not-an-address"})), 400, "contact.email"),
+        (with("contact", json!({"website": "ftp://x.nl"})), 400, "contact.website"),
+        (with("capacity", json!(0)), 400, "capacity"),
+        (with("capacity", json!(100001)), 400, "capacity"),
+        (with("languages", json!(["dutch"])), 400, "languages[0]"),
+        (with("schedule", json!([{"weekday": "monday", "start": "14:00", "end": "12:00"}])), 400, "schedule[0]"),
+        (with("schedule", json!([{"weekday": "someday", "start": "10:00", "end": "12:00"}])), 400, "schedule[0].weekday"),
+        (json!("a string"), 400, "body"),
+        (with("location", json!({"lat": common::NORTH_SEA.0, "lng": common::NORTH_SEA.1})), 422, "location"),
+    ];
+    for (body, want, field) in cases {
+        let (status, v) = common::json(app.client.post("/v1/initiatives").body_json(&body).send().await).await;
+        common::assert_problem(status, &v, want, field);
+        assert_eq!(snapshot(&app).await, before, "refused body {body} changed the data");
+    }
+    // Exactly 200 characters, counted as characters not bytes, is fine.
+    let (status, v) = common::json(app.client.post("/v1/initiatives").body_json(&with("name", json!("é".repeat(200)))).send().await).await;
+    assert_eq!(status, 201, "{v}");
+});
+
+api_test!(malformed_and_oversized_bodies, false, |app: App| async move {
+    let before = one(&app).await;
+    let cases: Vec<(Option<&str>, Vec<u8>, u16, &str)> = vec![
+        (Some("application/json"), Vec::new(), 400, "body"),
+        (Some("application/json"), b"null".to_vec(), 400, "body"),
+        (Some("application/json"), vec![0xff, 0xfe, 0x00], 400, "body"),
+        (Some("application/json"), format!("{{\"name\": \"{}\"}}", "a".repeat(1024 * 1024 + 10)).into_bytes(), 413, "body"),
+        (None, serde_json::to_vec(&valid()).unwrap(), 415, ""),
+        (Some("text/plain"), serde_json::to_vec(&valid()).unwrap(), 415, ""),
+        (Some("application/x-www-form-urlencoded"), b"name=x".to_vec(), 415, ""),
+        (Some("not a media type"), serde_json::to_vec(&valid()).unwrap(), 415, ""),
+    ];
+    for (ct, bytes, want, field) in cases {
+        let (status, v) = post_raw(&app, ct, bytes).await;
+        common::assert_problem(status, &v, want, field);
+        assert_eq!(snapshot(&app).await, before, "content type {ct:?} changed the data");
+    }
+    // A JSON subtype with +json is accepted.
+    let (status, v) = post_raw(&app, Some("application/vnd.api+json"), serde_json::to_vec(&valid()).unwrap()).await;
+    assert_eq!(status, 201, "{v}");
+});
+
+api_test!(bad_patches_name_the_field_and_change_nothing, false, |app: App| async move {
+    let before = one(&app).await;
+    let id = before[0]["id"].as_str().unwrap().to_owned();
+    let url = format!("/v1/initiatives/{id}");
+    let cases: Vec<(&str, String, u16, &str)> = vec![
+        ("application/merge-patch+json", json!({"location": {"lat": 91}}).to_string(), 400, "location.lat"),
+        ("application/merge-patch+json", json!({"categories": ["flying"]}).to_string(), 400, "categories[0]"),
+        ("application/merge-patch+json", json!({"kind": 3}).to_string(), 400, "kind"),
+        ("application/merge-patch+json", json!({"name": "n".repeat(201)}).to_string(), 400, "name"),
+        ("application/merge-patch+json", json!({"colour": "red"}).to_string(), 400, "colour"),
+        ("application/merge-patch+json", "[1, 2]".into(), 400, "body"),
+        ("text/plain", json!({"name": "Nieuw"}).to_string(), 415, ""),
+    ];
+    for (ct, body, want, field) in cases {
+        let (status, v) = common::json(app.client.patch(&url).content_type(ct).body(body.clone()).send().await).await;
+        common::assert_problem(status, &v, want, field);
+        assert_eq!(snapshot(&app).await, before, "refused patch {body} changed the data");
+    }
+    let (status, v) = common::json(app.client.delete("/v1/initiatives/nope").send().await).await;
+    common::assert_problem(status, &v, 400, "");
+    assert_eq!(snapshot(&app).await, before);
+});
+
+api_test!(bad_list_parameters_name_the_parameter, false, |app: App| async move {
+    let (_, first) = get(&app, "/v1/initiatives?limit=1").await;
+    assert!(first["next_cursor"].is_null());
+    // Make a newest-order cursor to misuse with another sort.
+    for _ in 0..2 {
+        let (status, _) = common::json(app.client.post("/v1/initiatives").body_json(&valid()).send().await).await;
+        assert_eq!(status, 201);
+    }
+    let (_, page) = get(&app, "/v1/initiatives?limit=1").await;
+    let newest_cursor = page["next_cursor"].as_str().unwrap().to_owned();
+    let p = common::POELENBURG;
+    let cases: Vec<(String, &str)> = vec![
+        (format!("lat=91&lng={}&radius_m=100", p.1), "lat"),
+        (format!("lat=-91&lng={}&radius_m=100", p.1), "lat"),
+        (format!("lat={}&lng=181&radius_m=100", p.0), "lng"),
+        (format!("lat={}&lng=-180.1&radius_m=100", p.0), "lng"),
+        (format!("lat={}&lng={}&radius_m=0", p.0, p.1), "radius_m"),
+        (format!("lat={}&lng={}&radius_m=-5", p.0, p.1), "radius_m"),
+        (format!("lat={}&lng={}&radius_m=50001", p.0, p.1), "radius_m"),
+        (format!("lat={}&lng={}&radius_m=abc", p.0, p.1), "radius_m"),
+        (format!("lat={}&lng={}", p.0, p.1), "radius_m"),
+        (format!("lat={}&radius_m=100", p.0), "lng"),
+        (format!("lng={}&radius_m=100", p.1), "lat"),
+        ("radius_m=100".into(), "lat"),
+        ("lat=north&lng=4.8&radius_m=100".into(), "lat"),
+        ("category=flying".into(), "category"),
+        ("category=meeting_place&category=flying".into(), "category"),
+        ("zrm=geluk".into(), "zrm"),
+        ("kind=hobby".into(), "kind"),
+        ("status=sleeping".into(), "status"),
+        ("cell=zzz".into(), "cell"),
+        ("cell=8f".into(), "cell"),
+        ("cell=ffffffffffffffff".into(), "cell"),
+        ("area=GM12".into(), "area"),
+        ("area=Zaanstad".into(), "area"),
+        ("area=WK0479".into(), "area"),
+        ("cursor=garbage".into(), "cursor"),
+        (format!("cursor={}", "a".repeat(201)), "cursor"),
+        (format!("lat={}&lng={}&radius_m=1000&sort=distance&cursor={newest_cursor}", p.0, p.1), "cursor"),
+        ("sort=distance".into(), "sort"),
+        ("sort=sideways".into(), "sort"),
+        ("limit=0".into(), "limit"),
+        ("limit=201".into(), "limit"),
+        ("limit=-1".into(), "limit"),
+        ("limit=ten".into(), "limit"),
+        (format!("q={}", "w".repeat(501)), "q"),
+    ];
+    for (query, field) in cases {
+        let (status, v) = get(&app, &format!("/v1/initiatives?{query}")).await;
+        common::assert_problem(status, &v, 400, field);
+    }
+    // The edges themselves are fine.
+    for query in [
+        "lat=90&lng=180&radius_m=50000".to_string(),
+        "lat=-90&lng=-180&radius_m=1".to_string(),
+        format!("lat={}&lng={}&radius_m=0.5", p.0, p.1),
+        "limit=1".to_owned(),
+        "limit=200".to_owned(),
+        format!("cursor={newest_cursor}"),
+    ] {
+        let (status, v) = get(&app, &format!("/v1/initiatives?{query}")).await;
+        assert_eq!(status, 200, "{query}: {v}");
+    }
+});
+
+api_test!(unknown_routes_methods_and_ids, false, |app: App| async move {
+    let (status, v) = get(&app, "/v1/nope").await;
+    common::assert_problem(status, &v, 404, "");
+    assert_eq!(v["code"], "not_found");
+    let (status, v) = get(&app, "/v2/initiatives").await;
+    common::assert_problem(status, &v, 404, "");
+    let (status, v) = common::json(app.client.put("/v1/taxonomy").body_json(&json!({})).send().await).await;
+    common::assert_problem(status, &v, 405, "");
+    assert_eq!(v["code"], "method_not_allowed");
+    let (status, v) = common::json(app.client.delete("/v1/initiatives").send().await).await;
+    common::assert_problem(status, &v, 405, "");
+});
+
+api_test!(odd_query_strings_never_cause_a_server_error, false, |app: App| async move {
+    let long = "9".repeat(3000);
+    let long_hex = "8".repeat(300);
+    let values: Vec<String> = [
+        "NaN",
+        "nan",
+        "-NaN",
+        "Infinity",
+        "-Infinity",
+        "inf",
+        "1e309",
+        "-1e309",
+        "1e-400",
+        "0x10",
+        "+5",
+        "-0",
+        "00000000000052.1",
+        "18446744073709551616",
+        "-9223372036854775809",
+        "%00",
+        "a%00b",
+        "%FF%FE",
+        "%C3%A9",
+        "%E2%80%AE",
+        "%F0%9F%98%80",
+        "%27%20OR%201%3D1--",
+        "%22*%22",
+        "%2A",
+        "%25",
+        "%5B%5D",
+        "true",
+        "",
+        "%20",
+        "GM0479%00",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .chain([long.clone(), long_hex.clone()])
+    .collect();
+    let mut failures: Vec<String> = Vec::new();
+    let params = ["lat", "lng", "radius_m", "limit", "cell", "area", "q", "cursor", "sort", "category", "kind", "zrm", "status"];
+    for value in &values {
+        for param in params {
+            let url = format!("/v1/initiatives?{param}={value}");
+            let (status, _) = get(&app, &url).await;
+            if status >= 500 {
+                failures.push(format!("{url} -> {status}"));
+            }
+        }
+        let p = common::POELENBURG;
+        for url in [
+            format!("/v1/initiatives?lat={value}&lng={value}&radius_m={value}"),
+            format!("/v1/initiatives?lat={}&lng={}&radius_m={value}&sort=distance", p.0, p.1),
+            format!("/v1/areas?q={value}"),
+            format!("/v1/areas?gemeente={value}&cursor={value}"),
+            format!("/v1/areas/locate?lat={value}&lng={value}"),
+            format!("/v1/areas/{value}x"),
+            format!("/v1/initiatives/{value}x"),
+        ] {
+            let (status, _) = get(&app, &url).await;
+            if status >= 500 {
+                failures.push(format!("{url} -> {status}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "server errors on {}:\n{}", app.engine, failures.join("\n"));
+});
+
+api_test!(a_missing_required_field_is_named, false, |app: App| async move {
+    let before = one(&app).await;
+    let mut body = valid();
+    body.as_object_mut().unwrap().remove("name");
+    let (status, v) = common::json(app.client.post("/v1/initiatives").body_json(&body).send().await).await;
+    common::assert_problem(status, &v, 400, "name");
+    assert_eq!(snapshot(&app).await, before);
+});
+
+api_test!(malformed_json_is_blamed_on_the_body, false, |app: App| async move {
+    let before = one(&app).await;
+    for bytes in [&b"{not json"[..], b"{\"name\": \"x\",", b"{\"name\" 5}"] {
+        let (status, v) = post_raw(&app, Some("application/json"), bytes.to_vec()).await;
+        common::assert_problem(status, &v, 400, "body");
+        let fields: Vec<&str> = v["errors"].as_array().unwrap().iter().filter_map(|e| e["field"].as_str()).collect();
+        assert!(!fields.contains(&"?"), "a placeholder path is not a field: {v}");
+        assert_eq!(snapshot(&app).await, before);
+    }
+    let id = before[0]["id"].as_str().unwrap();
+    let (status, v) = common::json(
+        app.client.patch(format!("/v1/initiatives/{id}")).content_type("application/merge-patch+json").body("{oops").send().await,
+    )
+    .await;
+    common::assert_problem(status, &v, 400, "body");
+    assert_eq!(snapshot(&app).await, before);
+});
