@@ -85,11 +85,38 @@ async fn main() -> anyhow::Result<()> {
     )
     .await?;
 
+    // A database that already holds the rows (from an earlier run with the same --database-url)
+    // is queried as it is, so query changes can be measured without reloading.
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    let existing = buurtkracht::store::entities::listing::Entity::find().count(&db).await? as usize;
+    if existing >= rows {
+        println!("reusing {existing} listings already in the database");
+    } else {
+        load(&db, &index, &mut rng, rows, person.id).await?;
+    }
+    run_queries(&db, &index, &mut rng, queries).await?;
+    if let Some(path) = url.strip_prefix("sqlite://").and_then(|p| p.split('?').next())
+        && arg("--database-url").is_none()
+    {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{path}{suffix}"));
+        }
+    }
+    Ok(())
+}
+
+async fn load(
+    db: &sea_orm::DatabaseConnection,
+    index: &AreaIndex,
+    rng: &mut SmallRng,
+    rows: usize,
+    person_id: uuid::Uuid,
+) -> anyhow::Result<()> {
     let t_gen = Instant::now();
     let valid_until = chrono::Utc::now() + chrono::Duration::days(30);
     let mut items = Vec::with_capacity(rows);
     for i in 0..rows {
-        let p = random_point(&index, &mut rng);
+        let p = random_point(index, rng);
         let placed = index.locate(p).unwrap();
         let cell8 = CellId::new(p.cell(LocationPrecision::DEFAULT.resolution()));
         let place = if i % 2 == 0 {
@@ -117,7 +144,7 @@ async fn main() -> anyhow::Result<()> {
             description: BoundedText::parse(&format!("{title} in de buurt, nummer {i}."), 5000).unwrap(),
             categories: vec![ActivityCategory::ALL[i % ActivityCategory::ALL.len()]],
             zrm_domains: vec![ZrmDomain::ALL[i % ZrmDomain::ALL.len()]],
-            owner: Owner::Person(person.id),
+            owner: Owner::Person(person_id),
             valid_until,
             status: ListingStatus::Open,
         };
@@ -133,8 +160,10 @@ async fn main() -> anyhow::Result<()> {
     }
     let load = t_load.elapsed();
     println!("bulk load: {rows} listings in {:.1} s ({:.0} rows/s)", load.as_secs_f64(), rows as f64 / load.as_secs_f64());
-    drop(items);
+    Ok(())
+}
 
+async fn run_queries(db: &sea_orm::DatabaseConnection, index: &AreaIndex, rng: &mut SmallRng, queries: usize) -> anyhow::Result<()> {
     println!("{:>8} {:>10} {:>10} {:>10} {:>12}", "radius", "p50", "p99", "max", "rows (mean)");
     for radius_m in [500.0, 1_000.0, 5_000.0] {
         let mut times = Vec::with_capacity(queries);
@@ -143,13 +172,13 @@ async fn main() -> anyhow::Result<()> {
         q.sort = Sort::Distance;
         // Warm-up so the first queries do not measure cold caches only.
         for _ in 0..20 {
-            q.near = Some(Near { centre: random_point(&index, &mut rng), radius: Radius::parse(radius_m)? });
-            listings::list(&db, &q).await?;
+            q.near = Some(Near { centre: random_point(index, rng), radius: Radius::parse(radius_m)? });
+            listings::list(db, &q).await?;
         }
         for _ in 0..queries {
-            q.near = Some(Near { centre: random_point(&index, &mut rng), radius: Radius::parse(radius_m)? });
+            q.near = Some(Near { centre: random_point(index, rng), radius: Radius::parse(radius_m)? });
             let t = Instant::now();
-            let (page, _) = listings::list(&db, &q).await?;
+            let (page, _) = listings::list(db, &q).await?;
             times.push(t.elapsed());
             returned += page.len();
         }
@@ -164,12 +193,52 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     println!("(queries return at most one page of 200, nearest first, full rows)");
-    if let Some(path) = url.strip_prefix("sqlite://").and_then(|p| p.split('?').next())
-        && arg("--database-url").is_none()
-    {
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{path}{suffix}"));
+
+    // Where the 1 km time goes: the cell cover alone, and the id query alone.
+    let mut cover = Vec::new();
+    let mut ids = Vec::new();
+    let mut rows_t = Vec::new();
+    let mut q = ListQuery::new(200);
+    q.sort = Sort::Distance;
+    for _ in 0..queries {
+        let centre = random_point(index, rng);
+        let radius = Radius::parse(1_000.0)?;
+        let t = Instant::now();
+        let ranges = buurtkracht::geo::covering_ranges(centre, radius);
+        cover.push((t.elapsed(), ranges.len()));
+        q.near = Some(Near { centre, radius });
+        let t = Instant::now();
+        let page = buurtkracht::store::query::find(db, listings::SPEC, &q).await?;
+        ids.push(t.elapsed());
+        let wanted: Vec<uuid::Uuid> = page.hits.iter().map(|h| h.id).collect();
+        let t = Instant::now();
+        {
+            use buurtkracht::store::entities::listing;
+            use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+            listing::Entity::find().filter(listing::Column::Id.is_in(wanted)).all(db).await?;
         }
+        rows_t.push(t.elapsed());
     }
+    // The floor under every query: one round trip through the driver.
+    let mut trip = Vec::new();
+    for _ in 0..queries {
+        use sea_orm::ConnectionTrait;
+        let t = Instant::now();
+        db.execute_unprepared("SELECT 1").await?;
+        trip.push(t.elapsed());
+    }
+    trip.sort();
+    println!("round trip (SELECT 1) p50 {:.3} ms", percentile(&trip, 0.5).as_secs_f64() * 1e3);
+    let mut cover_t: Vec<Duration> = cover.iter().map(|c| c.0).collect();
+    cover_t.sort();
+    ids.sort();
+    rows_t.sort();
+    let mean_ranges = cover.iter().map(|c| c.1).sum::<usize>() as f64 / cover.len() as f64;
+    println!(
+        "1 km breakdown: cell cover p50 {:.3} ms ({mean_ranges:.1} ranges), candidate query p50 {:.2} ms, page of full rows p50 {:.2} ms",
+        percentile(&cover_t, 0.5).as_secs_f64() * 1e3,
+        percentile(&ids, 0.5).as_secs_f64() * 1e3,
+        percentile(&rows_t, 0.5).as_secs_f64() * 1e3
+    );
     Ok(())
 }
