@@ -63,15 +63,16 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     if url.starts_with("sqlite") {
         // Pragmas are per connection, so they go into the connect options of every pooled
         // connection. WAL with synchronous=NORMAL is durable across crashes of the process and
-        // loses at most the last commits on power loss; the 64 MiB page cache keeps the cell
-        // index hot.
+        // loses at most the last commits on power loss; the 64 MiB page cache and a memory map of
+        // up to 1 GiB keep the cell index hot without copying pages out of the OS cache.
         opts.map_sqlx_sqlite_opts(move |o| {
             let o = o
                 .pragma("foreign_keys", "ON")
                 .pragma("busy_timeout", "5000")
                 .pragma("synchronous", "NORMAL")
                 .pragma("cache_size", "-65536")
-                .pragma("temp_store", "MEMORY");
+                .pragma("temp_store", "MEMORY")
+                .pragma("mmap_size", "1073741824");
             if in_memory { o } else { o.pragma("journal_mode", "WAL") }
         });
     }
