@@ -14,11 +14,14 @@ use sea_orm::DatabaseConnection;
 
 const ITEMS: usize = 3_000;
 
+/// The runtime the fixture's connection lives on, the connection, and every listing with its
+/// distance point.
+type Fixture = (tokio::runtime::Runtime, DatabaseConnection, Vec<(uuid::Uuid, Coordinates)>);
+
 /// A database with ITEMS listings around Zaandam, half at exact points and half at resolution
 /// 7, 8 or 9 cells, and the distance point of each (exact point or cell centre).
-fn fixture() -> &'static (tokio::runtime::Runtime, DatabaseConnection, Vec<(uuid::Uuid, Coordinates)>) {
-    static FIXTURE: std::sync::OnceLock<(tokio::runtime::Runtime, DatabaseConnection, Vec<(uuid::Uuid, Coordinates)>)> =
-        std::sync::OnceLock::new();
+fn fixture() -> &'static Fixture {
+    static FIXTURE: std::sync::OnceLock<Fixture> = std::sync::OnceLock::new();
     FIXTURE.get_or_init(|| {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         let (db, items) = rt.block_on(async {
