@@ -145,20 +145,41 @@ struct Wijken {
 }
 
 impl Wijken {
-    /// A reproducible random point inside the named wijk that the locator also places there.
-    fn point(&self, state: &AppState, wijk: &str, key: &str) -> anyhow::Result<Coordinates> {
+    /// A reproducible random point inside the named wijk that the locator also places there;
+    /// with a resolution, the centre of the point's cell must lie in the wijk too, because a
+    /// person is placed by their cell's centre.
+    fn point(&self, state: &AppState, wijk: &str, key: &str, cell_res: Option<h3o::Resolution>) -> anyhow::Result<Coordinates> {
         let (code, _, bbox) = self.by_name.get(wijk).with_context(|| format!("unknown wijk {wijk:?}"))?;
-        let mut rng = SmallRng::seed_from_u64(stable_seed(key));
-        for _ in 0..10_000 {
-            let lat = rng.random_range(bbox[1]..bbox[3]);
-            let lng = rng.random_range(bbox[0]..bbox[2]);
-            let p = Coordinates::parse(lat, lng).map_err(|(_, e)| anyhow::anyhow!(e.0))?;
-            if state.areas.containing(p).is_some_and(|pl| &pl.wijk_code == code) {
-                return Ok(p);
+        // First ask that the cell's centre lie in the wijk; a coarse cell may have no centre in a
+        // small wijk, so then settle for its gemeente.
+        for strict in [true, false] {
+            let mut rng = SmallRng::seed_from_u64(stable_seed(key));
+            for _ in 0..5_000 {
+                let lat = rng.random_range(bbox[1]..bbox[3]);
+                let lng = rng.random_range(bbox[0]..bbox[2]);
+                let p = Coordinates::parse(lat, lng).map_err(|(_, e)| anyhow::anyhow!(e.0))?;
+                let placed = |c: Coordinates| state.areas.containing(c);
+                if placed(p).is_none_or(|pl| &pl.wijk_code != code) {
+                    continue;
+                }
+                let Some(res) = cell_res else { return Ok(p) };
+                let centre = placed(Coordinates::of_cell_centre(p.cell(res)));
+                let ok = if strict {
+                    centre.is_some_and(|pl| &pl.wijk_code == code)
+                } else {
+                    centre.is_some_and(|pl| pl.gemeente_code == code_gemeente(code))
+                };
+                if ok {
+                    return Ok(p);
+                }
             }
         }
         bail!("no point found inside wijk {wijk}")
     }
+}
+
+fn code_gemeente(wijk_code: &str) -> String {
+    format!("GM{}", &wijk_code[2..6])
 }
 
 /// Loads a town document (the format of `seed/zaanstad.json`).
@@ -180,7 +201,7 @@ pub async fn seed(state: &AppState, document: &str) -> anyhow::Result<SeedReport
 
     let mut initiative_ids: HashMap<String, Uuid> = HashMap::new();
     for s in town.initiatives {
-        let point = wijken.point(state, &s.wijk, &s.key)?;
+        let point = wijken.point(state, &s.wijk, &s.key, None)?;
         let input = InitiativeInput {
             name: s.name,
             description: s.description,
@@ -208,7 +229,8 @@ pub async fn seed(state: &AppState, document: &str) -> anyhow::Result<SeedReport
 
     let mut person_ids: HashMap<String, Uuid> = HashMap::new();
     for s in town.people {
-        let point = wijken.point(state, &s.wijk, &s.key)?;
+        let res = crate::domain::LocationPrecision::parse(s.precision).map_err(|e| anyhow::anyhow!("person {}: {e}", s.key))?.resolution();
+        let point = wijken.point(state, &s.wijk, &s.key, Some(res))?;
         let input = PersonInput {
             display_name: s.display_name,
             languages: s.languages,

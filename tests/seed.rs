@@ -1,0 +1,45 @@
+//! The demo town: complete, inside Zaanstad, and loaded only once.
+mod common;
+
+use std::collections::HashSet;
+
+async fn all(app: &common::TestApp, path: &str) -> Vec<serde_json::Value> {
+    let mut items = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let url = match &cursor {
+            Some(c) => format!("{path}&limit=200&cursor={c}"),
+            None => format!("{path}&limit=200"),
+        };
+        let (status, body) = common::json(app.client.get(url).send().await).await;
+        assert_eq!(status, 200, "{body}");
+        items.extend(body["items"].as_array().unwrap().iter().cloned());
+        match body["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => return items,
+        }
+    }
+}
+
+api_test!(demo_town_is_complete_and_inside_zaanstad, true, |app: common::TestApp| async move {
+    let initiatives = all(&app, "/v1/initiatives?area=GM0479").await;
+    let people = all(&app, "/v1/people?area=GM0479").await;
+    let volunteers = all(&app, "/v1/volunteers?area=GM0479").await;
+    let listings = all(&app, "/v1/listings?area=GM0479").await;
+    // Every item, including people placed by their cell's centre, lies in the town.
+    assert_eq!((initiatives.len(), people.len(), volunteers.len(), listings.len()), (46, 45, 32, 120));
+    let wijken: HashSet<&str> = initiatives.iter().map(|i| i["wijk_code"].as_str().unwrap()).collect();
+    assert_eq!(wijken.len(), 19, "every Zaanstad wijk has an initiative: {wijken:?}");
+    assert!(wijken.iter().all(|w| w.starts_with("WK0479")));
+    let kinds: HashSet<&str> = initiatives.iter().map(|i| i["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds.len(), 5, "all five initiative kinds occur");
+    let requests = listings.iter().filter(|l| l["kind"] == "request").count();
+    assert!(requests >= 50 && listings.len() - requests >= 50, "offers and requests both occur");
+});
+
+api_test!(seeding_twice_loads_nothing_the_second_time, true, |app: common::TestApp| async move {
+    let again = buurtkracht::seed::seed_if_empty(&app.app.state).await.unwrap();
+    assert!(again.is_none());
+    let listings = all(&app, "/v1/listings?kind=offer&kind=request").await;
+    assert_eq!(listings.len(), 120);
+});
