@@ -2,6 +2,8 @@
 //! how a person's move or deletion carries their listings and volunteer profile along.
 mod common;
 
+use common::{delete, get, patch, post};
+
 use std::str::FromStr;
 
 use h3o::{CellIndex, LatLng, Resolution};
@@ -15,25 +17,6 @@ async fn send_text(resp: poem::test::TestResponse) -> (u16, String, String) {
     let status = resp.0.status().as_u16();
     let ct = resp.0.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
     (status, ct, resp.0.into_body().into_string().await.unwrap())
-}
-
-async fn post(app: &common::TestApp, url: &str, body: Value) -> (u16, Value) {
-    common::json(app.client.post(url).body_json(&body).send().await).await
-}
-
-async fn get(app: &common::TestApp, url: &str) -> (u16, Value) {
-    common::json(app.client.get(url).send().await).await
-}
-
-async fn patch(app: &common::TestApp, url: &str, body: Value) -> (u16, Value) {
-    common::json(
-        app.client.patch(url).content_type("application/merge-patch+json").body(serde_json::to_string(&body).unwrap()).send().await,
-    )
-    .await
-}
-
-async fn delete(app: &common::TestApp, url: &str) -> (u16, Value) {
-    common::json(app.client.delete(url).send().await).await
 }
 
 fn person_at(p: (f64, f64)) -> Value {

@@ -2,30 +2,13 @@
 //! validation, filters, updates and deletion.
 mod common;
 
+use common::{delete, get, patch, post};
+
 use std::collections::BTreeSet;
 use std::str::FromStr;
 
 use h3o::{CellIndex, LatLng};
 use serde_json::{Value, json};
-
-async fn post(app: &common::TestApp, url: &str, body: Value) -> (u16, Value) {
-    common::json(app.client.post(url).body_json(&body).send().await).await
-}
-
-async fn get(app: &common::TestApp, url: &str) -> (u16, Value) {
-    common::json(app.client.get(url).send().await).await
-}
-
-async fn patch(app: &common::TestApp, url: &str, body: Value) -> (u16, Value) {
-    common::json(
-        app.client.patch(url).content_type("application/merge-patch+json").body(serde_json::to_string(&body).unwrap()).send().await,
-    )
-    .await
-}
-
-async fn delete(app: &common::TestApp, url: &str) -> (u16, Value) {
-    common::json(app.client.delete(url).send().await).await
-}
 
 async fn create_person(app: &common::TestApp, p: (f64, f64)) -> Value {
     let (status, person) = post(app, "/v1/people", json!({"display_name": "Noor", "home_point": {"lat": p.0, "lng": p.1}})).await;

@@ -138,3 +138,23 @@ pub const POELENBURG: (f64, f64) = (52.4376, 4.8476);
 pub const DAM: (f64, f64) = (52.3731, 4.8926);
 /// A point in the North Sea, outside every wijk.
 pub const NORTH_SEA: (f64, f64) = (53.5, 3.0);
+
+/// `POST url` with a JSON body.
+pub async fn post(app: &TestApp, url: &str, body: Value) -> (u16, Value) {
+    json(app.client.post(url).body_json(&body).send().await).await
+}
+
+/// `GET url`.
+pub async fn get(app: &TestApp, url: &str) -> (u16, Value) {
+    json(app.client.get(url).send().await).await
+}
+
+/// `PATCH url` with a JSON Merge Patch.
+pub async fn patch(app: &TestApp, url: &str, body: Value) -> (u16, Value) {
+    json(app.client.patch(url).content_type("application/merge-patch+json").body(serde_json::to_string(&body).unwrap()).send().await).await
+}
+
+/// `DELETE url`.
+pub async fn delete(app: &TestApp, url: &str) -> (u16, Value) {
+    json(app.client.delete(url).send().await).await
+}
