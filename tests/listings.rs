@@ -204,7 +204,12 @@ api_test!(an_open_listing_past_valid_until_is_expired, false, |app: common::Test
     assert_eq!(listed[&id(&soon)], "expired", "{page}");
     assert_eq!(listed[&id(&keeps)], "open", "{page}");
 
-    // A new valid_until reopens it.
+    // A valid_until in the past is refused and changes nothing; a new one in the future reopens it.
+    let (status, refused) =
+        patch(&app, &format!("/v1/listings/{}", id(&soon)), json!({"valid_until": ts(Utc::now() - Duration::days(1))})).await;
+    common::assert_problem(status, &refused, 400, "valid_until");
+    let (_, unchanged) = get(&app, &format!("/v1/listings/{}", id(&soon))).await;
+    assert_eq!(unchanged["valid_until"], soon["valid_until"]);
     let (status, reopened) =
         patch(&app, &format!("/v1/listings/{}", id(&soon)), json!({"valid_until": ts(Utc::now() + Duration::days(3))})).await;
     assert_eq!(status, 200, "{reopened}");

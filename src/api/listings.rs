@@ -398,6 +398,9 @@ impl ListingsApi {
         if input.owner.person_id != before.owner.person_id || input.owner.initiative_id != before.owner.initiative_id {
             return Err(ApiError::invalid("owner", "the owner of a listing cannot change"));
         }
+        if input.valid_until != before.valid_until && input.valid_until.is_some_and(|v| v <= now) {
+            return Err(ApiError::invalid("valid_until", "must be in the future"));
+        }
         let fields = input.parse(now, Some(current.created_at))?;
         let m = store::update(&self.state.db, id.0, &fields).await.map_err(|e| not_found_as(e, "listing"))?;
         Ok(ListingResponse::Ok(Json(Listing::of(m, None, now))))
