@@ -212,11 +212,7 @@ async fn run_queries(db: &sea_orm::DatabaseConnection, index: &AreaIndex, rng: &
         ids.push(t.elapsed());
         let wanted: Vec<uuid::Uuid> = page.hits.iter().map(|h| h.id).collect();
         let t = Instant::now();
-        {
-            use buurtkracht::store::entities::listing;
-            use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-            listing::Entity::find().filter(listing::Column::Id.is_in(wanted)).all(db).await?;
-        }
+        buurtkracht::store::query::load_page::<buurtkracht::store::entities::listing::Entity>(db, &wanted).await?;
         rows_t.push(t.elapsed());
     }
     // The floor under every query: one round trip through the driver.

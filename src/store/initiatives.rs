@@ -104,7 +104,6 @@ pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<initiativ
 pub async fn list(db: &impl ConnectionTrait, q: &ListQuery) -> Result<(Vec<(initiative::Model, Option<f64>)>, Option<Cursor>), StoreError> {
     let page = query::find(db, SPEC, q).await?;
     let ids: Vec<Uuid> = page.hits.iter().map(|h| h.id).collect();
-    let rows =
-        if ids.is_empty() { Vec::new() } else { initiative::Entity::find().filter(initiative::Column::Id.is_in(ids)).all(db).await? };
+    let rows = query::load_page::<initiative::Entity>(db, &ids).await?;
     Ok((query::in_hit_order(&page.hits, rows, |r| r.id), page.next))
 }

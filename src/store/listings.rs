@@ -191,6 +191,6 @@ pub fn status_condition(statuses: &[ListingStatus], now: DateTime<Utc>) -> Condi
 pub async fn list(db: &impl ConnectionTrait, q: &ListQuery) -> Result<(Vec<(listing::Model, Option<f64>)>, Option<Cursor>), StoreError> {
     let page = query::find(db, SPEC, q).await?;
     let ids: Vec<Uuid> = page.hits.iter().map(|h| h.id).collect();
-    let rows = if ids.is_empty() { Vec::new() } else { listing::Entity::find().filter(listing::Column::Id.is_in(ids)).all(db).await? };
+    let rows = query::load_page::<listing::Entity>(db, &ids).await?;
     Ok((query::in_hit_order(&page.hits, rows, |r| r.id), page.next))
 }

@@ -2,7 +2,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A row of `initiatives`.
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Deserialize)]
 #[sea_orm(table_name = "initiatives")]
 pub struct Model {
     /// Identity (UUID v7, so ids sort by creation time).

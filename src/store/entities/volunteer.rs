@@ -2,7 +2,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A row of `volunteers`.
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Deserialize)]
 #[sea_orm(table_name = "volunteers")]
 pub struct Model {
     /// Identity.
