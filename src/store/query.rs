@@ -199,9 +199,9 @@ pub async fn find(db: &impl ConnectionTrait, spec: TableSpec, q: &ListQuery) -> 
     }
     select.cond_where(cond);
 
-    let candidates = packed_candidates(db, spec, select).await?;
-    let mut hits = Vec::with_capacity(candidates.len());
-    for Candidate { id, own_cell, point } in candidates {
+    let found = candidates(db, spec, select).await?;
+    let mut hits = Vec::with_capacity(found.len());
+    for Candidate { id, own_cell, point } in found {
         let located = point.or_else(|| own_cell.and_then(CellId::from_db).map(|c| Coordinates::of_cell_centre(c.index())));
         if let Some(cell) = q.cell
             && !inside_cell(cell, own_cell, point)
@@ -258,46 +258,60 @@ struct Candidate {
     point: Option<Coordinates>,
 }
 
-/// Runs the candidate select with all rows packed into one text value.
+/// Runs the candidate select.
 ///
-/// The drivers hand rows over one at a time (sqlx's SQLite worker wakes the runtime for each),
-/// which costs more than SQLite spends finding them; one aggregated value crosses once. Floats
-/// are written with 17 significant digits so they round-trip exactly.
-async fn packed_candidates(db: &impl ConnectionTrait, spec: TableSpec, inner: SelectStatement) -> Result<Vec<Candidate>, DbErr> {
-    let backend = db.get_database_backend();
+/// On SQLite all rows come back packed into one text value: sqlx's SQLite worker thread hands
+/// rows over one at a time, waking the runtime for each, which cost more than SQLite spends
+/// finding them. PostgreSQL rows arrive in the caller's task, where packing only adds work.
+/// Floats are written with 17 significant digits so they round-trip exactly.
+async fn candidates(db: &impl ConnectionTrait, spec: TableSpec, inner: SelectStatement) -> Result<Vec<Candidate>, DbErr> {
+    if db.get_database_backend() == DatabaseBackend::Postgres {
+        let rows = db.query_all(&inner).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let own_cell: Option<i64> = match spec.cell_column {
+                Some(c) => Some(row.try_get("", c)?),
+                None => None,
+            };
+            let point = if spec.has_point {
+                let lat: Option<f64> = row.try_get("", "lat")?;
+                let lng: Option<f64> = row.try_get("", "lng")?;
+                lat.zip(lng).and_then(|(a, b)| Coordinates::parse(a, b).ok())
+            } else {
+                None
+            };
+            out.push(Candidate { id: row.try_get("", "id")?, own_cell, point });
+        }
+        return Ok(out);
+    }
     let cell = spec.cell_column.unwrap_or("NULL");
     let (lat, lng) = if spec.has_point { ("lat", "lng") } else { ("NULL", "NULL") };
-    let packed = match backend {
-        DatabaseBackend::Postgres => format!(
-            "string_agg(id::text || ',' || coalesce(({cell})::text, '') || ',' || coalesce(({lat})::text, '') || ',' || coalesce(({lng})::text, ''), ';')"
-        ),
-        _ => format!(
-            "group_concat(hex(id) || ',' || ifnull({cell}, '') || ',' || \
-             (CASE WHEN {lat} IS NULL THEN '' ELSE printf('%.17g', {lat}) END) || ',' || \
-             (CASE WHEN {lng} IS NULL THEN '' ELSE printf('%.17g', {lng}) END), ';')"
-        ),
-    };
+    let packed = format!(
+        "group_concat(hex(id) || ',' || ifnull({cell}, '') || ',' || \
+         (CASE WHEN {lat} IS NULL THEN '' ELSE printf('%.17g', {lat}) END) || ',' || \
+         (CASE WHEN {lng} IS NULL THEN '' ELSE printf('%.17g', {lng}) END), ';')"
+    );
     let outer = Query::select().expr_as(Expr::cust(packed), Alias::new("packed")).from_subquery(inner, Alias::new("c")).to_owned();
     let Some(row) = db.query_one(&outer).await? else { return Ok(Vec::new()) };
     let Some(text): Option<String> = row.try_get("", "packed")? else { return Ok(Vec::new()) };
     let bad = |what: &str| DbErr::Custom(format!("unreadable packed candidate ({what})"));
+    fn field(p: Option<&str>) -> Result<Option<&str>, DbErr> {
+        p.map(|v| (!v.is_empty()).then_some(v)).ok_or_else(|| DbErr::Custom("unreadable packed candidate (field count)".into()))
+    }
     let mut out = Vec::new();
     for item in text.split(';') {
         let mut parts = item.split(',');
         let id = Uuid::parse_str(parts.next().ok_or_else(|| bad("id"))?).map_err(|_| bad("id"))?;
-        fn num(p: Option<&str>) -> Result<Option<&str>, DbErr> {
-            p.map(|v| (!v.is_empty()).then_some(v)).ok_or_else(|| DbErr::Custom("unreadable packed candidate (field count)".into()))
-        }
-        let own_cell = num(parts.next())?.map(|v| v.parse::<i64>().map_err(|_| bad("cell"))).transpose()?;
-        let lat = num(parts.next())?.map(|v| v.parse::<f64>().map_err(|_| bad("lat"))).transpose()?;
-        let lng = num(parts.next())?.map(|v| v.parse::<f64>().map_err(|_| bad("lng"))).transpose()?;
+        let own_cell = field(parts.next())?.map(|v| v.parse::<i64>().map_err(|_| bad("cell"))).transpose()?;
+        let lat = field(parts.next())?.map(|v| v.parse::<f64>().map_err(|_| bad("lat"))).transpose()?;
+        let lng = field(parts.next())?.map(|v| v.parse::<f64>().map_err(|_| bad("lng"))).transpose()?;
         let point = lat.zip(lng).and_then(|(a, b)| Coordinates::parse(a, b).ok());
         out.push(Candidate { id, own_cell, point });
     }
     Ok(out)
 }
 
-/// Loads the full rows of one page, packed into one JSON value (see [`packed_candidates`]).
+/// Loads the full rows of one page; on SQLite packed into one JSON value (see [`candidates`]).
 pub async fn load_page<E>(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<E::Model>, DbErr>
 where
     E: sea_orm::EntityTrait,
@@ -308,36 +322,29 @@ where
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let backend = db.get_database_backend();
     let id_column = E::Column::iter().find(|c| c.as_str() == "id").ok_or_else(|| DbErr::Custom("entity without id".into()))?;
-    let inner = E::find().filter(id_column.is_in(ids.iter().copied())).into_query();
-    let packed = match backend {
-        DatabaseBackend::Postgres => "json_agg(t)".to_owned(),
-        _ => {
-            let fields: Vec<String> = E::Column::iter()
-                .map(|c| {
-                    let n = c.as_str();
-                    let value = match c.def().get_column_type() {
-                        ColumnType::Uuid => format!("(CASE WHEN {n} IS NULL THEN NULL ELSE lower(hex({n})) END)"),
-                        ColumnType::Boolean => format!("json(CASE WHEN {n} IS NULL THEN 'null' WHEN {n} THEN 'true' ELSE 'false' END)"),
-                        ColumnType::Double | ColumnType::Float => {
-                            format!("json(CASE WHEN {n} IS NULL THEN 'null' ELSE printf('%.17g', {n}) END)")
-                        }
-                        _ => n.to_owned(),
-                    };
-                    format!("'{n}', {value}")
-                })
-                .collect();
-            format!("json_group_array(json_object({}))", fields.join(", "))
-        }
-    };
-    let outer = Query::select().expr_as(Expr::cust(packed), Alias::new("packed")).from_subquery(inner, Alias::new("t")).to_owned();
+    let select = E::find().filter(id_column.is_in(ids.iter().copied()));
+    if db.get_database_backend() == DatabaseBackend::Postgres {
+        return select.all(db).await;
+    }
+    let fields: Vec<String> = E::Column::iter()
+        .map(|c| {
+            let n = c.as_str();
+            let value = match c.def().get_column_type() {
+                // hex() of NULL is '' in SQLite, not NULL.
+                ColumnType::Uuid => format!("(CASE WHEN {n} IS NULL THEN NULL ELSE lower(hex({n})) END)"),
+                ColumnType::Boolean => format!("json(CASE WHEN {n} IS NULL THEN 'null' WHEN {n} THEN 'true' ELSE 'false' END)"),
+                ColumnType::Double | ColumnType::Float => format!("json(CASE WHEN {n} IS NULL THEN 'null' ELSE printf('%.17g', {n}) END)"),
+                _ => n.to_owned(),
+            };
+            format!("'{n}', {value}")
+        })
+        .collect();
+    let packed = format!("json_group_array(json_object({}))", fields.join(", "));
+    let outer =
+        Query::select().expr_as(Expr::cust(packed), Alias::new("packed")).from_subquery(select.into_query(), Alias::new("t")).to_owned();
     let Some(row) = db.query_one(&outer).await? else { return Ok(Vec::new()) };
-    let text: Option<String> = match backend {
-        DatabaseBackend::Postgres => row.try_get::<Option<serde_json::Value>>("", "packed")?.map(|v| v.to_string()),
-        _ => row.try_get("", "packed")?,
-    };
-    match text {
+    match row.try_get::<Option<String>>("", "packed")? {
         None => Ok(Vec::new()),
         Some(t) => serde_json::from_str(&t).map_err(|e| DbErr::Custom(format!("unreadable packed rows: {e}"))),
     }
