@@ -140,7 +140,7 @@ fn merge(ranges: Vec<CellRange>) -> Vec<CellRange> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use proptest::prelude::*;
 
