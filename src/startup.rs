@@ -47,6 +47,10 @@ impl App {
             .await
             .with_context(|| format!("connecting to {}", crate::config::redact_url(&settings.database_url)))?;
         store::migrate(&db).await.context("applying migrations")?;
+        if db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
+            // Refreshes planner statistics where they are stale (SQLite has no autovacuum).
+            sea_orm::ConnectionTrait::execute_unprepared(&db, "PRAGMA optimize").await.context("optimizing")?;
+        }
         match (&areas, &settings.areas_dir) {
             (Some((gemeenten, wijken)), _) => {
                 store::areas::import(&db, gemeenten, wijken).await.context("importing areas")?;
