@@ -81,7 +81,9 @@ fn fixture() -> &'static Fixture {
                 };
                 batch.push((fields, place));
             }
-            listings::bulk_insert(&db, &batch).await.unwrap();
+            let txn = sea_orm::TransactionTrait::begin(&db).await.unwrap();
+            listings::bulk_insert(&txn, &batch).await.unwrap();
+            txn.commit().await.unwrap();
             // Read back every listing with its distance point, as a full scan would see it.
             let mut q = ListQuery::new(200);
             let mut items = Vec::new();

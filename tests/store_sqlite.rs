@@ -27,3 +27,66 @@ async fn every_pooled_connection_has_wal_and_foreign_keys() {
         assert_eq!(sync, 1, "synchronous should be NORMAL (1) on every connection");
     }
 }
+
+/// Bulk-loaded rows are in the full-text index, and so are rows created after them.
+#[tokio::test]
+async fn bulk_insert_indexes_full_text_and_restores_the_trigger() {
+    use buurtkracht::domain::items::{ListingFields, Owner, PersonFields};
+    use buurtkracht::domain::{ActivityCategory, BoundedText, CellId, Coordinates, ListingKind, ListingStatus, LocationPrecision};
+    use buurtkracht::geo::{Placement, storage_cell};
+    use buurtkracht::store::listings::{self, ListingPlace};
+    use buurtkracht::store::query::ListQuery;
+
+    let dir = std::env::temp_dir().join("buurtkracht-tests");
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.join(format!("{}.db", uuid::Uuid::new_v4())).display());
+    let db = buurtkracht::store::connect(&url).await.unwrap();
+    buurtkracht::store::migrate(&db).await.unwrap();
+    let at = Placement { wijk_code: "WK047912".into(), gemeente_code: "GM0479".into() };
+    let p = Coordinates::parse(52.4376, 4.8476).unwrap();
+    let home = CellId::new(p.cell(LocationPrecision::DEFAULT.resolution()));
+    let person = buurtkracht::store::people::create(
+        &db,
+        &PersonFields {
+            display_name: BoundedText::parse("Noor", 100).unwrap(),
+            languages: vec![],
+            contact: Default::default(),
+            home_cell: home,
+            precision: LocationPrecision::DEFAULT,
+        },
+        &at,
+    )
+    .await
+    .unwrap();
+    let fields = |title: &str| ListingFields {
+        kind: ListingKind::Offer,
+        title: BoundedText::parse(title, 200).unwrap(),
+        description: BoundedText::parse("In de buurt", 5000).unwrap(),
+        categories: vec![ActivityCategory::Repair],
+        zrm_domains: vec![],
+        owner: Owner::Person(person.id),
+        valid_until: chrono::Utc::now() + chrono::Duration::days(30),
+        status: ListingStatus::Open,
+    };
+    let place = ListingPlace {
+        cell: home.to_db(),
+        index_cell: storage_cell(Coordinates::of_cell_centre(home.index())).to_db(),
+        point: None,
+        gemeente_code: at.gemeente_code.clone(),
+        wijk_code: at.wijk_code.clone(),
+    };
+    let txn = db.begin().await.unwrap();
+    listings::bulk_insert(&txn, &[(fields("Fietsenmaker"), place.clone()), (fields("Naaimachine"), place.clone())]).await.unwrap();
+    txn.commit().await.unwrap();
+
+    let search = |text: &str| {
+        let mut q = ListQuery::new(50);
+        q.text = Some(text.to_owned());
+        q
+    };
+    let (found, _) = listings::list(&db, &search("fietsen")).await.unwrap();
+    assert_eq!(found.len(), 1, "bulk rows are in the full-text index");
+    listings::create(&db, &fields("Fietsbel")).await.unwrap();
+    let (found, _) = listings::list(&db, &search("fiets")).await.unwrap();
+    assert_eq!(found.len(), 2, "the insert trigger is back: a later create is indexed too");
+}
