@@ -180,9 +180,10 @@ pub async fn problem_from_error(err: poem::Error) -> Response {
         Problem::new(StatusCode::BAD_REQUEST, "invalid_parameter", "Invalid input", format!("`{}`: {}", e.name, e.reason))
             .with_field(e.name, e.reason.clone())
     } else if let Some(e) = err.downcast_ref::<ParsePathError>() {
-        // poem-openapi reports path parameters by position (`param0`); our only positional
-        // parameter that can fail to parse is the resource `id`.
-        let name = if e.name.starts_with("param") { "id" } else { e.name };
+        // poem-openapi reports path parameters by position (`param0`). Every route has at most
+        // one path parameter and only `id` can fail to parse (`code` is a string); the spec test
+        // `path_parameters_are_single_and_named_id_or_code` keeps it that way.
+        let name = if e.name == "param0" { "id" } else { e.name };
         Problem::new(StatusCode::BAD_REQUEST, "invalid_parameter", "Invalid input", format!("`{name}`: {}", e.reason))
             .with_field(name, e.reason.clone())
     } else if let Some(e) = err.downcast_ref::<BodyError>() {

@@ -32,3 +32,20 @@ fn every_operation_has_an_id_a_tag_and_problem_responses() {
         }
     }
 }
+
+/// Problems name a malformed path parameter `id` because poem-openapi only reports its position;
+/// that holds while every route has at most one path parameter, `id` or the string `code`.
+#[test]
+fn path_parameters_are_single_and_named_id_or_code() {
+    let spec: serde_json::Value = serde_json::from_str(&buurtkracht::api::spec_json()).unwrap();
+    for (path, ops) in spec["paths"].as_object().unwrap() {
+        for (method, op) in ops.as_object().unwrap() {
+            let in_path: Vec<&str> = op["parameters"]
+                .as_array()
+                .map(|ps| ps.iter().filter(|p| p["in"] == "path").filter_map(|p| p["name"].as_str()).collect())
+                .unwrap_or_default();
+            assert!(in_path.len() <= 1, "{method} {path} has several path parameters: {in_path:?}");
+            assert!(in_path.iter().all(|n| *n == "id" || *n == "code"), "{method} {path}: {in_path:?}");
+        }
+    }
+}

@@ -102,8 +102,5 @@ pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<initiativ
 
 /// A page of initiatives with their distances, and the cursor for the next page.
 pub async fn list(db: &impl ConnectionTrait, q: &ListQuery) -> Result<(Vec<(initiative::Model, Option<f64>)>, Option<Cursor>), StoreError> {
-    let page = query::find(db, SPEC, q).await?;
-    let ids: Vec<Uuid> = page.hits.iter().map(|h| h.id).collect();
-    let rows = query::load_page::<initiative::Entity>(db, &ids).await?;
-    Ok((query::in_hit_order(&page.hits, rows, |r| r.id), page.next))
+    Ok(query::list::<initiative::Entity>(db, SPEC, q, |r| r.id).await?)
 }

@@ -189,8 +189,5 @@ pub fn status_condition(statuses: &[ListingStatus], now: DateTime<Utc>) -> Condi
 
 /// A page of listings with their distances.
 pub async fn list(db: &impl ConnectionTrait, q: &ListQuery) -> Result<(Vec<(listing::Model, Option<f64>)>, Option<Cursor>), StoreError> {
-    let page = query::find(db, SPEC, q).await?;
-    let ids: Vec<Uuid> = page.hits.iter().map(|h| h.id).collect();
-    let rows = query::load_page::<listing::Entity>(db, &ids).await?;
-    Ok((query::in_hit_order(&page.hits, rows, |r| r.id), page.next))
+    Ok(query::list::<listing::Entity>(db, SPEC, q, |r| r.id).await?)
 }

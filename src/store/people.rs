@@ -83,8 +83,5 @@ pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<person::M
 
 /// A page of people with distances to their cell centres.
 pub async fn list(db: &impl ConnectionTrait, q: &ListQuery) -> Result<(Vec<(person::Model, Option<f64>)>, Option<Cursor>), StoreError> {
-    let page = query::find(db, SPEC, q).await?;
-    let ids: Vec<Uuid> = page.hits.iter().map(|h| h.id).collect();
-    let rows = query::load_page::<person::Entity>(db, &ids).await?;
-    Ok((query::in_hit_order(&page.hits, rows, |r| r.id), page.next))
+    Ok(query::list::<person::Entity>(db, SPEC, q, |r| r.id).await?)
 }

@@ -168,6 +168,11 @@ fn col(name: &str) -> Expr {
     Expr::col(Alias::new(name))
 }
 
+/// `index_cell` in any of the ranges.
+fn in_ranges(ranges: Vec<crate::geo::CellRange>) -> Condition {
+    ranges.into_iter().fold(Condition::any(), |any, r| any.add(col("index_cell").between(r.lo, r.hi)))
+}
+
 /// Finds one page of matching ids.
 pub async fn find(db: &impl ConnectionTrait, spec: TableSpec, q: &ListQuery) -> Result<HitPage, DbErr> {
     let backend = db.get_database_backend();
@@ -185,11 +190,7 @@ pub async fn find(db: &impl ConnectionTrait, spec: TableSpec, q: &ListQuery) -> 
     // Cell and radius filters end with an exact check per row, so they read every candidate.
     let in_memory = q.near.is_some() || q.cell.is_some();
     if let Some(near) = q.near {
-        let mut any = Condition::any();
-        for r in covering_ranges(near.centre, near.radius) {
-            any = any.add(col("index_cell").between(r.lo, r.hi));
-        }
-        cond = cond.add(any);
+        cond = cond.add(in_ranges(covering_ranges(near.centre, near.radius)));
         // Exact points outside the circle's bounding box cannot match: the cover is wider than
         // the circle, so this drops a third of the point candidates before they are read.
         if spec.has_point
@@ -418,11 +419,7 @@ fn cell_candidates(cell: CellId) -> Vec<crate::geo::CellRange> {
 fn filters(backend: DatabaseBackend, spec: TableSpec, q: &ListQuery) -> Condition {
     let mut cond = Condition::all();
     if let Some(cell) = q.cell {
-        let mut any = Condition::any();
-        for r in cell_candidates(cell) {
-            any = any.add(col("index_cell").between(r.lo, r.hi));
-        }
-        cond = cond.add(any);
+        cond = cond.add(in_ranges(cell_candidates(cell)));
     }
     match &q.area {
         Some(CbsCode::Gemeente(code)) => cond = cond.add(col("gemeente_code").eq(code.as_str())),
@@ -476,8 +473,26 @@ fn text_condition(backend: DatabaseBackend, table: &str, text: &str) -> Conditio
     }
 }
 
+/// A page of full rows of `E` in list order, each with its distance, and the next cursor:
+/// [`find`] for the ids, then [`load_page`] for the rows.
+pub async fn list<E>(
+    db: &impl ConnectionTrait,
+    spec: TableSpec,
+    q: &ListQuery,
+    id_of: impl Fn(&E::Model) -> Uuid,
+) -> Result<(Vec<(E::Model, Option<f64>)>, Option<Cursor>), DbErr>
+where
+    E: sea_orm::EntityTrait,
+    E::Model: serde::de::DeserializeOwned,
+{
+    let page = find(db, spec, q).await?;
+    let ids: Vec<Uuid> = page.hits.iter().map(|h| h.id).collect();
+    let rows = load_page::<E>(db, &ids).await?;
+    Ok((in_hit_order(&page.hits, rows, id_of), page.next))
+}
+
 /// Reorders loaded rows to the order of `hits`, dropping ids that vanished meanwhile.
-pub fn in_hit_order<T>(hits: &[Hit], rows: Vec<T>, id_of: impl Fn(&T) -> Uuid) -> Vec<(T, Option<f64>)> {
+fn in_hit_order<T>(hits: &[Hit], rows: Vec<T>, id_of: impl Fn(&T) -> Uuid) -> Vec<(T, Option<f64>)> {
     let mut by_id: std::collections::HashMap<Uuid, T> = rows.into_iter().map(|r| (id_of(&r), r)).collect();
     hits.iter().filter_map(|h| by_id.remove(&h.id).map(|r| (r, h.distance_m))).collect()
 }

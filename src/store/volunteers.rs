@@ -84,8 +84,5 @@ pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<volunteer
 
 /// A page of profiles with distances to their cell centres.
 pub async fn list(db: &impl ConnectionTrait, q: &ListQuery) -> Result<(Vec<(volunteer::Model, Option<f64>)>, Option<Cursor>), StoreError> {
-    let page = query::find(db, SPEC, q).await?;
-    let ids: Vec<Uuid> = page.hits.iter().map(|h| h.id).collect();
-    let rows = query::load_page::<volunteer::Entity>(db, &ids).await?;
-    Ok((query::in_hit_order(&page.hits, rows, |r| r.id), page.next))
+    Ok(query::list::<volunteer::Entity>(db, SPEC, q, |r| r.id).await?)
 }
