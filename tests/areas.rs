@@ -14,14 +14,6 @@ async fn get(app: &App, url: &str) -> (u16, Value) {
     common::json(app.client.get(url).send().await).await
 }
 
-async fn get_geojson(app: &App, url: &str) -> Value {
-    let resp = app.client.get(url).header("Accept", "application/geo+json").send().await;
-    assert_eq!(resp.0.status().as_u16(), 200);
-    let ct = resp.0.headers().get("content-type").unwrap().to_str().unwrap().to_owned();
-    assert!(ct.starts_with("application/geo+json"), "{ct}");
-    serde_json::from_str(&resp.0.into_body().into_string().await.unwrap()).unwrap()
-}
-
 /// All areas of a list, following `next_cursor`.
 async fn walk(app: &App, query: &str, limit: u32) -> Vec<Value> {
     let mut out = Vec::new();
@@ -206,7 +198,7 @@ api_test!(area_pagination_by_cursor, false, |app: App| async move {
 });
 
 api_test!(geojson_area_list_carries_boundaries, false, |app: App| async move {
-    let fc = get_geojson(&app, "/v1/areas?level=wijk&gemeente=GM0479&limit=200").await;
+    let fc = common::get_geojson(&app, "/v1/areas?level=wijk&gemeente=GM0479&limit=200").await;
     assert_eq!(fc["type"], "FeatureCollection");
     let features = fc["features"].as_array().unwrap();
     assert_eq!(features.len(), 19);
@@ -225,7 +217,7 @@ api_test!(geojson_area_list_carries_boundaries, false, |app: App| async move {
             assert!(lng >= b[0] - 1e-6 && lng <= b[2] + 1e-6 && lat >= b[1] - 1e-6 && lat <= b[3] + 1e-6, "{lng},{lat} outside {b:?}");
         }
     }
-    let fc2 = get_geojson(&app, "/v1/areas?level=wijk&gemeente=GM0479&limit=5").await;
+    let fc2 = common::get_geojson(&app, "/v1/areas?level=wijk&gemeente=GM0479&limit=5").await;
     assert_eq!(fc2["features"].as_array().unwrap().len(), 5);
     assert!(fc2["next_cursor"].is_string());
 });

@@ -87,16 +87,6 @@ fn id(v: &Value) -> String {
     v["id"].as_str().unwrap().to_owned()
 }
 
-/// Haversine on the mean earth radius, independent of the service's own implementation.
-fn haversine_m(a: (f64, f64), b: (f64, f64)) -> f64 {
-    let r = 6_371_008.8_f64;
-    let (la1, la2) = (a.0.to_radians(), b.0.to_radians());
-    let dlat = la2 - la1;
-    let dlng = (b.1 - a.1).to_radians();
-    let h = (dlat / 2.0).sin().powi(2) + la1.cos() * la2.cos() * (dlng / 2.0).sin().powi(2);
-    2.0 * r * h.sqrt().asin()
-}
-
 fn loc(v: &Value) -> (f64, f64) {
     (v["location"]["lat"].as_f64().unwrap(), v["location"]["lng"].as_f64().unwrap())
 }
@@ -372,14 +362,14 @@ api_test!(radius_search_matches_brute_force_haversine, true, |app: App| async mo
             for item in &got {
                 let d = item["distance_m"].as_f64().unwrap_or_else(|| panic!("no distance_m: {item}"));
                 assert!(d <= radius, "{d} > {radius}");
-                let brute = haversine_m(centre, loc(item));
+                let brute = common::haversine_m(centre, loc(item));
                 assert!((d - brute).abs() < 1.0, "distance_m {d} vs haversine {brute}");
             }
             let got_ids: HashSet<String> = got.iter().map(id).collect();
             assert_eq!(got_ids.len(), got.len(), "no duplicates");
             // Brute force over every item; ignore the few within a decimetre of the edge.
             for item in &all {
-                let d = haversine_m(centre, loc(item));
+                let d = common::haversine_m(centre, loc(item));
                 if (d - radius).abs() < 0.5 {
                     continue;
                 }
@@ -396,7 +386,7 @@ api_test!(radius_search_matches_brute_force_haversine, true, |app: App| async mo
     let meeting = walk(&app, "category=meeting_place", 200).await;
     let q = format!("lat={}&lng={}&radius_m=2500&category=meeting_place", common::POELENBURG.0, common::POELENBURG.1);
     let got: HashSet<String> = walk(&app, &q, 200).await.iter().map(id).collect();
-    let want: HashSet<String> = meeting.iter().filter(|i| haversine_m(common::POELENBURG, loc(i)) <= 2500.0).map(id).collect();
+    let want: HashSet<String> = meeting.iter().filter(|i| common::haversine_m(common::POELENBURG, loc(i)) <= 2500.0).map(id).collect();
     assert_eq!(got, want);
 });
 
@@ -406,7 +396,7 @@ api_test!(sort_by_distance_is_nearest_first, true, |app: App| async move {
     assert!(got.len() > 5, "{}", got.len());
     let d: Vec<f64> = got.iter().map(|i| i["distance_m"].as_f64().unwrap()).collect();
     assert!(d.windows(2).all(|w| w[0] <= w[1]), "distances not non-decreasing: {d:?}");
-    let brute: Vec<f64> = got.iter().map(|i| haversine_m(common::POELENBURG, loc(i))).collect();
+    let brute: Vec<f64> = got.iter().map(|i| common::haversine_m(common::POELENBURG, loc(i))).collect();
     assert!(brute.windows(2).all(|w| w[0] <= w[1] + 0.2), "order disagrees with haversine: {brute:?}");
 });
 
@@ -458,17 +448,12 @@ api_test!(keyset_pagination_by_distance_walks_every_item_once, true, |app: App| 
 api_test!(geojson_list_is_a_feature_collection_of_points, false, |app: App| async move {
     three(&app).await;
     let json_items = walk(&app, "", 200).await;
-    let resp = app.client.get("/v1/initiatives?limit=2").header("Accept", "application/geo+json").send().await;
-    assert_eq!(resp.0.status().as_u16(), 200);
-    let ct = resp.0.headers().get("content-type").unwrap().to_str().unwrap().to_owned();
-    assert!(ct.starts_with("application/geo+json"), "{ct}");
-    let fc: Value = serde_json::from_str(&resp.0.into_body().into_string().await.unwrap()).unwrap();
+    let fc = common::get_geojson(&app, "/v1/initiatives?limit=2").await;
     assert_eq!(fc["type"], "FeatureCollection");
     let features = fc["features"].as_array().unwrap();
     assert_eq!(features.len(), 2);
     let cursor = fc["next_cursor"].as_str().expect("a cursor for the third item").to_owned();
-    let resp = app.client.get(format!("/v1/initiatives?limit=2&cursor={cursor}")).header("Accept", "application/geo+json").send().await;
-    let fc2: Value = serde_json::from_str(&resp.0.into_body().into_string().await.unwrap()).unwrap();
+    let fc2 = common::get_geojson(&app, &format!("/v1/initiatives?limit=2&cursor={cursor}")).await;
     let mut all_features = features.clone();
     all_features.extend(fc2["features"].as_array().unwrap().iter().cloned());
     assert_eq!(all_features.len(), 3, "{fc2}");

@@ -55,15 +55,6 @@ fn time(v: &Value) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(v.as_str().unwrap_or_else(|| panic!("not a time: {v}"))).unwrap().with_timezone(&Utc)
 }
 
-fn haversine_m(a: (f64, f64), b: (f64, f64)) -> f64 {
-    let r = 6_371_008.8_f64;
-    let (la1, la2) = (a.0.to_radians(), b.0.to_radians());
-    let dlat = la2 - la1;
-    let dlng = (b.1 - a.1).to_radians();
-    let h = (dlat / 2.0).sin().powi(2) + la1.cos() * la2.cos() * (dlng / 2.0).sin().powi(2);
-    2.0 * r * h.sqrt().asin()
-}
-
 /// Every item of a list, following `next_cursor`.
 async fn all_pages(app: &common::TestApp, url: &str) -> Vec<Value> {
     let mut out = Vec::new();
@@ -341,7 +332,7 @@ api_test!(radius_on_the_seeded_town_equals_brute_force, true, |app: common::Test
         let found = all_pages(&app, &url).await;
         let got: BTreeMap<String, f64> = found.iter().map(|l| (id(l), l["distance_m"].as_f64().unwrap())).collect();
         assert_eq!(got.len(), found.len(), "no duplicates");
-        let brute: BTreeMap<String, f64> = everything.iter().map(|l| (id(l), haversine_m(centre, place_of(l)))).collect();
+        let brute: BTreeMap<String, f64> = everything.iter().map(|l| (id(l), common::haversine_m(centre, place_of(l)))).collect();
         for (lid, d) in &brute {
             if *d < radius - 0.5 {
                 assert!(got.contains_key(lid), "listing {lid} at {d} m is missing from radius {radius}");
@@ -468,11 +459,7 @@ api_test!(keyset_pagination_walks_every_seeded_listing_once, true, |app: common:
 api_test!(geojson_has_points_for_initiatives_and_hexagons_for_people, true, |app: common::TestApp| async move {
     let (_, json_page) = get(&app, "/v1/listings?limit=200").await;
     let by_id: BTreeMap<String, Value> = json_page["items"].as_array().unwrap().iter().map(|l| (id(l), l.clone())).collect();
-    let resp = app.client.get("/v1/listings?limit=200").header("Accept", "application/geo+json").send().await;
-    assert_eq!(resp.0.status().as_u16(), 200);
-    let ct = resp.0.headers().get("content-type").unwrap().to_str().unwrap().to_owned();
-    assert!(ct.starts_with("application/geo+json"), "{ct}");
-    let fc: Value = serde_json::from_str(&resp.0.into_body().into_string().await.unwrap()).unwrap();
+    let fc = common::get_geojson(&app, "/v1/listings?limit=200").await;
     assert_eq!(fc["type"], "FeatureCollection");
     let features = fc["features"].as_array().unwrap();
     assert_eq!(features.len(), 120);

@@ -22,15 +22,6 @@ async fn create_volunteer(app: &common::TestApp, body: Value) -> Value {
     v
 }
 
-fn haversine_m(a: (f64, f64), b: (f64, f64)) -> f64 {
-    let r = 6_371_008.8_f64;
-    let (la1, la2) = (a.0.to_radians(), b.0.to_radians());
-    let dlat = la2 - la1;
-    let dlng = (b.1 - a.1).to_radians();
-    let h = (dlat / 2.0).sin().powi(2) + la1.cos() * la2.cos() * (dlng / 2.0).sin().powi(2);
-    2.0 * r * h.sqrt().asin()
-}
-
 fn ids(page: &Value) -> BTreeSet<String> {
     page["items"].as_array().unwrap_or_else(|| panic!("not a page: {page}")).iter().map(|i| i["id"].as_str().unwrap().to_owned()).collect()
 }
@@ -164,7 +155,7 @@ api_test!(list_filters_skills_vog_status_area_and_radius, false, |app: common::T
             let dist = item["distance_m"].as_f64().unwrap_or_else(|| panic!("distance_m missing: {item}"));
             assert!(dist <= radius, "{dist} > {radius}");
             let centre = LatLng::from(CellIndex::from_str(item["cell"].as_str().unwrap()).unwrap());
-            let want = haversine_m(d, (centre.lat(), centre.lng()));
+            let want = common::haversine_m(d, (centre.lat(), centre.lng()));
             assert!((dist - want).abs() < 0.5, "distance {dist} vs cell centre {want}");
         }
     }

@@ -158,3 +158,23 @@ pub async fn patch(app: &TestApp, url: &str, body: Value) -> (u16, Value) {
 pub async fn delete(app: &TestApp, url: &str) -> (u16, Value) {
     json(app.client.delete(url).send().await).await
 }
+
+/// `GET url` with `Accept: application/geo+json`; asserts 200 and the GeoJSON media type.
+pub async fn get_geojson(app: &TestApp, url: &str) -> Value {
+    let resp = app.client.get(url).header("Accept", "application/geo+json").send().await;
+    assert_eq!(resp.0.status().as_u16(), 200);
+    let ct = resp.0.headers().get("content-type").unwrap().to_str().unwrap().to_owned();
+    assert!(ct.starts_with("application/geo+json"), "{ct}");
+    serde_json::from_str(&resp.0.into_body().into_string().await.unwrap()).unwrap()
+}
+
+/// Haversine on the mean earth radius, written apart from the service's own so that tests
+/// check it rather than repeat it. Points are (lat, lng).
+pub fn haversine_m(a: (f64, f64), b: (f64, f64)) -> f64 {
+    let r = 6_371_008.8_f64;
+    let (la1, la2) = (a.0.to_radians(), b.0.to_radians());
+    let dlat = la2 - la1;
+    let dlng = (b.1 - a.1).to_radians();
+    let h = (dlat / 2.0).sin().powi(2) + la1.cos() * la2.cos() * (dlng / 2.0).sin().powi(2);
+    2.0 * r * h.sqrt().asin()
+}
