@@ -223,7 +223,7 @@ async fn run_queries(db: &sea_orm::DatabaseConnection, index: &AreaIndex, rng: &
         let t = Instant::now();
         let page = buurtkracht::store::query::find(db, listings::SPEC, &q).await?;
         ids.push(t.elapsed());
-        let wanted: Vec<uuid::Uuid> = page.hits.iter().map(|h| h.id).collect();
+        let wanted: Vec<i64> = page.hits.iter().map(|h| h.row).collect();
         let t = Instant::now();
         buurtkracht::store::query::load_page::<buurtkracht::store::entities::listing::Entity>(db, &wanted).await?;
         rows_t.push(t.elapsed());

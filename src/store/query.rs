@@ -151,6 +151,9 @@ impl ListQuery {
 pub struct Hit {
     /// The item.
     pub id: Uuid,
+    /// Its row number (`seq`): the page is loaded by it, one b-tree descent per row instead of
+    /// two through the `id` index.
+    pub row: i64,
     /// Its distance from the query point, when one was given.
     pub distance_m: Option<f64>,
 }
@@ -177,7 +180,7 @@ fn in_ranges(ranges: Vec<crate::geo::CellRange>) -> Condition {
 pub async fn find(db: &impl ConnectionTrait, spec: TableSpec, q: &ListQuery) -> Result<HitPage, DbErr> {
     let backend = db.get_database_backend();
     let mut select = Query::select();
-    select.from(Alias::new(spec.table)).column(Alias::new("id"));
+    select.from(Alias::new(spec.table)).column(Alias::new("seq")).column(Alias::new("id"));
     if let Some(c) = spec.cell_column {
         select.column(Alias::new(c));
     }
@@ -213,7 +216,7 @@ pub async fn find(db: &impl ConnectionTrait, spec: TableSpec, q: &ListQuery) -> 
 
     let found = candidates(db, spec, select).await?;
     let mut hits = Vec::with_capacity(found.len());
-    for Candidate { id, own_cell, point } in found {
+    for Candidate { row, id, own_cell, point } in found {
         let located = point.or_else(|| own_cell.and_then(CellId::from_db).map(|c| Coordinates::of_cell_centre(c.index())));
         if let Some(cell) = q.cell
             && !inside_cell(cell, own_cell, point)
@@ -231,7 +234,7 @@ pub async fn find(db: &impl ConnectionTrait, spec: TableSpec, q: &ListQuery) -> 
             (Some(_), None) => continue,
             (None, _) => None,
         };
-        hits.push(Hit { id, distance_m });
+        hits.push(Hit { id, row, distance_m });
     }
 
     if !in_memory {
@@ -284,6 +287,7 @@ fn bounding_box(near: Near) -> Option<(f64, f64, f64, f64)> {
 
 /// What the first step needs of a row: its id and where it is.
 struct Candidate {
+    row: i64,
     id: Uuid,
     own_cell: Option<i64>,
     point: Option<Coordinates>,
@@ -311,14 +315,14 @@ async fn candidates(db: &impl ConnectionTrait, spec: TableSpec, inner: SelectSta
             } else {
                 None
             };
-            out.push(Candidate { id: row.try_get("", "id")?, own_cell, point });
+            out.push(Candidate { row: row.try_get("", "seq")?, id: row.try_get("", "id")?, own_cell, point });
         }
         return Ok(out);
     }
     let cell = spec.cell_column.unwrap_or("NULL");
     let (lat, lng) = if spec.has_point { ("lat", "lng") } else { ("NULL", "NULL") };
     let packed = format!(
-        "group_concat(hex(id) || ',' || ifnull({cell}, '') || ',' || \
+        "group_concat(seq || ',' || hex(id) || ',' || ifnull({cell}, '') || ',' || \
          (CASE WHEN {lat} IS NULL THEN '' ELSE printf('%.17g', {lat}) END) || ',' || \
          (CASE WHEN {lng} IS NULL THEN '' ELSE printf('%.17g', {lng}) END), ';')"
     );
@@ -332,29 +336,31 @@ async fn candidates(db: &impl ConnectionTrait, spec: TableSpec, inner: SelectSta
     let mut out = Vec::new();
     for item in text.split(';') {
         let mut parts = item.split(',');
+        let row = parts.next().and_then(|v| v.parse::<i64>().ok()).ok_or_else(|| bad("seq"))?;
         let id = Uuid::parse_str(parts.next().ok_or_else(|| bad("id"))?).map_err(|_| bad("id"))?;
         let own_cell = field(parts.next())?.map(|v| v.parse::<i64>().map_err(|_| bad("cell"))).transpose()?;
         let lat = field(parts.next())?.map(|v| v.parse::<f64>().map_err(|_| bad("lat"))).transpose()?;
         let lng = field(parts.next())?.map(|v| v.parse::<f64>().map_err(|_| bad("lng"))).transpose()?;
         let point = lat.zip(lng).and_then(|(a, b)| Coordinates::parse(a, b).ok());
-        out.push(Candidate { id, own_cell, point });
+        out.push(Candidate { row, id, own_cell, point });
     }
     Ok(out)
 }
 
-/// Loads the full rows of one page; on SQLite packed into one JSON value (see [`candidates`]).
-pub async fn load_page<E>(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<E::Model>, DbErr>
+/// Loads the full rows of one page by row number ([`Hit::row`]); on SQLite packed into one
+/// JSON value (see [`candidates`]).
+pub async fn load_page<E>(db: &impl ConnectionTrait, rows: &[i64]) -> Result<Vec<E::Model>, DbErr>
 where
     E: sea_orm::EntityTrait,
     E::Model: serde::de::DeserializeOwned,
 {
     use sea_orm::sea_query::ColumnType;
     use sea_orm::{ColumnTrait, IdenStatic, Iterable, QueryFilter, QueryTrait};
-    if ids.is_empty() {
+    if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let id_column = E::Column::iter().find(|c| c.as_str() == "id").ok_or_else(|| DbErr::Custom("entity without id".into()))?;
-    let select = E::find().filter(id_column.is_in(ids.iter().copied()));
+    // No entity maps `seq` (see the entities module), so it is named here.
+    let select = E::find().filter(col("seq").is_in(rows.iter().copied()));
     if db.get_database_backend() == DatabaseBackend::Postgres {
         return select.all(db).await;
     }
@@ -486,8 +492,8 @@ where
     E::Model: serde::de::DeserializeOwned,
 {
     let page = find(db, spec, q).await?;
-    let ids: Vec<Uuid> = page.hits.iter().map(|h| h.id).collect();
-    let rows = load_page::<E>(db, &ids).await?;
+    let wanted: Vec<i64> = page.hits.iter().map(|h| h.row).collect();
+    let rows = load_page::<E>(db, &wanted).await?;
     Ok((in_hit_order(&page.hits, rows, id_of), page.next))
 }
 
