@@ -82,6 +82,7 @@ async fn main() -> anyhow::Result<()> {
             precision: LocationPrecision::DEFAULT,
         },
         &at,
+        None,
     )
     .await?;
 

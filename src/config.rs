@@ -4,6 +4,8 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use crate::auth::jwt::{TokenKey, TokenSettings};
+
 /// How logs are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
@@ -27,6 +29,15 @@ pub struct Settings {
     /// A folder with `gemeente*.geojson` and `wijk*.geojson` to use instead of the bundled
     /// CBS 2025 boundaries.
     pub areas_dir: Option<PathBuf>,
+    /// The trusted token issuer (`JWT_ISSUER`, `JWT_AUDIENCE`, and `JWT_HS256_SECRET` or
+    /// `JWT_RS256_PUBLIC_KEY` / `JWT_RS256_PUBLIC_KEY_FILE`); without it bearer tokens are refused.
+    pub tokens: Option<TokenSettings>,
+    /// Browser origins allowed to call the API (`CORS_ALLOWED_ORIGINS`, comma-separated; none by default).
+    pub cors_origins: Vec<String>,
+    /// Requests per minute per client address (`RATE_LIMIT_PER_IP`, default 600).
+    pub rate_limit_per_ip: u32,
+    /// Requests per minute per API key or token subject (`RATE_LIMIT_PER_CREDENTIAL`, default 1200).
+    pub rate_limit_per_credential: u32,
 }
 
 /// A setting that could not be read.
@@ -48,6 +59,10 @@ impl Settings {
             log_format: LogFormat::Text,
             seed_demo: true,
             areas_dir: None,
+            tokens: None,
+            cors_origins: Vec::new(),
+            rate_limit_per_ip: 600,
+            rate_limit_per_credential: 1200,
         }
     }
 
@@ -83,8 +98,72 @@ impl Settings {
             };
         }
         s.areas_dir = get("AREAS_DIR").filter(|v| !v.is_empty()).map(PathBuf::from);
+        s.tokens = token_settings(&get)?;
+        if let Some(origins) = get("CORS_ALLOWED_ORIGINS").filter(|v| !v.is_empty()) {
+            for o in origins.split(',').map(str::trim).filter(|o| !o.is_empty()) {
+                let ok = (o.starts_with("https://") || o.starts_with("http://")) && !o.ends_with('/') && !o.contains('*');
+                if !ok {
+                    return Err(SettingError {
+                        name: "CORS_ALLOWED_ORIGINS",
+                        message: format!("{o:?} is not an origin like https://app.example.nl (no path, no wildcard)"),
+                    });
+                }
+                s.cors_origins.push(o.to_owned());
+            }
+        }
+        for (name, slot) in
+            [("RATE_LIMIT_PER_IP", &mut s.rate_limit_per_ip), ("RATE_LIMIT_PER_CREDENTIAL", &mut s.rate_limit_per_credential)]
+        {
+            if let Some(v) = get(name).filter(|v| !v.is_empty()) {
+                *slot = v
+                    .parse()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| SettingError { name, message: "must be a positive whole number".into() })?;
+            }
+        }
         Ok(s)
     }
+}
+
+/// The token issuer settings, all or nothing.
+fn token_settings(get: &impl Fn(&str) -> Option<String>) -> Result<Option<TokenSettings>, SettingError> {
+    let val = |k: &str| get(k).filter(|v| !v.trim().is_empty());
+    let secret = val("JWT_HS256_SECRET");
+    let pem = match (val("JWT_RS256_PUBLIC_KEY"), val("JWT_RS256_PUBLIC_KEY_FILE")) {
+        (Some(p), _) => Some(p),
+        (None, Some(file)) => Some(
+            std::fs::read_to_string(&file)
+                .map_err(|e| SettingError { name: "JWT_RS256_PUBLIC_KEY_FILE", message: format!("cannot read {file}: {e}") })?,
+        ),
+        (None, None) => None,
+    };
+    let key = match (secret, pem) {
+        (None, None) => {
+            if val("JWT_ISSUER").is_some() {
+                return Err(SettingError { name: "JWT_ISSUER", message: "needs JWT_HS256_SECRET or JWT_RS256_PUBLIC_KEY(_FILE)".into() });
+            }
+            return Ok(None);
+        }
+        (Some(_), Some(_)) => {
+            return Err(SettingError {
+                name: "JWT_HS256_SECRET",
+                message: "give either an HS256 secret or an RS256 public key, not both".into(),
+            });
+        }
+        (Some(secret), None) => {
+            if secret.len() < 32 {
+                return Err(SettingError { name: "JWT_HS256_SECRET", message: "must be at least 32 characters".into() });
+            }
+            TokenKey::Hs256(secret.into_bytes())
+        }
+        (None, Some(pem)) => TokenKey::Rs256(pem),
+    };
+    let issuer = val("JWT_ISSUER").ok_or(SettingError { name: "JWT_ISSUER", message: "is required with a token key".into() })?;
+    let audience = val("JWT_AUDIENCE").unwrap_or_else(|| "buurtkracht".into());
+    let settings = TokenSettings { issuer, audience, key };
+    crate::auth::jwt::Verifier::new(&settings).map_err(|message| SettingError { name: "JWT_RS256_PUBLIC_KEY", message })?;
+    Ok(Some(settings))
 }
 
 /// Hides the password of a database URL.
@@ -109,6 +188,10 @@ impl fmt::Debug for Settings {
             .field("log_format", &self.log_format)
             .field("seed_demo", &self.seed_demo)
             .field("areas_dir", &self.areas_dir)
+            .field("tokens", &self.tokens)
+            .field("cors_origins", &self.cors_origins)
+            .field("rate_limit_per_ip", &self.rate_limit_per_ip)
+            .field("rate_limit_per_credential", &self.rate_limit_per_credential)
             .finish()
     }
 }

@@ -82,6 +82,13 @@ pub enum ApiError {
     /// out of range (`invalid_parameter`, `invalid_body`, `invalid_cursor`).
     #[oai(status = 400, content_type = "application/problem+json")]
     BadRequest(Json<Problem>),
+    /// Credentials are missing where they are needed, or they are invalid, expired or revoked
+    /// (`unauthorized`). Comes with `WWW-Authenticate`.
+    #[oai(status = 401, content_type = "application/problem+json")]
+    Unauthorized(Json<Problem>),
+    /// The credentials are valid but do not allow this (`forbidden`).
+    #[oai(status = 403, content_type = "application/problem+json")]
+    Forbidden(Json<Problem>),
     /// No such resource (`not_found`).
     #[oai(status = 404, content_type = "application/problem+json")]
     NotFound(Json<Problem>),
@@ -92,6 +99,9 @@ pub enum ApiError {
     /// every known wijk (`unknown_reference`, `outside_service_area`, `invalid_state`).
     #[oai(status = 422, content_type = "application/problem+json")]
     Unprocessable(Json<Problem>),
+    /// Too many requests from this client or credential (`rate_limited`); see `Retry-After`.
+    #[oai(status = 429, content_type = "application/problem+json")]
+    TooManyRequests(Json<Problem>),
     /// Something broke on our side; the cause is logged, never returned (`internal`).
     #[oai(status = 500, content_type = "application/problem+json")]
     Internal(Json<Problem>),
@@ -106,6 +116,25 @@ impl ApiError {
             Problem::new(StatusCode::BAD_REQUEST, "invalid_parameter", "Invalid input", format!("`{field}`: {message}"))
                 .with_field(field, message),
         ))
+    }
+
+    /// The problem document inside.
+    pub fn problem(&self) -> &Problem {
+        match self {
+            Self::BadRequest(p)
+            | Self::Unauthorized(p)
+            | Self::Forbidden(p)
+            | Self::NotFound(p)
+            | Self::Conflict(p)
+            | Self::Unprocessable(p)
+            | Self::TooManyRequests(p)
+            | Self::Internal(p) => &p.0,
+        }
+    }
+
+    /// The caller may not do this.
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::Forbidden(Json(Problem::new(StatusCode::FORBIDDEN, "forbidden", "Forbidden", detail)))
     }
 
     /// A resource that does not exist.
@@ -130,6 +159,13 @@ impl ApiError {
 
     /// An unexpected failure: logs the whole cause chain, answers an opaque 500.
     pub fn internal(err: &(dyn std::error::Error + 'static)) -> Self {
+        Self::Internal(Json(internal_problem(err)))
+    }
+}
+
+/// Logs the cause chain of an unexpected failure and returns the opaque 500 problem.
+pub fn internal_problem(err: &(dyn std::error::Error + 'static)) -> Problem {
+    {
         let mut chain = vec![err.to_string()];
         let mut source = err.source();
         while let Some(s) = source {
@@ -137,12 +173,12 @@ impl ApiError {
             source = s.source();
         }
         tracing::error!(cause = %chain.join(": "), "request failed");
-        Self::Internal(Json(Problem::new(
+        Problem::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
             "Internal error",
             "something went wrong on our side; it has been logged",
-        )))
+        )
     }
 }
 
@@ -153,6 +189,22 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict(detail) => ApiError::conflict(detail),
             StoreError::Reference { field, message } => ApiError::unprocessable("unknown_reference", field, message),
             StoreError::Db(db) => ApiError::internal(&db),
+        }
+    }
+}
+
+impl From<crate::auth::policy::Denied> for ApiError {
+    fn from(d: crate::auth::policy::Denied) -> Self {
+        use crate::auth::policy::Denied;
+        match d {
+            // Handlers only see anonymous callers through `Caller`; the 401 tells them to sign in.
+            Denied::SignIn => ApiError::Unauthorized(Json(Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "Unauthorized",
+                "this needs a bearer token or an API key",
+            ))),
+            Denied::Forbidden(why) => ApiError::forbidden(why),
         }
     }
 }

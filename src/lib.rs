@@ -9,10 +9,12 @@
 #![allow(clippy::result_large_err)]
 
 pub mod api;
+pub mod auth;
 pub mod config;
 pub mod domain;
 pub mod error;
 pub mod geo;
+pub mod rate;
 pub mod seed;
 pub mod startup;
 pub mod store;

@@ -1,16 +1,25 @@
-//! The `buurtkracht` binary: `serve` (default), `migrate`, `seed`, `openapi`.
+//! The `buurtkracht` binary: `serve` (default), `migrate`, `seed`, `openapi`, `keys`, `token`.
 
 use anyhow::Context;
 use buurtkracht::config::Settings;
 use buurtkracht::startup::App;
 use buurtkracht::{api, seed, store, telemetry};
 
-const USAGE: &str = "usage: buurtkracht [serve|migrate|seed|openapi]
+const USAGE: &str = "usage: buurtkracht [serve|migrate|seed|openapi|keys|token]
 
-  serve    start the API (default); settings from DATABASE_URL, BIND_ADDR, LOG_FORMAT, SEED_DEMO, AREAS_DIR
+  serve    start the API (default); settings from DATABASE_URL, BIND_ADDR, LOG_FORMAT, SEED_DEMO, AREAS_DIR,
+           JWT_ISSUER, JWT_AUDIENCE, JWT_HS256_SECRET or JWT_RS256_PUBLIC_KEY(_FILE), CORS_ALLOWED_ORIGINS,
+           RATE_LIMIT_PER_IP, RATE_LIMIT_PER_CREDENTIAL
   migrate  apply database migrations and exit
   seed     load the demo town (Zaanstad) into an empty database and exit
-  openapi  print the OpenAPI spec (JSON) and exit";
+  openapi  print the OpenAPI spec (JSON) and exit
+  keys create --role admin|professional --gemeente GM0479 [--gemeente ...] [--label TEXT] [--expires-days N]
+  keys create --role organiser --initiative UUID [--label TEXT] [--expires-days N]
+           create an API key and print it once
+  keys list                  list keys (never the keys themselves)
+  keys revoke UUID           revoke a key at once
+  token --sub SUBJECT --role resident|organiser|professional|admin [--gemeente GM0479 ...] [--hours N]
+           mint a bearer token with JWT_HS256_SECRET (development: a real issuer signs its own)";
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -45,9 +54,100 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+        "keys" => keys(&settings).await,
+        "token" => token(&settings),
         other => {
             eprintln!("unknown command {other:?}\n\n{USAGE}");
             std::process::exit(2);
         }
     }
+}
+
+/// `--name value` pairs after the subcommand words.
+fn flags(skip: usize) -> anyhow::Result<Vec<(String, String)>> {
+    let args: Vec<String> = std::env::args().skip(skip).collect();
+    let mut out = Vec::new();
+    let mut it = args.into_iter();
+    while let Some(name) = it.next() {
+        let Some(flag) = name.strip_prefix("--") else { anyhow::bail!("unexpected argument {name:?}\n\n{USAGE}") };
+        let value = it.next().with_context(|| format!("--{flag} needs a value"))?;
+        out.push((flag.to_owned(), value));
+    }
+    Ok(out)
+}
+
+fn all(flags: &[(String, String)], name: &str) -> Vec<String> {
+    flags.iter().filter(|(n, _)| n == name).map(|(_, v)| v.clone()).collect()
+}
+
+fn one(flags: &[(String, String)], name: &str) -> Option<String> {
+    all(flags, name).pop()
+}
+
+async fn keys(settings: &Settings) -> anyhow::Result<()> {
+    use buurtkracht::api::admin::{KeyInput, KeyRole, resolve_key};
+    let mut settings = settings.clone();
+    settings.seed_demo = false;
+    let app = App::build(&settings).await?;
+    match std::env::args().nth(2).as_deref() {
+        Some("create") => {
+            let f = flags(3)?;
+            let role = match one(&f, "role").as_deref() {
+                Some("organiser") => KeyRole::Organiser,
+                Some("professional") => KeyRole::Professional,
+                Some("admin") => KeyRole::Admin,
+                _ => anyhow::bail!("--role must be organiser, professional or admin"),
+            };
+            let expires_at = match one(&f, "expires-days") {
+                Some(d) => Some(chrono::Utc::now() + chrono::Duration::days(d.parse().context("--expires-days must be a number")?)),
+                None => None,
+            };
+            let initiative_id = one(&f, "initiative").map(|i| i.parse()).transpose().context("--initiative must be a UUID")?;
+            let label = one(&f, "label").unwrap_or_else(|| format!("{} key", role_name(role)));
+            let input = KeyInput { label, role, gemeenten: all(&f, "gemeente"), initiative_id, expires_at };
+            let k = resolve_key(&app.state, &input, "cli".into())
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.problem().detail.clone().unwrap_or_default()))?;
+            let (m, key) = store::accounts::create_key(&app.state.db, &k).await?;
+            println!("{key}");
+            eprintln!("created key {} ({}, {}); it is shown only now", m.id, m.role, m.gemeenten);
+            Ok(())
+        }
+        Some("list") => {
+            for k in store::accounts::list_keys(&app.state.db).await? {
+                let state = if k.revoked_at.is_some() { "revoked" } else { "live" };
+                println!("{}  {:12} {:8} {:20} {}", k.id, k.role, state, k.gemeenten, k.label);
+            }
+            Ok(())
+        }
+        Some("revoke") => {
+            let id: uuid::Uuid = std::env::args().nth(3).context("keys revoke needs a key id")?.parse().context("not a UUID")?;
+            store::accounts::revoke_key(&app.state.db, id).await?;
+            println!("revoked {id}");
+            Ok(())
+        }
+        _ => anyhow::bail!("keys create|list|revoke\n\n{USAGE}"),
+    }
+}
+
+fn role_name(r: buurtkracht::api::admin::KeyRole) -> &'static str {
+    use buurtkracht::api::admin::KeyRole;
+    match r {
+        KeyRole::Organiser => "organiser",
+        KeyRole::Professional => "professional",
+        KeyRole::Admin => "admin",
+    }
+}
+
+fn token(settings: &Settings) -> anyhow::Result<()> {
+    let t = settings.tokens.as_ref().context("set JWT_ISSUER and JWT_HS256_SECRET to mint tokens")?;
+    let f = flags(2)?;
+    let sub = one(&f, "sub").context("--sub is required")?;
+    let role = one(&f, "role").context("--role is required")?;
+    let gemeenten = all(&f, "gemeente");
+    let hours: i64 = one(&f, "hours").map(|h| h.parse()).transpose().context("--hours must be a number")?.unwrap_or(8);
+    let refs: Vec<&str> = gemeenten.iter().map(String::as_str).collect();
+    let jwt = buurtkracht::auth::jwt::mint_hs256(t, &sub, &role, &refs, hours * 3600).map_err(anyhow::Error::msg)?;
+    println!("{jwt}");
+    Ok(())
 }

@@ -8,9 +8,12 @@ use poem::middleware::Tracing;
 use poem::{EndpointExt, Route, Server};
 use sea_orm::DatabaseConnection;
 
+use crate::api::middleware::{self, Limits};
+use crate::auth::jwt::Verifier;
 use crate::config::Settings;
 use crate::error::problem_from_error;
 use crate::geo::AreaIndex;
+use crate::rate::RateLimiter;
 use crate::store;
 
 /// What every handler shares.
@@ -19,12 +22,24 @@ pub struct AppState {
     pub db: DatabaseConnection,
     /// The wijk locator, built from the stored areas at start-up.
     pub areas: AreaIndex,
+    /// Checks bearer tokens; `None` when no issuer is configured (API keys only).
+    pub tokens: Option<Verifier>,
+    /// Browser origins allowed to call the API.
+    pub cors_origins: Arc<Vec<String>>,
+    /// Rate limits.
+    pub limits: Arc<Limits>,
 }
 
 impl AppState {
     /// A state with no database, for generating the spec.
     pub fn placeholder() -> Self {
-        Self { db: DatabaseConnection::default(), areas: AreaIndex::default() }
+        Self {
+            db: DatabaseConnection::default(),
+            areas: AreaIndex::default(),
+            tokens: None,
+            cors_origins: Arc::new(Vec::new()),
+            limits: Arc::new(limits(&Settings::defaults())),
+        }
     }
 }
 
@@ -59,7 +74,17 @@ impl App {
             (None, None) => store::areas::ensure_loaded(&db).await.context("loading the bundled CBS boundaries")?,
         }
         let areas = store::areas::load_index(&db).await.context("building the wijk index")?;
-        let state = Arc::new(AppState { db, areas });
+        let tokens = match &settings.tokens {
+            Some(t) => Some(Verifier::new(t).map_err(anyhow::Error::msg).context("reading the token settings")?),
+            None => None,
+        };
+        let state = Arc::new(AppState {
+            db,
+            areas,
+            tokens,
+            cors_origins: Arc::new(settings.cors_origins.clone()),
+            limits: Arc::new(limits(settings)),
+        });
         if settings.seed_demo {
             crate::seed::seed_if_empty(&state).await.context("loading the demo town")?;
         }
@@ -98,12 +123,35 @@ async fn import_areas_from(db: &DatabaseConnection, dir: &std::path::Path) -> an
     Ok(())
 }
 
+fn limits(settings: &Settings) -> Limits {
+    Limits {
+        per_ip: RateLimiter::per_minute(settings.rate_limit_per_ip),
+        per_credential: RateLimiter::per_minute(settings.rate_limit_per_credential),
+    }
+}
+
 /// The routes over a state: `/v1/...`, `/healthz`, `/readyz`, `/openapi.json`, `/docs`.
+///
+/// From the outside in: tracing, problem+json for every error, CORS, rate limits, the
+/// credential check (401 for bad ones, whatever the route), then idempotent POSTs, which keep
+/// answers per verified caller.
 pub fn routes(state: Arc<AppState>) -> poem::endpoint::BoxEndpoint<'static> {
-    let api = crate::api::service(state);
+    let api = crate::api::service(state.clone());
     let spec = api.spec_endpoint();
     let docs = api.swagger_ui();
-    Route::new().at("/openapi.json", spec).nest("/docs", docs).nest("/", api).with(Tracing).catch_all_error(problem_from_error).boxed()
+    let (for_idem, limits, origins) = (state.clone(), state.limits.clone(), state.cors_origins.clone());
+    Route::new()
+        .at("/openapi.json", spec)
+        .nest("/docs", docs)
+        .nest("/", api)
+        .around(move |ep, req| middleware::idempotency(ep, req, for_idem.clone()))
+        .around(crate::api::caller::authenticate)
+        .data(state)
+        .around(move |ep, req| middleware::rate_limit(ep, req, limits.clone()))
+        .around(move |ep, req| middleware::cors(ep, req, origins.clone()))
+        .with(Tracing)
+        .catch_all_error(problem_from_error)
+        .boxed()
 }
 
 async fn shutdown_signal() {

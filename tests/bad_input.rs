@@ -1,7 +1,10 @@
 //! Bad input, mostly on `/v1/initiatives`: every case answers a 4xx `application/problem+json`
-//! naming the field at fault, and a refused write stores nothing.
+//! naming the field at fault, and a refused write stores nothing. Writes are sent with valid
+//! credentials (an organiser's), so that the body is actually parsed: credentials are checked
+//! before the body, and an anonymous write is refused with 401 whatever it holds.
 mod common;
 
+use common::Auth;
 use serde_json::{Value, json};
 
 type App = common::TestApp;
@@ -29,29 +32,51 @@ async fn snapshot(app: &App) -> Vec<Value> {
     page["items"].as_array().unwrap().clone()
 }
 
-async fn post_raw(app: &App, content_type: Option<&str>, body: impl Into<poem::Body>) -> (u16, Value) {
+/// The header that carries `auth`, if any.
+fn auth_header(auth: &Auth) -> Option<(&'static str, String)> {
+    match auth {
+        Auth::None => None,
+        Auth::Bearer(t) => Some(("Authorization", format!("Bearer {t}"))),
+        Auth::Key(k) => Some(("X-API-Key", k.clone())),
+    }
+}
+
+/// `POST /v1/initiatives` as `auth` with raw bytes and an optional content type.
+async fn post_raw(app: &App, auth: &Auth, content_type: Option<&str>, body: impl Into<poem::Body>) -> (u16, Value) {
     let mut req = app.client.post("/v1/initiatives");
+    if let Some((name, value)) = auth_header(auth) {
+        req = req.header(name, value);
+    }
     if let Some(ct) = content_type {
         req = req.content_type(ct);
     }
     common::json(req.body(body).send().await).await
 }
 
+/// `PATCH url` as `auth` with a raw body and content type.
+async fn patch_raw(app: &App, auth: &Auth, url: &str, content_type: &str, body: String) -> (u16, Value) {
+    let mut req = app.client.patch(url);
+    if let Some((name, value)) = auth_header(auth) {
+        req = req.header(name, value);
+    }
+    common::json(req.content_type(content_type).body(body).send().await).await
+}
+
 async fn get(app: &App, url: &str) -> (u16, Value) {
     common::json(app.client.get(url).send().await).await
 }
 
-/// Starts with one stored initiative so that "nothing changed" means something.
-async fn one(app: &App) -> Vec<Value> {
-    let (status, v) = common::json(app.client.post("/v1/initiatives").body_json(&valid()).send().await).await;
-    assert_eq!(status, 201, "{v}");
+/// Starts with one stored initiative so that "nothing changed" means something; returns the
+/// stored state and its organiser's credentials, which every later write in the test uses.
+async fn one(app: &App) -> (Vec<Value>, Auth) {
+    let (_, org) = common::new_initiative(app, valid()).await;
     let before = snapshot(app).await;
     assert_eq!(before.len(), 1);
-    before
+    (before, org)
 }
 
 api_test!(bad_create_bodies_name_the_field_and_store_nothing, false, |app: App| async move {
-    let before = one(&app).await;
+    let (before, org) = one(&app).await;
     let long_name = "x".repeat(201);
     let cases: Vec<(Value, u16, &str)> = vec![
         (with("location", json!({"lat": 91.0, "lng": 4.8})), 400, "location.lat"),
@@ -85,17 +110,21 @@ api_test!(bad_create_bodies_name_the_field_and_store_nothing, false, |app: App| 
         (with("location", json!({"lat": common::NORTH_SEA.0, "lng": common::NORTH_SEA.1})), 422, "location"),
     ];
     for (body, want, field) in cases {
-        let (status, v) = common::json(app.client.post("/v1/initiatives").body_json(&body).send().await).await;
+        let (status, v) = common::post_as(&app, &org, "/v1/initiatives", body.clone()).await;
         common::assert_problem(status, &v, want, field);
         assert_eq!(snapshot(&app).await, before, "refused body {body} changed the data");
+        // Without credentials the same body is refused before it is read.
+        let (status, v) = common::post(&app, "/v1/initiatives", body.clone()).await;
+        common::assert_problem(status, &v, 401, "");
+        assert_eq!(snapshot(&app).await, before, "anonymous body {body} changed the data");
     }
     // Exactly 200 characters, counted as characters not bytes, is fine.
-    let (status, v) = common::json(app.client.post("/v1/initiatives").body_json(&with("name", json!("é".repeat(200)))).send().await).await;
+    let (status, v) = common::post_as(&app, &org, "/v1/initiatives", with("name", json!("é".repeat(200)))).await;
     assert_eq!(status, 201, "{v}");
 });
 
 api_test!(malformed_and_oversized_bodies, false, |app: App| async move {
-    let before = one(&app).await;
+    let (before, org) = one(&app).await;
     let cases: Vec<(Option<&str>, Vec<u8>, u16, &str)> = vec![
         (Some("application/json"), Vec::new(), 400, "body"),
         (Some("application/json"), b"null".to_vec(), 400, "body"),
@@ -107,17 +136,21 @@ api_test!(malformed_and_oversized_bodies, false, |app: App| async move {
         (Some("not a media type"), serde_json::to_vec(&valid()).unwrap(), 415, ""),
     ];
     for (ct, bytes, want, field) in cases {
-        let (status, v) = post_raw(&app, ct, bytes).await;
+        let (status, v) = post_raw(&app, &org, ct, bytes.clone()).await;
         common::assert_problem(status, &v, want, field);
         assert_eq!(snapshot(&app).await, before, "content type {ct:?} changed the data");
+        // Without credentials it is refused before the body is read.
+        let (status, v) = post_raw(&app, &Auth::None, ct, bytes.clone()).await;
+        common::assert_problem(status, &v, 401, "");
+        assert_eq!(snapshot(&app).await, before, "anonymous, content type {ct:?} changed the data");
     }
     // A JSON subtype with +json is accepted.
-    let (status, v) = post_raw(&app, Some("application/vnd.api+json"), serde_json::to_vec(&valid()).unwrap()).await;
+    let (status, v) = post_raw(&app, &org, Some("application/vnd.api+json"), serde_json::to_vec(&valid()).unwrap()).await;
     assert_eq!(status, 201, "{v}");
 });
 
 api_test!(bad_patches_name_the_field_and_change_nothing, false, |app: App| async move {
-    let before = one(&app).await;
+    let (before, org) = one(&app).await;
     let id = before[0]["id"].as_str().unwrap().to_owned();
     let url = format!("/v1/initiatives/{id}");
     let cases: Vec<(&str, String, u16, &str)> = vec![
@@ -130,11 +163,15 @@ api_test!(bad_patches_name_the_field_and_change_nothing, false, |app: App| async
         ("text/plain", json!({"name": "Nieuw"}).to_string(), 415, ""),
     ];
     for (ct, body, want, field) in cases {
-        let (status, v) = common::json(app.client.patch(&url).content_type(ct).body(body.clone()).send().await).await;
+        let (status, v) = patch_raw(&app, &org, &url, ct, body.clone()).await;
         common::assert_problem(status, &v, want, field);
         assert_eq!(snapshot(&app).await, before, "refused patch {body} changed the data");
+        // Without credentials the same patch is refused before it is read.
+        let (status, v) = patch_raw(&app, &Auth::None, &url, ct, body.clone()).await;
+        common::assert_problem(status, &v, 401, "");
+        assert_eq!(snapshot(&app).await, before, "anonymous patch {body} changed the data");
     }
-    let (status, v) = common::json(app.client.delete("/v1/initiatives/nope").send().await).await;
+    let (status, v) = common::delete_as(&app, &org, "/v1/initiatives/nope").await;
     common::assert_problem(status, &v, 400, "");
     assert_eq!(snapshot(&app).await, before);
 });
@@ -143,9 +180,10 @@ api_test!(bad_list_parameters_name_the_parameter, false, |app: App| async move {
     let (_, first) = get(&app, "/v1/initiatives?limit=1").await;
     assert!(first["next_cursor"].is_null());
     // Make a newest-order cursor to misuse with another sort.
+    let (_, org) = common::poelenburg_person(&app, "Organiser").await;
     for _ in 0..2 {
-        let (status, _) = common::json(app.client.post("/v1/initiatives").body_json(&valid()).send().await).await;
-        assert_eq!(status, 201);
+        let (status, v) = common::post_as(&app, &org, "/v1/initiatives", valid()).await;
+        assert_eq!(status, 201, "{v}");
     }
     let (_, page) = get(&app, "/v1/initiatives?limit=1").await;
     let newest_cursor = page["next_cursor"].as_str().unwrap().to_owned();
@@ -286,28 +324,25 @@ api_test!(odd_query_strings_never_cause_a_server_error, false, |app: App| async 
 });
 
 api_test!(a_missing_required_field_is_named, false, |app: App| async move {
-    let before = one(&app).await;
+    let (before, org) = one(&app).await;
     let mut body = valid();
     body.as_object_mut().unwrap().remove("name");
-    let (status, v) = common::json(app.client.post("/v1/initiatives").body_json(&body).send().await).await;
+    let (status, v) = common::post_as(&app, &org, "/v1/initiatives", body).await;
     common::assert_problem(status, &v, 400, "name");
     assert_eq!(snapshot(&app).await, before);
 });
 
 api_test!(malformed_json_is_blamed_on_the_body, false, |app: App| async move {
-    let before = one(&app).await;
+    let (before, org) = one(&app).await;
     for bytes in [&b"{not json"[..], b"{\"name\": \"x\",", b"{\"name\" 5}"] {
-        let (status, v) = post_raw(&app, Some("application/json"), bytes.to_vec()).await;
+        let (status, v) = post_raw(&app, &org, Some("application/json"), bytes.to_vec()).await;
         common::assert_problem(status, &v, 400, "body");
         let fields: Vec<&str> = v["errors"].as_array().unwrap().iter().filter_map(|e| e["field"].as_str()).collect();
         assert!(!fields.contains(&"?"), "a placeholder path is not a field: {v}");
         assert_eq!(snapshot(&app).await, before);
     }
     let id = before[0]["id"].as_str().unwrap();
-    let (status, v) = common::json(
-        app.client.patch(format!("/v1/initiatives/{id}")).content_type("application/merge-patch+json").body("{oops").send().await,
-    )
-    .await;
+    let (status, v) = patch_raw(&app, &org, &format!("/v1/initiatives/{id}"), "application/merge-patch+json", "{oops".into()).await;
     common::assert_problem(status, &v, 400, "body");
     assert_eq!(snapshot(&app).await, before);
 });

@@ -42,6 +42,7 @@ fn fixture() -> &'static Fixture {
                     precision: LocationPrecision::DEFAULT,
                 },
                 &at,
+                None,
             )
             .await
             .unwrap();

@@ -4,6 +4,7 @@ mod common;
 
 use std::collections::{BTreeSet, HashSet};
 
+use common::Auth;
 use serde_json::{Value, json};
 
 type App = common::TestApp;
@@ -18,26 +19,25 @@ fn body(name: &str, at: (f64, f64)) -> Value {
     })
 }
 
-async fn create(app: &App, b: &Value) -> Value {
-    let (status, v) = common::json(app.client.post("/v1/initiatives").body_json(b).send().await).await;
+/// A signed-in resident with a person profile: who may create initiatives (and then organises them).
+async fn organiser(app: &App) -> Auth {
+    common::poelenburg_person(app, "Organiser").await.1
+}
+
+/// Creates an initiative as `auth`, who becomes its organiser.
+async fn create(app: &App, auth: &Auth, b: &Value) -> Value {
+    let (status, v) = common::post_as(app, auth, "/v1/initiatives", b.clone()).await;
     assert_eq!(status, 201, "create {b}: {v}");
     v
 }
 
+/// Reads are public: anonymous.
 async fn get(app: &App, url: &str) -> (u16, Value) {
     common::json(app.client.get(url).send().await).await
 }
 
-async fn patch(app: &App, id: &str, p: &Value) -> (u16, Value) {
-    common::json(
-        app.client
-            .patch(format!("/v1/initiatives/{id}"))
-            .content_type("application/merge-patch+json")
-            .body(serde_json::to_string(p).unwrap())
-            .send()
-            .await,
-    )
-    .await
+async fn patch(app: &App, auth: &Auth, id: &str, p: &Value) -> (u16, Value) {
+    common::patch_as(app, auth, &format!("/v1/initiatives/{id}"), p.clone()).await
 }
 
 /// Every item of a list, following `next_cursor`, with a page size of `limit`.
@@ -100,7 +100,12 @@ api_test!(create_places_the_initiative_and_get_returns_it, false, |app: App| asy
     let mut b = body("Buurtkamer Poelenburg", common::POELENBURG);
     b["accessibility"] = json!("Rolstoeltoegankelijk, ringleiding");
     b["zrm_domains"] = json!(["sociaal_netwerk"]);
-    let created = create(&app, &b).await;
+    // Anonymous callers may not create initiatives, and nothing is stored when they try.
+    let (status, v) = common::post(&app, "/v1/initiatives", b.clone()).await;
+    common::assert_problem(status, &v, 401, "");
+    assert!(walk(&app, "", 200).await.is_empty(), "an anonymous create stored something");
+    let org = organiser(&app).await;
+    let created = create(&app, &org, &b).await;
     assert_eq!(created["gemeente_code"], "GM0479", "{created}");
     let wijk = created["wijk_code"].as_str().unwrap();
     assert!(wijk.starts_with("WK0479"), "a wijk of Zaanstad: {wijk}");
@@ -123,20 +128,21 @@ api_test!(create_places_the_initiative_and_get_returns_it, false, |app: App| asy
 
     let (status, got) = get(&app, &format!("/v1/initiatives/{}", id(&created))).await;
     assert_eq!(status, 200, "{got}");
-    assert_eq!(got, created, "GET returns what create returned");
+    assert_eq!(got, created, "GET returns what create returned, to anyone");
 
     // The service places it in the same wijk that /v1/areas/locate names.
     let (_, located) = get(&app, &format!("/v1/areas/locate?lat={}&lng={}", common::POELENBURG.0, common::POELENBURG.1)).await;
     assert_eq!(located["wijk"]["code"], created["wijk_code"]);
 
-    let dam = create(&app, &body("Buurthuis Centrum", common::DAM)).await;
+    let dam = create(&app, &org, &body("Buurthuis Centrum", common::DAM)).await;
     assert_eq!((dam["gemeente_code"].as_str(), dam["wijk_code"].as_str()), (Some("GM0363"), Some("WK0363AD")), "{dam}");
     assert_eq!(dam["cell"].as_str().unwrap(), res9_cell(common::DAM));
     assert_ne!(dam["id"], created["id"]);
 });
 
 api_test!(create_outside_every_wijk_is_refused, false, |app: App| async move {
-    let (status, v) = common::json(app.client.post("/v1/initiatives").body_json(&body("Boot", common::NORTH_SEA)).send().await).await;
+    let org = organiser(&app).await;
+    let (status, v) = common::post_as(&app, &org, "/v1/initiatives", body("Boot", common::NORTH_SEA)).await;
     common::assert_problem(status, &v, 422, "location");
     assert_eq!(v["code"], "outside_service_area");
     assert!(walk(&app, "", 200).await.is_empty(), "nothing was stored");
@@ -156,11 +162,21 @@ api_test!(patch_merges_only_the_fields_sent, false, |app: App| async move {
     b["address"] = json!({"street": "Wezelstraat", "house_number": "1", "postcode": "1503xa", "city": "Zaandam"});
     b["contact"] = json!({"email": "kroon@example.nl"});
     b["capacity"] = json!(20);
-    let created = create(&app, &b).await;
+    let org = organiser(&app).await;
+    let created = create(&app, &org, &b).await;
     let url = format!("/v1/initiatives/{}", id(&created));
 
+    // Only its organisers (or an admin of its gemeente) may patch it; others change nothing.
+    let (status, v) = patch(&app, &Auth::None, &id(&created), &json!({"description": "Anoniem."})).await;
+    common::assert_problem(status, &v, 401, "");
+    let (_, stranger) = common::poelenburg_person(&app, "Buurman").await;
+    let (status, v) = patch(&app, &stranger, &id(&created), &json!({"description": "Van een buurman."})).await;
+    common::assert_problem(status, &v, 403, "");
+    let (_, got) = get(&app, &url).await;
+    assert_eq!(got, created, "a refused patch changed the initiative");
+
     // Only the description changes.
-    let (status, p1) = patch(&app, &id(&created), &json!({"description": "Nu ook op zaterdag."})).await;
+    let (status, p1) = patch(&app, &org, &id(&created), &json!({"description": "Nu ook op zaterdag."})).await;
     assert_eq!(status, 200, "{p1}");
     assert_eq!(p1["description"], "Nu ook op zaterdag.");
     for f in
@@ -174,7 +190,7 @@ api_test!(patch_merges_only_the_fields_sent, false, |app: App| async move {
     assert_eq!(got, p1, "the patch was stored");
 
     // A nested object merges too: only the city goes.
-    let (status, p2) = patch(&app, &id(&created), &json!({"address": {"city": null}, "accessibility": null})).await;
+    let (status, p2) = patch(&app, &org, &id(&created), &json!({"address": {"city": null}, "accessibility": null})).await;
     assert_eq!(status, 200, "{p2}");
     assert!(p2["accessibility"].is_null(), "null clears: {p2}");
     assert!(p2["address"]["city"].is_null(), "{p2}");
@@ -185,7 +201,7 @@ api_test!(patch_merges_only_the_fields_sent, false, |app: App| async move {
     assert!(got["accessibility"].is_null());
 
     // Moving it recomputes gemeente, wijk and cell.
-    let (status, p3) = patch(&app, &id(&created), &json!({"location": {"lat": common::DAM.0, "lng": common::DAM.1}})).await;
+    let (status, p3) = patch(&app, &org, &id(&created), &json!({"location": {"lat": common::DAM.0, "lng": common::DAM.1}})).await;
     assert_eq!(status, 200, "{p3}");
     assert_eq!(p3["wijk_code"], "WK0363AD");
     assert_eq!(p3["gemeente_code"], "GM0363");
@@ -207,49 +223,60 @@ api_test!(patch_merges_only_the_fields_sent, false, |app: App| async move {
         (json!({"description": "gewijzigd", "location": {"lat": common::NORTH_SEA.0, "lng": common::NORTH_SEA.1}}), 422, "location"),
     ];
     for (p, want, field) in bad {
-        let (status, v) = patch(&app, &id(&created), &p).await;
+        let (status, v) = patch(&app, &org, &id(&created), &p).await;
         common::assert_problem(status, &v, want, field);
         let (_, after) = get(&app, &url).await;
         assert_eq!(after, moved, "invalid patch {p} changed the initiative");
     }
-    let (status, v) = patch(&app, &uuid::Uuid::now_v7().to_string(), &json!({"name": "x"})).await;
+    let (status, v) = patch(&app, &org, &uuid::Uuid::now_v7().to_string(), &json!({"name": "x"})).await;
     common::assert_problem(status, &v, 404, "");
 });
 
 api_test!(delete_removes_the_initiative, false, |app: App| async move {
-    let keep = create(&app, &body("Blijft", common::POELENBURG)).await;
-    let gone = create(&app, &body("Verdwijnt", common::POELENBURG)).await;
+    let org = organiser(&app).await;
+    let keep = create(&app, &org, &body("Blijft", common::POELENBURG)).await;
+    let gone = create(&app, &org, &body("Verdwijnt", common::POELENBURG)).await;
     let url = format!("/v1/initiatives/{}", id(&gone));
-    let resp = app.client.delete(&url).send().await;
-    assert_eq!(resp.0.status().as_u16(), 204);
+    // Neither an anonymous caller nor another resident may delete it.
+    let (status, v) = common::delete(&app, &url).await;
+    common::assert_problem(status, &v, 401, "");
+    let (_, stranger) = common::poelenburg_person(&app, "Buurman").await;
+    let (status, v) = common::delete_as(&app, &stranger, &url).await;
+    common::assert_problem(status, &v, 403, "");
+    let amsterdam_admin = common::token("admin-amsterdam", "admin", &["GM0363"]);
+    let (status, v) = common::delete_as(&app, &amsterdam_admin, &url).await;
+    common::assert_problem(status, &v, 403, "");
+    assert_eq!(get(&app, &url).await.0, 200, "a refused delete removed it");
+    let (status, v) = common::delete_as(&app, &org, &url).await;
+    assert_eq!(status, 204, "{v}");
     let (status, v) = get(&app, &url).await;
     common::assert_problem(status, &v, 404, "");
-    let (status, v) = common::json(app.client.delete(&url).send().await).await;
+    let (status, v) = common::delete_as(&app, &org, &url).await;
     common::assert_problem(status, &v, 404, "");
     assert_eq!(list_names(&app, "").await, names(&["Blijft"]));
     let (status, _) = get(&app, &format!("/v1/initiatives/{}", id(&keep))).await;
     assert_eq!(status, 200);
 });
 
-/// Three initiatives that differ in every filtered property.
-async fn three(app: &App) -> (Value, Value, Value) {
+/// Three initiatives that differ in every filtered property, all organised by `org`.
+async fn three(app: &App, org: &Auth) -> (Value, Value, Value) {
     let mut a = body("Buurtkamer De Kroon", common::POELENBURG);
     a["categories"] = json!(["meeting_place", "companionship"]);
     a["zrm_domains"] = json!(["sociaal_netwerk"]);
-    let a = create(app, &a).await;
+    let a = create(app, org, &a).await;
     let mut b = body("Taalcafé Centrum", common::DAM);
     b["kind"] = json!("volunteer_organisation");
     b["categories"] = json!(["language"]);
     b["zrm_domains"] = json!(["maatschappelijke_participatie", "werk_opleiding"]);
     b["status"] = json!("paused");
     b["description"] = json!("Oefenen met Nederlands praten.");
-    let b = create(app, &b).await;
+    let b = create(app, org, &b).await;
     let mut c = body("Repair Café Noord", (common::DAM.0 + 0.0003, common::DAM.1));
     c["kind"] = json!("informal_group");
     c["categories"] = json!(["repair"]);
     c["status"] = json!("ended");
     c["description"] = json!("Kapotte broodroosters en soldeerbouten.");
-    let c = create(app, &c).await;
+    let c = create(app, org, &c).await;
     assert_eq!(c["gemeente_code"], "GM0363", "{c}");
     (a, b, c)
 }
@@ -259,7 +286,7 @@ const B: &str = "Taalcafé Centrum";
 const C: &str = "Repair Café Noord";
 
 api_test!(list_filters_by_kind_status_category_zrm_and_area, false, |app: App| async move {
-    let (a, _, _) = three(&app).await;
+    let (a, _, _) = three(&app, &organiser(&app).await).await;
     assert_eq!(list_names(&app, "").await, names(&[A, B, C]));
     assert_eq!(list_names(&app, "kind=resident_initiative").await, names(&[A]));
     assert_eq!(list_names(&app, "kind=resident_initiative&kind=informal_group").await, names(&[A, C]));
@@ -290,7 +317,7 @@ fn cell_at(at: (f64, f64), res: u8) -> h3o::CellIndex {
 }
 
 api_test!(list_filters_by_cell, false, |app: App| async move {
-    let (a, b, _) = three(&app).await;
+    let (a, b, _) = three(&app, &organiser(&app).await).await;
     let a_cell: h3o::CellIndex = a["cell"].as_str().unwrap().parse().unwrap();
     let b_cell: h3o::CellIndex = b["cell"].as_str().unwrap().parse().unwrap();
     let cell7 = a_cell.parent(h3o::Resolution::Seven).unwrap();
@@ -311,7 +338,7 @@ api_test!(list_filters_by_cell, false, |app: App| async move {
 // H3 cells do not nest exactly: the res-11 cell holding POELENBURG has a different res-9 parent
 // than the res-9 cell holding it. An item placed exactly there is still inside that res-11 cell.
 api_test!(list_filters_by_a_cell_finer_than_storage, false, |app: App| async move {
-    three(&app).await;
+    three(&app, &organiser(&app).await).await;
     for res in [10, 11, 13, 15] {
         let fine = cell_at(common::POELENBURG, res);
         assert_eq!(list_names(&app, &format!("cell={fine}")).await, names(&[A]), "the res-{res} cell holding the exact point");
@@ -323,7 +350,8 @@ api_test!(list_filters_by_a_cell_finer_than_storage, false, |app: App| async mov
 });
 
 api_test!(list_full_text, false, |app: App| async move {
-    three(&app).await;
+    let org = organiser(&app).await;
+    three(&app, &org).await;
     assert_eq!(list_names(&app, "q=Buurtkamer").await, names(&[A]));
     assert_eq!(list_names(&app, "q=buurtk").await, names(&[A]), "prefix matching");
     assert_eq!(list_names(&app, "q=BUURTK").await, names(&[A]), "case-insensitive");
@@ -342,12 +370,13 @@ api_test!(list_full_text, false, |app: App| async move {
     // The index follows updates and deletes.
     let all = walk(&app, "", 200).await;
     let a = all.iter().find(|i| i["name"] == A).unwrap();
-    let (status, _) = patch(&app, &id(a), &json!({"name": "Huiskamer Oost"})).await;
+    let (status, _) = patch(&app, &org, &id(a), &json!({"name": "Huiskamer Oost"})).await;
     assert_eq!(status, 200);
     assert!(list_names(&app, "q=buurtkamer").await.is_empty(), "old name no longer found");
     assert_eq!(list_names(&app, "q=huiskamer").await, names(&["Huiskamer Oost"]));
     let c = all.iter().find(|i| i["name"] == C).unwrap();
-    assert_eq!(app.client.delete(format!("/v1/initiatives/{}", id(c))).send().await.0.status().as_u16(), 204);
+    let (status, v) = common::delete_as(&app, &org, &format!("/v1/initiatives/{}", id(c))).await;
+    assert_eq!(status, 204, "{v}");
     assert!(list_names(&app, "q=broodrooster").await.is_empty());
 });
 
@@ -446,7 +475,7 @@ api_test!(keyset_pagination_by_distance_walks_every_item_once, true, |app: App| 
 });
 
 api_test!(geojson_list_is_a_feature_collection_of_points, false, |app: App| async move {
-    three(&app).await;
+    three(&app, &organiser(&app).await).await;
     let json_items = walk(&app, "", 200).await;
     let fc = common::get_geojson(&app, "/v1/initiatives?limit=2").await;
     assert_eq!(fc["type"], "FeatureCollection");
@@ -475,8 +504,9 @@ api_test!(geojson_list_is_a_feature_collection_of_points, false, |app: App| asyn
 });
 
 api_test!(patch_null_on_a_required_field_names_that_field, false, |app: App| async move {
-    let created = create(&app, &body("Buurtkamer", common::POELENBURG)).await;
-    let (status, v) = patch(&app, &id(&created), &json!({"name": null})).await;
+    let org = organiser(&app).await;
+    let created = create(&app, &org, &body("Buurtkamer", common::POELENBURG)).await;
+    let (status, v) = patch(&app, &org, &id(&created), &json!({"name": null})).await;
     common::assert_problem(status, &v, 400, "name");
     let (_, after) = get(&app, &format!("/v1/initiatives/{}", id(&created))).await;
     assert_eq!(after, created);

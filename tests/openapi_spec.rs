@@ -49,3 +49,26 @@ fn path_parameters_are_single_and_named_id_or_code() {
         }
     }
 }
+
+/// Every `/v1` operation states how callers authenticate: required (bearer or API key) or
+/// optional (the same, or none).
+#[test]
+fn every_operation_shows_its_security() {
+    let spec: serde_json::Value = serde_json::from_str(&buurtkracht::api::spec_json()).unwrap();
+    let schemes = spec["components"]["securitySchemes"].as_object().unwrap();
+    assert_eq!(schemes["bearer"]["scheme"], "bearer");
+    assert_eq!(schemes["api_key"]["name"], "X-API-Key");
+    let mut seen = 0;
+    for (path, ops) in spec["paths"].as_object().unwrap() {
+        if !path.starts_with("/v1/") {
+            continue;
+        }
+        for (method, op) in ops.as_object().unwrap() {
+            let security = op["security"].as_array().unwrap_or_else(|| panic!("{method} {path} has no security"));
+            let names: Vec<String> = security.iter().flat_map(|s| s.as_object().unwrap().keys().cloned()).collect();
+            assert!(names.contains(&"bearer".to_owned()) && names.contains(&"api_key".to_owned()), "{method} {path}: {security:?}");
+            seen += 1;
+        }
+    }
+    assert!(seen > 30, "{seen}");
+}

@@ -55,6 +55,7 @@ async fn bulk_insert_indexes_full_text_and_restores_the_trigger() {
             precision: LocationPrecision::DEFAULT,
         },
         &at,
+        None,
     )
     .await
     .unwrap();

@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261201_000001_create_core;
 mod m20261201_000002_covering_cell_indexes;
+mod m20261201_000003_accounts_and_privacy;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -14,6 +15,10 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261201_000001_create_core::Migration), Box::new(m20261201_000002_covering_cell_indexes::Migration)]
+        vec![
+            Box::new(m20261201_000001_create_core::Migration),
+            Box::new(m20261201_000002_covering_cell_indexes::Migration),
+            Box::new(m20261201_000003_accounts_and_privacy::Migration),
+        ]
     }
 }

@@ -8,6 +8,7 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi, ResponseContent};
 
 use super::ApiTags;
+use super::caller::Caller;
 use super::common::*;
 use crate::domain::{CbsCode, Coordinates};
 use crate::error::ApiError;
@@ -145,9 +146,11 @@ impl AreasApi {
     /// CBS gemeenten and wijken (2025 boundaries by default), in code order. With
     /// `Accept: application/geo+json` the boundaries come along.
     #[oai(path = "/", method = "get", operation_id = "list_areas")]
+    #[allow(clippy::too_many_arguments)]
     async fn list(
         &self,
         req: &Request,
+        _caller: Caller,
         /// gemeente or wijk.
         level: Query<Option<AreaLevel>>,
         /// Only the wijken of this gemeente (GM....).
@@ -211,6 +214,7 @@ impl AreasApi {
     #[oai(path = "/locate", method = "get", operation_id = "locate_point")]
     async fn locate(
         &self,
+        _caller: Caller,
         /// Latitude (-90 to 90).
         #[oai(validator(minimum(value = "-90"), maximum(value = "90")))]
         lat: Query<f64>,
@@ -241,6 +245,7 @@ impl AreasApi {
     #[oai(path = "/:code", method = "get", operation_id = "get_area")]
     async fn get(
         &self,
+        _caller: Caller,
         /// CBS code (GM.... or WK......).
         code: Path<String>,
     ) -> Result<AreaResponse, ApiError> {

@@ -414,3 +414,23 @@ pub fn not_found_as(e: crate::store::StoreError, what: &str) -> ApiError {
         other => other.into(),
     }
 }
+
+/// Writes one audit entry; a failure to audit fails the request, so no read goes unrecorded.
+pub async fn audit(db: &impl sea_orm::ConnectionTrait, entry: crate::store::audit::Entry<'_>) -> Result<(), ApiError> {
+    crate::store::audit::record(db, entry).await.map_err(ApiError::from)
+}
+
+/// Only rows in these gemeenten (a professional's scope).
+pub fn in_gemeenten(gemeenten: &[String]) -> sea_orm::Condition {
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait};
+    sea_orm::Condition::all().add(Expr::col(Alias::new("gemeente_code")).is_in(gemeenten.iter().cloned()))
+}
+
+/// A page size: 1 to [`MAX_LIMIT`], [`DEFAULT_LIMIT`] when absent.
+pub fn page_limit(limit: Option<u64>) -> Result<u64, ApiError> {
+    match limit {
+        None => Ok(DEFAULT_LIMIT),
+        Some(l) if (1..=MAX_LIMIT).contains(&l) => Ok(l),
+        Some(_) => Err(ApiError::invalid("limit", format!("must be between 1 and {MAX_LIMIT}"))),
+    }
+}

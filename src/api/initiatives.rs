@@ -12,7 +12,9 @@ use uuid::Uuid;
 
 use super::ApiTags;
 use super::body::{JsonBody, MergePatch};
+use super::caller::{Caller, SignedIn};
 use super::common::*;
+use crate::auth::policy;
 use crate::domain::items::InitiativeFields;
 use crate::domain::schedule::ranges_from_json;
 use crate::domain::taxonomy::split_codes;
@@ -334,12 +336,17 @@ pub struct InitiativesApi {
 impl InitiativesApi {
     /// Create an initiative
     ///
-    /// The gemeente and wijk are computed from `location`; a place outside every known wijk is refused.
+    /// By a signed-in resident, who becomes its first organiser, or by an admin of the
+    /// gemeente. The gemeente and wijk are computed from `location`; a place outside every
+    /// known wijk is refused.
     #[oai(path = "/", method = "post", operation_id = "create_initiative")]
-    async fn create(&self, body: JsonBody<InitiativeInput>) -> Result<InitiativeResponse, ApiError> {
+    async fn create(&self, caller: SignedIn, body: JsonBody<InitiativeInput>) -> Result<InitiativeResponse, ApiError> {
+        let p = caller.0;
         let fields = body.0.parse()?;
         let at = place(&self.state.areas, fields.location, "location")?;
-        let m = store::create(&self.state.db, &fields, &at).await?;
+        policy::create_initiative(&p, &at.gemeente_code)?;
+        let organiser = if p.role == crate::auth::Role::Admin { None } else { p.person_id };
+        let m = store::create(&self.state.db, &fields, &at, organiser).await?;
         Ok(InitiativeResponse::Created(Json(Initiative::of(m, None))))
     }
 
@@ -353,6 +360,7 @@ impl InitiativesApi {
     async fn list(
         &self,
         req: &Request,
+        _caller: Caller,
         /// Latitude of the search centre (-90 to 90); needs `lng` and `radius_m`.
         #[oai(validator(minimum(value = "-90"), maximum(value = "90")))]
         lat: Query<Option<f64>>,
@@ -428,7 +436,7 @@ impl InitiativesApi {
 
     /// Get an initiative
     #[oai(path = "/:id", method = "get", operation_id = "get_initiative")]
-    async fn get(&self, id: Path<Uuid>) -> Result<InitiativeResponse, ApiError> {
+    async fn get(&self, _caller: Caller, id: Path<Uuid>) -> Result<InitiativeResponse, ApiError> {
         let m = store::get(&self.state.db, id.0).await?.ok_or_else(|| ApiError::not_found("initiative"))?;
         Ok(InitiativeResponse::Ok(Json(Initiative::of(m, None))))
     }
@@ -436,22 +444,32 @@ impl InitiativesApi {
     /// Update an initiative
     ///
     /// A JSON Merge Patch (RFC 7396): only the fields sent change; `null` clears an optional
-    /// field. Listings of the initiative move with its location.
+    /// field. Listings of the initiative move with its location. By its organisers, a key of
+    /// the initiative, or an admin of its gemeente.
     #[oai(path = "/:id", method = "patch", operation_id = "update_initiative")]
-    async fn update(&self, id: Path<Uuid>, patch: MergePatch<InitiativePatch>) -> Result<InitiativeResponse, ApiError> {
+    async fn update(&self, caller: SignedIn, id: Path<Uuid>, patch: MergePatch<InitiativePatch>) -> Result<InitiativeResponse, ApiError> {
+        let p = caller.0;
         let current = store::get(&self.state.db, id.0).await?.ok_or_else(|| ApiError::not_found("initiative"))?;
+        policy::write_initiative(&p, current.id, &current.gemeente_code)?;
         let input = patch.apply(&InitiativeInput::of(&current))?;
         let fields = input.parse()?;
         let at = place(&self.state.areas, fields.location, "location")?;
+        if at.gemeente_code != current.gemeente_code {
+            // An admin may not move an initiative out of their reach.
+            policy::write_initiative(&p, current.id, &at.gemeente_code)?;
+        }
         let m = store::update(&self.state.db, id.0, &fields, &at).await.map_err(|e| not_found_as(e, "initiative"))?;
         Ok(InitiativeResponse::Ok(Json(Initiative::of(m, None))))
     }
 
     /// Delete an initiative
     ///
-    /// Its listings are deleted with it.
+    /// Its listings are deleted with it. By its organisers, a key of the initiative, or an admin
+    /// of its gemeente.
     #[oai(path = "/:id", method = "delete", operation_id = "delete_initiative")]
-    async fn delete(&self, id: Path<Uuid>) -> Result<Deleted, ApiError> {
+    async fn delete(&self, caller: SignedIn, id: Path<Uuid>) -> Result<Deleted, ApiError> {
+        let current = store::get(&self.state.db, id.0).await?.ok_or_else(|| ApiError::not_found("initiative"))?;
+        policy::write_initiative(&caller.0, current.id, &current.gemeente_code)?;
         store::delete(&self.state.db, id.0).await.map_err(|e| not_found_as(e, "initiative"))?;
         Ok(Deleted::NoContent)
     }

@@ -13,13 +13,17 @@ use uuid::Uuid;
 
 use super::ApiTags;
 use super::body::{JsonBody, MergePatch};
+use super::caller::{Caller, SignedIn};
 use super::common::*;
 use super::initiatives::Deleted;
+use crate::auth::Principal;
+use crate::auth::policy::{self, ListingFacts, ListingView};
 use crate::domain::items::{ListingFields, Owner};
 use crate::domain::taxonomy::split_codes;
 use crate::domain::{ActivityCategory, BoundedText, CellId, Coordinates, ListingKind, ListingStatus, ZrmDomain};
 use crate::error::ApiError;
 use crate::startup::AppState;
+use crate::store::audit::{Action, Entry};
 use crate::store::entities::listing::Model;
 use crate::store::listings as store;
 
@@ -159,39 +163,59 @@ pub struct ListingPatch {
     pub status: Option<SettableStatus>,
 }
 
+/// How much of a listing the caller sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum Visibility {
+    /// Everything.
+    Full,
+    /// Everything but the identity of a resident owner.
+    Public,
+    /// A resident's request seen by the public: categories, ZRM domains, a resolution-7 cell
+    /// and the gemeente; no text, no owner, no wijk.
+    Summary,
+}
+
 /// A listing as the service returns it.
 #[derive(Debug, Clone, Object)]
 pub struct Listing {
     /// Identity.
     pub id: Uuid,
+    /// How much of the listing this is.
+    pub visibility: Visibility,
     /// offer or request.
     pub kind: ListingKind,
-    /// Title.
-    pub title: String,
-    /// Description.
-    pub description: String,
+    /// Title (not in a summary).
+    #[oai(skip_serializing_if_is_none)]
+    pub title: Option<String>,
+    /// Description (not in a summary).
+    #[oai(skip_serializing_if_is_none)]
+    pub description: Option<String>,
     /// Activity categories.
     pub categories: Vec<ActivityCategory>,
     /// ZRM life domains.
     pub zrm_domains: Vec<ZrmDomain>,
-    /// The owner.
-    pub owner: OwnerIo,
-    /// The listing's cell (lower-case hex): a person's home cell at their precision, or the
-    /// resolution-9 cell of an initiative's place.
+    /// The owner: always for an initiative; for a person only to themself and to
+    /// professionals of their gemeente.
+    #[oai(skip_serializing_if_is_none)]
+    pub owner: Option<OwnerIo>,
+    /// The listing's cell (lower-case hex): a person's home cell at their precision (in a
+    /// summary: its resolution-7 parent), or the resolution-9 cell of an initiative's place.
     pub cell: String,
     /// The exact place, only for an initiative's listing (a public place).
     #[oai(skip_serializing_if_is_none)]
     pub location: Option<Point>,
     /// CBS gemeente.
     pub gemeente_code: String,
-    /// CBS wijk.
-    pub wijk_code: String,
+    /// CBS wijk (not in a summary).
+    #[oai(skip_serializing_if_is_none)]
+    pub wijk_code: Option<String>,
     /// Open until.
     pub valid_until: DateTime<Utc>,
     /// open, matched, closed, or expired (an open listing past `valid_until`).
     pub status: ListingStatus,
     /// Metres from the query point: to the exact place for an initiative's listing, to the
-    /// centre of the cell for a person's.
+    /// centre of the cell for a person's (in a summary: of the resolution-7 cell).
     #[oai(skip_serializing_if_is_none)]
     pub distance_m: Option<f64>,
     /// Created.
@@ -200,29 +224,104 @@ pub struct Listing {
     pub updated_at: DateTime<Utc>,
 }
 
+/// The facts the policy decides a listing's view on.
+fn facts(m: &Model, now: DateTime<Utc>) -> ListingFacts<'_> {
+    let owner = match (m.owner_person_id, m.owner_initiative_id) {
+        (Some(p), _) => Owner::Person(p),
+        (None, Some(i)) => Owner::Initiative(i),
+        // Every row has one owner; treat a broken row as a person's, the more private reading.
+        (None, None) => Owner::Person(Uuid::nil()),
+    };
+    ListingFacts {
+        kind: ListingKind::from_code(&m.kind).unwrap_or(ListingKind::Request),
+        owner,
+        gemeente: &m.gemeente_code,
+        open: store::effective_status(m, now) == ListingStatus::Open,
+    }
+}
+
 impl Listing {
-    fn of(m: Model, distance_m: Option<f64>, now: DateTime<Utc>) -> Self {
+    /// The listing as `view` shows it; `None` when hidden. `centre` is the query point, so a
+    /// summary's distance is measured here to its coarse cell whatever the store computed.
+    fn of(m: Model, distance_m: Option<f64>, now: DateTime<Utc>, view: ListingView, centre: Option<Coordinates>) -> Option<Self> {
         let status = store::effective_status(&m, now);
         let i = ListingInput::of(&m);
-        Self {
+        let (visibility, text, owner, cell, wijk, distance_m) = match view {
+            ListingView::Hidden => return None,
+            ListingView::Full => (Visibility::Full, true, Some(i.owner), m.cell, Some(m.wijk_code), distance_m),
+            ListingView::Public => {
+                let owner = i.owner.initiative_id.is_some().then_some(i.owner);
+                (Visibility::Public, true, owner, m.cell, Some(m.wijk_code), distance_m)
+            }
+            ListingView::Summary => {
+                let res = h3o::Resolution::try_from(policy::PUBLIC_REQUEST_RESOLUTION).ok()?;
+                let coarse = CellId::from_db(m.cell)?.index().parent(res)?;
+                let d = centre.zip(distance_m).map(|(c, _)| c.distance_m(Coordinates::of_cell_centre(coarse)));
+                (Visibility::Summary, false, None, u64::from(coarse) as i64, None, d)
+            }
+        };
+        let location = if text && m.owner_initiative_id.is_some() { m.lat.zip(m.lng).map(|(lat, lng)| Point { lat, lng }) } else { None };
+        Some(Self {
             id: m.id,
+            visibility,
             kind: i.kind,
-            title: i.title,
-            description: i.description,
+            title: text.then_some(i.title),
+            description: text.then_some(i.description),
             categories: i.categories,
             zrm_domains: i.zrm_domains,
-            owner: i.owner,
-            cell: cell_out(m.cell),
-            location: m.lat.zip(m.lng).map(|(lat, lng)| Point { lat, lng }),
+            owner,
+            cell: cell_out(cell),
+            location,
             gemeente_code: m.gemeente_code,
-            wijk_code: m.wijk_code,
+            wijk_code: wijk,
             valid_until: m.valid_until,
             status,
             distance_m: distance_out(distance_m),
             created_at: m.created_at,
             updated_at: m.updated_at,
-        }
+        })
     }
+
+    /// Everything, as the owner sees it.
+    pub fn full(m: Model, now: DateTime<Utc>) -> Self {
+        Self::of(m, None, now, ListingView::Full, None).expect("a full view is never hidden")
+    }
+}
+
+/// Audits a professional's full read of a person's listing.
+async fn audit_read(state: &AppState, p: &Principal, m: &Model, endpoint: &'static str) -> Result<(), ApiError> {
+    if let Some(person) = m.owner_person_id
+        && policy::audited_read(p, person)
+    {
+        let entry = Entry {
+            actor: p,
+            person_id: person,
+            gemeente: Some(&m.gemeente_code),
+            action: Action::Read,
+            resource: "listing",
+            resource_id: Some(m.id),
+            endpoint,
+        };
+        audit(&state.db, entry).await?;
+    }
+    Ok(())
+}
+
+/// Audits a change to a person's listing.
+async fn audit_change(state: &AppState, p: &Principal, m: &Model, action: Action, endpoint: &'static str) -> Result<(), ApiError> {
+    if let Some(person) = m.owner_person_id {
+        let entry = Entry {
+            actor: p,
+            person_id: person,
+            gemeente: Some(&m.gemeente_code),
+            action,
+            resource: "listing",
+            resource_id: Some(m.id),
+            endpoint,
+        };
+        audit(&state.db, entry).await?;
+    }
+    Ok(())
 }
 
 /// A page of listings.
@@ -273,23 +372,34 @@ pub struct ListingsApi {
 impl ListingsApi {
     /// Create a listing
     ///
-    /// The listing takes its place from its owner: a person's home cell or an initiative's place.
+    /// By the owner: a person for themself, an organiser (or the initiative's key) for an
+    /// initiative. The listing takes its place from its owner: a person's home cell or an
+    /// initiative's place.
     #[oai(path = "/", method = "post", operation_id = "create_listing")]
-    async fn create(&self, body: JsonBody<ListingInput>) -> Result<ListingResponse, ApiError> {
+    async fn create(&self, caller: SignedIn, body: JsonBody<ListingInput>) -> Result<ListingResponse, ApiError> {
+        let p = caller.0;
         let now = now();
         let fields = body.0.parse(now, None)?;
+        policy::write_listing(&p, fields.owner)?;
         let m = store::create(&self.state.db, &fields).await?;
-        Ok(ListingResponse::Created(Json(Listing::of(m, None, now))))
+        audit_change(&self.state, &p, &m, Action::Create, "POST /v1/listings").await?;
+        Ok(ListingResponse::Created(Json(Listing::full(m, now))))
     }
 
     /// List listings
     ///
     /// `status=open` excludes listings past `valid_until`; `status=expired` finds them.
+    ///
+    /// The public sees open listings only, and residents' requests as summaries: matched by
+    /// radius and cell through their resolution-7 cell, never by text (`q`) or wijk, and
+    /// without text, owner or wijk. A caller sees their own listings (and professionals those
+    /// of their gemeenten) in full, whatever their status.
     #[oai(path = "/", method = "get", operation_id = "list_listings")]
     #[allow(clippy::too_many_arguments)]
     async fn list(
         &self,
         req: &Request,
+        caller: Caller,
         /// Latitude of the search centre (-90 to 90); needs `lng` and `radius_m`.
         #[oai(validator(minimum(value = "-90"), maximum(value = "90")))]
         lat: Query<Option<f64>>,
@@ -332,6 +442,7 @@ impl ListingsApi {
         #[oai(validator(max_length = 200))]
         cursor: Query<Option<String>>,
     ) -> Result<ListingListResponse, ApiError> {
+        let p = caller.0;
         let now = now();
         let mut query = ListParams {
             lat: lat.0,
@@ -354,14 +465,34 @@ impl ListingsApi {
         if !status.0.is_empty() {
             query.condition = query.condition.add(store::status_condition(&status.0, now));
         }
-        if let Some(p) = owner_person_id.0 {
-            query.condition = query.condition.add(Expr::col(Alias::new("owner_person_id")).eq(p));
+        if let Some(owner) = owner_person_id.0 {
+            query.condition = query.condition.add(Expr::col(Alias::new("owner_person_id")).eq(owner));
+            // Who owns what is not public: the filter only finds listings whose owner the caller
+            // may see (their own, or a professional's gemeenten).
+            if !p.is_person(owner) {
+                query.condition = query.condition.add(if p.role == crate::auth::Role::Professional {
+                    in_gemeenten(&p.gemeenten)
+                } else {
+                    sea_orm::Condition::all().add(Expr::cust("1 = 0"))
+                });
+            }
         }
         if let Some(i) = owner_initiative_id.0 {
             query.condition = query.condition.add(Expr::col(Alias::new("owner_initiative_id")).eq(i));
         }
+        let (visible, coarse) = store::reader_conditions(&p, now);
+        query.condition = query.condition.add(visible);
+        query.coarse = Some(coarse);
+        let centre = query.near.map(|n| n.centre);
         let (rows, next) = store::list(&self.state.db, &query).await?;
-        let items: Vec<Listing> = rows.into_iter().map(|(m, d)| Listing::of(m, d, now)).collect();
+        let mut items = Vec::with_capacity(rows.len());
+        for (m, d) in rows {
+            let view = policy::listing_view(&p, &facts(&m, now));
+            if view == ListingView::Full {
+                audit_read(&self.state, &p, &m, "GET /v1/listings").await?;
+            }
+            items.extend(Listing::of(m, d, now, view, centre));
+        }
         let next_cursor = next.map(|c| c.encode());
         if wants_geojson(req) {
             let features = items
@@ -377,19 +508,30 @@ impl ListingsApi {
     }
 
     /// Get a listing
+    ///
+    /// As much as the caller may see (see the list); a listing the caller may not see at all
+    /// answers 404, as if it did not exist.
     #[oai(path = "/:id", method = "get", operation_id = "get_listing")]
-    async fn get(&self, id: Path<Uuid>) -> Result<ListingResponse, ApiError> {
+    async fn get(&self, caller: Caller, id: Path<Uuid>) -> Result<ListingResponse, ApiError> {
+        let p = caller.0;
+        let now = now();
         let m = store::get(&self.state.db, id.0).await?.ok_or_else(|| ApiError::not_found("listing"))?;
-        Ok(ListingResponse::Ok(Json(Listing::of(m, None, now()))))
+        let view = policy::listing_view(&p, &facts(&m, now));
+        if view == ListingView::Full {
+            audit_read(&self.state, &p, &m, "GET /v1/listings/{id}").await?;
+        }
+        Listing::of(m, None, now, view, None).map(|l| ListingResponse::Ok(Json(l))).ok_or_else(|| ApiError::not_found("listing"))
     }
 
     /// Update a listing
     ///
     /// A JSON Merge Patch; `kind` and `owner` cannot change.
     #[oai(path = "/:id", method = "patch", operation_id = "update_listing")]
-    async fn update(&self, id: Path<Uuid>, patch: MergePatch<ListingPatch>) -> Result<ListingResponse, ApiError> {
+    async fn update(&self, caller: SignedIn, id: Path<Uuid>, patch: MergePatch<ListingPatch>) -> Result<ListingResponse, ApiError> {
+        let p = caller.0;
         let now = now();
         let current = store::get(&self.state.db, id.0).await?.ok_or_else(|| ApiError::not_found("listing"))?;
+        policy::write_listing(&p, facts(&current, now).owner)?;
         let before = ListingInput::of(&current);
         let input = patch.apply(&before)?;
         if input.kind != before.kind {
@@ -403,13 +545,18 @@ impl ListingsApi {
         }
         let fields = input.parse(now, Some(current.created_at))?;
         let m = store::update(&self.state.db, id.0, &fields).await.map_err(|e| not_found_as(e, "listing"))?;
-        Ok(ListingResponse::Ok(Json(Listing::of(m, None, now))))
+        audit_change(&self.state, &p, &m, Action::Update, "PATCH /v1/listings/{id}").await?;
+        Ok(ListingResponse::Ok(Json(Listing::full(m, now))))
     }
 
     /// Delete a listing
     #[oai(path = "/:id", method = "delete", operation_id = "delete_listing")]
-    async fn delete(&self, id: Path<Uuid>) -> Result<Deleted, ApiError> {
+    async fn delete(&self, caller: SignedIn, id: Path<Uuid>) -> Result<Deleted, ApiError> {
+        let p = caller.0;
+        let current = store::get(&self.state.db, id.0).await?.ok_or_else(|| ApiError::not_found("listing"))?;
+        policy::write_listing(&p, facts(&current, now()).owner)?;
         store::delete(&self.state.db, id.0).await.map_err(|e| not_found_as(e, "listing"))?;
+        audit_change(&self.state, &p, &current, Action::Delete, "DELETE /v1/listings/{id}").await?;
         Ok(Deleted::NoContent)
     }
 }

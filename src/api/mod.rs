@@ -2,12 +2,18 @@
 //! the store's entities. Handlers extract, parse into domain types, call the store or the core,
 //! and convert.
 
+pub mod admin;
 pub mod areas;
 pub mod body;
+pub mod caller;
 pub mod common;
+pub mod consents;
 pub mod health;
 pub mod initiatives;
 pub mod listings;
+pub mod me;
+pub mod middleware;
+pub mod organisers;
 pub mod people;
 pub mod taxonomy;
 pub mod volunteers;
@@ -33,6 +39,12 @@ pub enum ApiTags {
     Areas,
     /// ZRM life domains and activity categories.
     Taxonomy,
+    /// The caller's own data: profile, export, audit, erasure.
+    Me,
+    /// Consents a person gives: who may see what of them.
+    Consents,
+    /// API keys and the audit log, for admins of a gemeente.
+    Admin,
     /// Liveness and readiness.
     Health,
 }
@@ -43,6 +55,10 @@ pub type Apis = (
     people::PeopleApi,
     volunteers::VolunteersApi,
     listings::ListingsApi,
+    organisers::OrganisersApi,
+    me::MeApi,
+    consents::ConsentsApi,
+    admin::AdminApi,
     areas::AreasApi,
     taxonomy::TaxonomyApi,
     health::HealthApi,
@@ -55,6 +71,10 @@ pub fn service(state: Arc<AppState>) -> OpenApiService<Apis, ()> {
         people::PeopleApi { state: state.clone() },
         volunteers::VolunteersApi { state: state.clone() },
         listings::ListingsApi { state: state.clone() },
+        organisers::OrganisersApi { state: state.clone() },
+        me::MeApi { state: state.clone() },
+        consents::ConsentsApi { state: state.clone() },
+        admin::AdminApi { state: state.clone() },
         areas::AreasApi { state: state.clone() },
         taxonomy::TaxonomyApi,
         health::HealthApi { state },

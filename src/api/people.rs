@@ -12,14 +12,19 @@ use uuid::Uuid;
 
 use super::ApiTags;
 use super::body::{JsonBody, MergePatch};
+use super::caller::{Caller, SignedIn};
 use super::common::*;
 use super::initiatives::Deleted;
+use crate::auth::policy::{self, PersonView};
+use crate::auth::{Principal, Role};
 use crate::domain::items::PersonFields;
-use crate::domain::{BoundedText, CellId, Coordinates, LocationPrecision};
+use crate::domain::{BoundedText, CellId, ConsentScope, Coordinates, LocationPrecision};
 use crate::error::ApiError;
 use crate::startup::AppState;
+use crate::store::audit::{Action, Entry};
 use crate::store::entities::person::Model;
 use crate::store::people as store;
+use crate::store::{consents, erasure};
 
 /// A person as a client writes it.
 #[derive(Debug, Clone, Object, Serialize, Deserialize)]
@@ -146,7 +151,7 @@ pub struct Person {
 }
 
 impl Person {
-    fn of(m: Model, distance_m: Option<f64>, with_contact: bool) -> Self {
+    pub fn of(m: Model, distance_m: Option<f64>, with_contact: bool) -> Self {
         let contact = with_contact.then(|| ContactIo { email: m.contact_email.clone(), phone: m.contact_phone.clone(), website: None });
         Self {
             id: m.id,
@@ -208,27 +213,66 @@ pub struct PeopleApi {
     pub state: Arc<AppState>,
 }
 
+/// What `p` may see of person `m`: the view, after checking consent for a professional.
+pub async fn view_of(state: &AppState, p: &Principal, m: &Model) -> Result<PersonView, ApiError> {
+    let contact = if p.role == Role::Professional && p.professional_in(&m.gemeente_code) {
+        consents::wijkteam_may_see(&state.db, m.id, &p.gemeenten, ConsentScope::Contact, chrono::Utc::now()).await?
+    } else {
+        false
+    };
+    Ok(policy::person_view(p, m.id, &m.gemeente_code, contact))
+}
+
+/// Refuses a hidden person: 401 to an anonymous caller, 403 otherwise.
+pub fn refuse_hidden(p: &Principal) -> ApiError {
+    if p.role == Role::Anonymous {
+        policy::Denied::SignIn.into()
+    } else {
+        ApiError::forbidden("a person's profile is visible to themself and to professionals of their gemeente")
+    }
+}
+
+/// The caller's own person, or 403 when they may not change `id`.
+async fn own_person(state: &AppState, p: &Principal, id: Uuid) -> Result<Model, ApiError> {
+    let m = store::get(&state.db, id).await?.ok_or_else(|| ApiError::not_found("person"))?;
+    policy::write_person(p, id)?;
+    Ok(m)
+}
+
 #[OpenApi(prefix_path = "/v1/people", tag = "ApiTags::People")]
 impl PeopleApi {
-    /// Create a person
+    /// Create your person profile
     ///
-    /// The home is stored only as a cell at the chosen precision (default resolution 8).
+    /// For a signed-in resident (bearer token): binds the profile to the token's subject, one
+    /// per subject. The home is stored only as a cell at the chosen precision (default
+    /// resolution 8).
     #[oai(path = "/", method = "post", operation_id = "create_person")]
-    async fn create(&self, body: JsonBody<PersonInput>) -> Result<PersonResponse, ApiError> {
+    async fn create(&self, caller: SignedIn, body: JsonBody<PersonInput>) -> Result<PersonResponse, ApiError> {
+        let p = caller.0;
+        policy::create_person(&p)?;
         let fields = body.0.parse()?;
         let at = place(&self.state.areas, Coordinates::of_cell_centre(fields.home_cell.index()), "home_cell")?;
-        let m = store::create(&self.state.db, &fields, &at).await?;
+        let subject = match &p.credential {
+            crate::auth::Credential::Token { subject } => subject.clone(),
+            _ => return Err(ApiError::forbidden("a person profile belongs to a signed-in user")),
+        };
+        let m = store::create(&self.state.db, &fields, &at, Some(&subject)).await?;
+        let actor = Principal { person_id: Some(m.id), ..p };
+        audit(&self.state.db, entry(&actor, &m, Action::Create, "POST /v1/people")).await?;
         Ok(PersonResponse::Created(Json(Person::of(m, None, true))))
     }
 
     /// List people
     ///
-    /// Distances are measured to the centre of each home cell. Contact details are never listed.
+    /// For professionals, within the gemeenten they work in; every person listed is written to
+    /// the audit log. Distances are measured to the centre of each home cell. Contact details
+    /// are never listed.
     #[oai(path = "/", method = "get", operation_id = "list_people")]
     #[allow(clippy::too_many_arguments)]
     async fn list(
         &self,
         req: &Request,
+        caller: SignedIn,
         /// Latitude of the search centre (-90 to 90); needs `lng` and `radius_m`.
         #[oai(validator(minimum(value = "-90"), maximum(value = "90")))]
         lat: Query<Option<f64>>,
@@ -251,7 +295,9 @@ impl PeopleApi {
         #[oai(validator(max_length = 200))]
         cursor: Query<Option<String>>,
     ) -> Result<PersonListResponse, ApiError> {
-        let query = ListParams {
+        let p = caller.0;
+        policy::read_people(&p)?;
+        let mut query = ListParams {
             lat: lat.0,
             lng: lng.0,
             radius_m: radius_m.0,
@@ -263,7 +309,11 @@ impl PeopleApi {
             ..Default::default()
         }
         .parse()?;
+        query.condition = query.condition.add(in_gemeenten(&p.gemeenten));
         let (rows, next) = store::list(&self.state.db, &query).await?;
+        for (m, _) in &rows {
+            audit(&self.state.db, entry(&p, m, Action::Read, "GET /v1/people")).await?;
+        }
         let items: Vec<Person> = rows.into_iter().map(|(m, d)| Person::of(m, d, false)).collect();
         let next_cursor = next.map(|c| c.encode());
         if wants_geojson(req) {
@@ -277,18 +327,32 @@ impl PeopleApi {
     }
 
     /// Get a person
+    ///
+    /// To the person themself, with contact details; to a professional of the person's
+    /// gemeente, with contact details only under a consent for the wijkteam that covers them
+    /// (the read is audited). Anyone else: 403.
     #[oai(path = "/:id", method = "get", operation_id = "get_person")]
-    async fn get(&self, id: Path<Uuid>) -> Result<PersonResponse, ApiError> {
+    async fn get(&self, caller: Caller, id: Path<Uuid>) -> Result<PersonResponse, ApiError> {
+        let p = caller.0;
         let m = store::get(&self.state.db, id.0).await?.ok_or_else(|| ApiError::not_found("person"))?;
-        Ok(PersonResponse::Ok(Json(Person::of(m, None, true))))
+        match view_of(&self.state, &p, &m).await? {
+            PersonView::Hidden => Err(refuse_hidden(&p)),
+            PersonView::Own => Ok(PersonResponse::Ok(Json(Person::of(m, None, true)))),
+            PersonView::Professional { contact } => {
+                audit(&self.state.db, entry(&p, &m, Action::Read, "GET /v1/people/{id}")).await?;
+                Ok(PersonResponse::Ok(Json(Person::of(m, None, contact))))
+            }
+        }
     }
 
-    /// Update a person
+    /// Update your person profile
     ///
-    /// A JSON Merge Patch. A new home moves the person's volunteer profile and listings too.
+    /// A JSON Merge Patch, by the person themself. A new home moves their volunteer profile and
+    /// listings too.
     #[oai(path = "/:id", method = "patch", operation_id = "update_person")]
-    async fn update(&self, id: Path<Uuid>, patch: MergePatch<PersonPatch>) -> Result<PersonResponse, ApiError> {
-        let current = store::get(&self.state.db, id.0).await?.ok_or_else(|| ApiError::not_found("person"))?;
+    async fn update(&self, caller: SignedIn, id: Path<Uuid>, patch: MergePatch<PersonPatch>) -> Result<PersonResponse, ApiError> {
+        let p = caller.0;
+        let current = own_person(&self.state, &p, id.0).await?;
         let mut base = PersonInput::of(&current);
         // A new point replaces the stored cell rather than clashing with it.
         if patch.0.contains_key("home_point") {
@@ -298,15 +362,31 @@ impl PeopleApi {
         let fields = input.parse()?;
         let at = place(&self.state.areas, Coordinates::of_cell_centre(fields.home_cell.index()), "home_cell")?;
         let m = store::update(&self.state.db, id.0, &fields, &at).await.map_err(|e| not_found_as(e, "person"))?;
+        audit(&self.state.db, entry(&p, &m, Action::Update, "PATCH /v1/people/{id}")).await?;
         Ok(PersonResponse::Ok(Json(Person::of(m, None, true))))
     }
 
-    /// Delete a person
+    /// Erase your person profile
     ///
-    /// Deletes their volunteer profile and listings too.
+    /// The same as `DELETE /v1/me`: erases the person, their listings, volunteer profile and
+    /// consents, for good.
     #[oai(path = "/:id", method = "delete", operation_id = "delete_person")]
-    async fn delete(&self, id: Path<Uuid>) -> Result<Deleted, ApiError> {
-        store::delete(&self.state.db, id.0).await.map_err(|e| not_found_as(e, "person"))?;
+    async fn delete(&self, caller: SignedIn, id: Path<Uuid>) -> Result<Deleted, ApiError> {
+        let p = caller.0;
+        let m = own_person(&self.state, &p, id.0).await?;
+        erase(&self.state, &p, &m, "DELETE /v1/people/{id}").await?;
         Ok(Deleted::NoContent)
     }
+}
+
+/// Erases a person; the erasure itself is the last audit entry under their (then pseudonymous) id.
+pub async fn erase(state: &AppState, p: &Principal, m: &Model, endpoint: &'static str) -> Result<(), ApiError> {
+    audit(&state.db, entry(p, m, Action::Erase, endpoint)).await?;
+    erasure::erase(&state.db, m.id).await.map_err(|e| not_found_as(e, "person"))?;
+    Ok(())
+}
+
+fn entry<'a>(p: &'a Principal, m: &'a Model, action: Action, endpoint: &'static str) -> Entry<'a> {
+    let resource_id = (action != Action::Erase).then_some(m.id);
+    Entry { actor: p, person_id: m.id, gemeente: Some(&m.gemeente_code), action, resource: "person", resource_id, endpoint }
 }

@@ -4,6 +4,7 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use super::ApiTags;
+use super::caller::Caller;
 use super::common::Label;
 use crate::domain::{ActivityCategory, InitiativeKind, ZrmDomain};
 
@@ -48,7 +49,7 @@ impl TaxonomyApi {
     ///
     /// ZRM life domains, activity categories and initiative kinds with Dutch and English labels.
     #[oai(path = "/", method = "get", operation_id = "get_taxonomy")]
-    async fn get(&self) -> TaxonomyResponse {
+    async fn get(&self, _caller: Caller) -> TaxonomyResponse {
         TaxonomyResponse::Ok(Json(Taxonomy {
             zrm_domains: ZrmDomain::ALL.iter().map(|d| term(d.code(), d.label_nl(), d.label_en())).collect(),
             categories: ActivityCategory::ALL.iter().map(|c| term(c.code(), c.label_nl(), c.label_en())).collect(),

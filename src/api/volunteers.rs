@@ -12,14 +12,19 @@ use uuid::Uuid;
 
 use super::ApiTags;
 use super::body::{JsonBody, MergePatch};
+use super::caller::{Caller, SignedIn};
 use super::common::*;
 use super::initiatives::Deleted;
+use super::people::refuse_hidden;
+use crate::auth::Principal;
+use crate::auth::policy::{self, PersonView};
 use crate::domain::items::VolunteerFields;
 use crate::domain::schedule::ranges_from_json;
 use crate::domain::taxonomy::split_codes;
 use crate::domain::{ActivityCategory, CellId, VolunteerStatus, ZrmDomain};
 use crate::error::ApiError;
 use crate::startup::AppState;
+use crate::store::audit::{Action, Entry};
 use crate::store::entities::volunteer::Model;
 use crate::store::volunteers as store;
 
@@ -153,7 +158,7 @@ pub struct Volunteer {
 }
 
 impl Volunteer {
-    fn of(m: Model, distance_m: Option<f64>) -> Self {
+    pub fn of(m: Model, distance_m: Option<f64>) -> Self {
         let i = VolunteerInput::of(&m);
         Self {
             id: m.id,
@@ -225,20 +230,26 @@ impl VolunteersApi {
     ///
     /// One per person (409 for a second); located at the person's home cell.
     #[oai(path = "/", method = "post", operation_id = "create_volunteer")]
-    async fn create(&self, body: JsonBody<VolunteerInput>) -> Result<VolunteerResponse, ApiError> {
+    async fn create(&self, caller: SignedIn, body: JsonBody<VolunteerInput>) -> Result<VolunteerResponse, ApiError> {
+        let p = caller.0;
+        policy::write_person(&p, body.0.person_id)?;
         let fields = body.0.parse()?;
         let m = store::create(&self.state.db, body.0.person_id, &fields).await?;
+        audit(&self.state.db, entry(&p, &m, Action::Create, "POST /v1/volunteers")).await?;
         Ok(VolunteerResponse::Created(Json(Volunteer::of(m, None))))
     }
 
     /// List volunteer profiles
     ///
-    /// `category` filters on skills. Distances are to the centre of the person's cell.
+    /// For professionals, within the gemeenten they work in; every profile listed is written to
+    /// the audit log. `category` filters on skills. Distances are to the centre of the
+    /// person's cell.
     #[oai(path = "/", method = "get", operation_id = "list_volunteers")]
     #[allow(clippy::too_many_arguments)]
     async fn list(
         &self,
         req: &Request,
+        caller: SignedIn,
         /// Latitude of the search centre (-90 to 90); needs `lng` and `radius_m`.
         #[oai(validator(minimum(value = "-90"), maximum(value = "90")))]
         lat: Query<Option<f64>>,
@@ -272,6 +283,8 @@ impl VolunteersApi {
         #[oai(validator(max_length = 200))]
         cursor: Query<Option<String>>,
     ) -> Result<VolunteerListResponse, ApiError> {
+        let p = caller.0;
+        policy::read_people(&p)?;
         let mut query = ListParams {
             lat: lat.0,
             lng: lng.0,
@@ -293,7 +306,11 @@ impl VolunteersApi {
             use sea_orm::sea_query::{Alias, Expr, ExprTrait};
             query.condition = query.condition.add(Expr::col(Alias::new("has_vog")).eq(v));
         }
+        query.condition = query.condition.add(in_gemeenten(&p.gemeenten));
         let (rows, next) = store::list(&self.state.db, &query).await?;
+        for (m, _) in &rows {
+            audit(&self.state.db, entry(&p, m, Action::Read, "GET /v1/volunteers")).await?;
+        }
         let items: Vec<Volunteer> = rows.into_iter().map(|(m, d)| Volunteer::of(m, d)).collect();
         let next_cursor = next.map(|c| c.encode());
         if wants_geojson(req) {
@@ -307,9 +324,18 @@ impl VolunteersApi {
     }
 
     /// Get a volunteer profile
+    ///
+    /// To the person themself, and to professionals of their gemeente (audited). A profile
+    /// holds no contact details; those stay with the person.
     #[oai(path = "/:id", method = "get", operation_id = "get_volunteer")]
-    async fn get(&self, id: Path<Uuid>) -> Result<VolunteerResponse, ApiError> {
+    async fn get(&self, caller: Caller, id: Path<Uuid>) -> Result<VolunteerResponse, ApiError> {
+        let p = caller.0;
         let m = store::get(&self.state.db, id.0).await?.ok_or_else(|| ApiError::not_found("volunteer"))?;
+        match policy::person_view(&p, m.person_id, &m.gemeente_code, false) {
+            PersonView::Hidden => return Err(refuse_hidden(&p)),
+            PersonView::Own => {}
+            PersonView::Professional { .. } => audit(&self.state.db, entry(&p, &m, Action::Read, "GET /v1/volunteers/{id}")).await?,
+        }
         Ok(VolunteerResponse::Ok(Json(Volunteer::of(m, None))))
     }
 
@@ -317,14 +343,17 @@ impl VolunteersApi {
     ///
     /// A JSON Merge Patch; `person_id` cannot change.
     #[oai(path = "/:id", method = "patch", operation_id = "update_volunteer")]
-    async fn update(&self, id: Path<Uuid>, patch: MergePatch<VolunteerPatch>) -> Result<VolunteerResponse, ApiError> {
+    async fn update(&self, caller: SignedIn, id: Path<Uuid>, patch: MergePatch<VolunteerPatch>) -> Result<VolunteerResponse, ApiError> {
+        let p = caller.0;
         let current = store::get(&self.state.db, id.0).await?.ok_or_else(|| ApiError::not_found("volunteer"))?;
+        policy::write_person(&p, current.person_id)?;
         let input = patch.apply(&VolunteerInput::of(&current))?;
         if input.person_id != current.person_id {
             return Err(ApiError::invalid("person_id", "a profile cannot move to another person"));
         }
         let fields = input.parse()?;
         let m = store::update(&self.state.db, id.0, &fields).await.map_err(|e| not_found_as(e, "volunteer"))?;
+        audit(&self.state.db, entry(&p, &m, Action::Update, "PATCH /v1/volunteers/{id}")).await?;
         Ok(VolunteerResponse::Ok(Json(Volunteer::of(m, None))))
     }
 
@@ -332,8 +361,24 @@ impl VolunteersApi {
     ///
     /// The person stays.
     #[oai(path = "/:id", method = "delete", operation_id = "delete_volunteer")]
-    async fn delete(&self, id: Path<Uuid>) -> Result<Deleted, ApiError> {
+    async fn delete(&self, caller: SignedIn, id: Path<Uuid>) -> Result<Deleted, ApiError> {
+        let p = caller.0;
+        let m = store::get(&self.state.db, id.0).await?.ok_or_else(|| ApiError::not_found("volunteer"))?;
+        policy::write_person(&p, m.person_id)?;
         store::delete(&self.state.db, id.0).await.map_err(|e| not_found_as(e, "volunteer"))?;
+        audit(&self.state.db, entry(&p, &m, Action::Delete, "DELETE /v1/volunteers/{id}")).await?;
         Ok(Deleted::NoContent)
+    }
+}
+
+fn entry<'a>(p: &'a Principal, m: &'a Model, action: Action, endpoint: &'static str) -> Entry<'a> {
+    Entry {
+        actor: p,
+        person_id: m.person_id,
+        gemeente: Some(&m.gemeente_code),
+        action,
+        resource: "volunteer",
+        resource_id: Some(m.id),
+        endpoint,
     }
 }

@@ -77,3 +77,17 @@ vocabulary! {
         Paused => ("paused", "Gepauzeerd", "Paused"),
     }
 }
+
+vocabulary! {
+    /// What part of a person's data a consent covers.
+    ConsentScope {
+        /// The profile: display name, languages, home cell.
+        Profile => ("profile", "Profiel", "Profile"),
+        /// Contact details: e-mail and phone.
+        Contact => ("contact", "Contactgegevens", "Contact details"),
+        /// Their offers and requests, with full text.
+        Listings => ("listings", "Vragen en aanbod", "Offers and requests"),
+        /// Their volunteer profile.
+        Volunteer => ("volunteer", "Vrijwilligersprofiel", "Volunteer profile"),
+    }
+}

@@ -7,7 +7,7 @@ pub mod schedule;
 pub mod taxonomy;
 pub mod text;
 
-pub use kinds::{CostKind, InitiativeKind, InitiativeStatus, ListingKind, ListingStatus, VolunteerStatus};
+pub use kinds::{ConsentScope, CostKind, InitiativeKind, InitiativeStatus, ListingKind, ListingStatus, VolunteerStatus};
 pub use place::{CbsCode, CellId, Coordinates, LocationPrecision, Radius};
 pub use schedule::{TimeOfDay, TimeRange, Weekday};
 pub use taxonomy::{ActivityCategory, ZrmDomain};

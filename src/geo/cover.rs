@@ -48,8 +48,13 @@ pub fn storage_cell(point: Coordinates) -> CellId {
 pub fn covering_ranges(centre: Coordinates, radius: Radius) -> Vec<CellRange> {
     let r = radius.metres();
     let (origin, k, reach) = choose_grid(centre, r);
-    let mut cells: Vec<CellIndex> =
+    let cells: Vec<CellIndex> =
         origin.grid_disk::<Vec<_>>(k).into_iter().filter(|c| centre.distance_m(Coordinates::of_cell_centre(*c)) <= r + reach).collect();
+    ranges_of(cells)
+}
+
+/// The storage ranges of the descendants of `cells`, as few as possible.
+fn ranges_of(mut cells: Vec<CellIndex>) -> Vec<CellRange> {
     // Compaction replaces full sibling sets by their parent: fewer, wider ranges.
     if CellIndex::compact(&mut cells).is_err() {
         cells.sort_unstable();
@@ -58,6 +63,21 @@ pub fn covering_ranges(centre: Coordinates, radius: Radius) -> Vec<CellRange> {
     let mut ranges: Vec<CellRange> = cells.into_iter().map(descendant_range).collect();
     ranges.sort_unstable();
     merge(ranges)
+}
+
+/// Storage ranges of the items shown at `res` within `radius` of `centre`: the descendants
+/// of every cell at `res` whose centre lies within the radius.
+///
+/// This is how a coarsened item is found: it is as near as the centre of its coarse cell, and
+/// nothing finer about it may decide whether it matches.
+pub fn coarse_ranges(centre: Coordinates, radius: Radius, res: Resolution) -> Vec<CellRange> {
+    let r = radius.metres();
+    let origin = centre.cell(res);
+    let (e_min, _) = edge_bounds(origin);
+    // Centres of cells k rings out are at least 1.5 * k * edge away (the bound `choose_grid`
+    // uses); one ring more for the origin's own offset.
+    let k = (r / (1.5 * e_min * 0.95)).ceil() as u32 + 1;
+    ranges_of(origin.grid_disk::<Vec<_>>(k).into_iter().filter(|c| centre.distance_m(Coordinates::of_cell_centre(*c)) <= r).collect())
 }
 
 /// Picks the finest resolution at which the disk stays small, and its ring count.
@@ -143,6 +163,25 @@ fn merge(ranges: Vec<CellRange>) -> Vec<CellRange> {
 pub(crate) mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    proptest! {
+        /// A storage cell is in the coarse ranges exactly when the centre of its ancestor at the
+        /// coarse resolution is within the radius.
+        #[test]
+        fn coarse_ranges_follow_the_coarse_centre(lat in 50.5f64..53.5, lng in 3.5f64..7.0, r in 100.0f64..8_000.0, offsets in proptest::collection::vec((0.0f64..360.0, 0.0f64..12_000.0), 40)) {
+            let centre = pt(lat, lng);
+            let radius = Radius::parse(r).unwrap();
+            let ranges = coarse_ranges(centre, radius, Resolution::Seven);
+            for (bearing, d) in offsets {
+                let p = destination(centre, bearing, d);
+                let cell = storage_cell(p);
+                let coarse = cell.index().parent(Resolution::Seven).unwrap();
+                let want = centre.distance_m(Coordinates::of_cell_centre(coarse)) <= radius.metres();
+                let got = ranges.iter().any(|x| x.contains(cell.to_db()));
+                prop_assert_eq!(got, want, "centre {:?} r {} point {:?} coarse centre at {} m", centre, r, p, centre.distance_m(Coordinates::of_cell_centre(coarse)));
+            }
+        }
+    }
 
     fn pt(lat: f64, lng: f64) -> Coordinates {
         Coordinates::parse(lat, lng).unwrap()

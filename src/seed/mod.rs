@@ -222,7 +222,7 @@ pub async fn seed(state: &AppState, document: &str) -> anyhow::Result<SeedReport
         };
         let fields = input.parse().map_err(|e| bad("initiative", &s.key, e))?;
         let at = state.areas.locate(fields.location).context("placing an initiative")?;
-        let m = initiatives::create(&state.db, &fields, &at).await?;
+        let m = initiatives::create(&state.db, &fields, &at, None).await?;
         initiative_ids.insert(s.key, m.id);
         report.initiatives += 1;
     }
@@ -242,7 +242,8 @@ pub async fn seed(state: &AppState, document: &str) -> anyhow::Result<SeedReport
         let fields = input.parse().map_err(|e| bad("person", &s.key, e))?;
         let centre = Coordinates::of_cell_centre(fields.home_cell.index());
         let at = state.areas.locate(centre).context("placing a person")?;
-        let m = people::create(&state.db, &fields, &at).await?;
+        // Demo residents sign in as `demo:<key>` (see the README for minting a token).
+        let m = people::create(&state.db, &fields, &at, Some(&format!("demo:{}", s.key))).await?;
         person_ids.insert(s.key, m.id);
         report.people += 1;
     }

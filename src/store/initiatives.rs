@@ -50,13 +50,23 @@ fn apply(m: &mut initiative::ActiveModel, f: &InitiativeFields, at: &Placement) 
 }
 
 /// Stores a new initiative with its tags, in one transaction.
-pub async fn create(db: &DatabaseConnection, f: &InitiativeFields, at: &Placement) -> Result<initiative::Model, StoreError> {
+///
+/// `organiser` becomes its first organiser.
+pub async fn create(
+    db: &DatabaseConnection,
+    f: &InitiativeFields,
+    at: &Placement,
+    organiser: Option<Uuid>,
+) -> Result<initiative::Model, StoreError> {
     let txn = db.begin().await?;
     let now = Utc::now();
     let mut m = initiative::ActiveModel { id: Set(Uuid::now_v7()), created_at: Set(now), updated_at: Set(now), ..Default::default() };
     apply(&mut m, f, at);
     let model = m.insert(&txn).await?;
     tags::insert(&txn, model.id, &tags::pairs(&f.categories, &f.zrm_domains)).await?;
+    if let Some(person) = organiser {
+        super::accounts::add_organiser(&txn, model.id, person).await?;
+    }
     txn.commit().await?;
     Ok(model)
 }

@@ -8,7 +8,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::entities::{initiative, listing, person};
-use super::query::{self, Cursor, ListQuery, TableSpec};
+use super::query::{self, Coarse, Cursor, ListQuery, TableSpec};
 use super::{StoreError, tags};
 use crate::domain::items::{ListingFields, Owner};
 use crate::domain::taxonomy::join_codes;
@@ -190,4 +190,35 @@ pub fn status_condition(statuses: &[ListingStatus], now: DateTime<Utc>) -> Condi
 /// A page of listings with their distances.
 pub async fn list(db: &impl ConnectionTrait, q: &ListQuery) -> Result<(Vec<(listing::Model, Option<f64>)>, Option<Cursor>), StoreError> {
     Ok(query::list::<listing::Entity>(db, SPEC, q, |r| r.id).await?)
+}
+
+/// Rows `p` may see only as summaries, and which rows `p` may see at all, as SQL conditions
+/// that mirror [`crate::auth::policy::listing_view`]: the list query applies them so that
+/// hidden rows never match and summarised rows match only through their coarse cell.
+pub fn reader_conditions(p: &crate::auth::Principal, now: DateTime<Utc>) -> (Condition, Coarse) {
+    let mut privileged = Condition::any();
+    let mut any_privilege = false;
+    if let Some(me) = p.person_id {
+        privileged = privileged.add(listing::Column::OwnerPersonId.eq(me));
+        any_privilege = true;
+    }
+    if !p.initiatives.is_empty() {
+        privileged = privileged.add(listing::Column::OwnerInitiativeId.is_in(p.initiatives.clone()));
+        any_privilege = true;
+    }
+    if p.role == crate::auth::Role::Professional && !p.gemeenten.is_empty() {
+        privileged = privileged.add(listing::Column::GemeenteCode.is_in(p.gemeenten.clone()));
+        any_privilege = true;
+    }
+    let open = status_condition(&[ListingStatus::Open], now);
+    // A person's listing is the one without an exact point; `lat` is in the covering cell index
+    // and `owner_person_id` is not, so anonymous radius queries stay index-only.
+    let mut summarised = Condition::all().add(listing::Column::Kind.eq("request")).add(listing::Column::Lat.is_null());
+    let visible = if any_privilege {
+        summarised = summarised.add(privileged.clone().not());
+        Condition::any().add(open).add(privileged)
+    } else {
+        open
+    };
+    (visible, Coarse { rows: summarised, resolution: h3o::Resolution::Seven })
 }

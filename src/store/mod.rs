@@ -1,8 +1,13 @@
 //! Persistence: sea-orm entities and the queries per aggregate. Functions take
 //! `&impl ConnectionTrait` so they run on a connection or inside a transaction alike.
 
+pub mod accounts;
 pub mod areas;
+pub mod audit;
+pub mod consents;
 pub mod entities;
+pub mod erasure;
+pub mod idempotency;
 pub mod initiatives;
 pub mod listings;
 pub mod people;

@@ -4,9 +4,9 @@ use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, TransactionTrait};
 use uuid::Uuid;
 
+use super::StoreError;
 use super::entities::{listing, person, volunteer};
 use super::query::{self, Cursor, ListQuery, TableSpec};
-use super::{StoreError, tags};
 use crate::domain::Coordinates;
 use crate::domain::items::PersonFields;
 use crate::geo::{Placement, storage_cell};
@@ -27,9 +27,22 @@ fn apply(m: &mut person::ActiveModel, f: &PersonFields, at: &Placement) {
 }
 
 /// Stores a new person.
-pub async fn create(db: &DatabaseConnection, f: &PersonFields, at: &Placement) -> Result<person::Model, StoreError> {
+///
+/// `subject` is the token subject the person signs in with; one person per subject.
+pub async fn create(db: &DatabaseConnection, f: &PersonFields, at: &Placement, subject: Option<&str>) -> Result<person::Model, StoreError> {
     let now = Utc::now();
-    let mut m = person::ActiveModel { id: Set(Uuid::now_v7()), created_at: Set(now), updated_at: Set(now), ..Default::default() };
+    if let Some(s) = subject
+        && super::accounts::person_by_subject(db, s).await?.is_some()
+    {
+        return Err(StoreError::Conflict("you already have a person profile; see GET /v1/me".into()));
+    }
+    let mut m = person::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        subject: Set(subject.map(str::to_owned)),
+        ..Default::default()
+    };
     apply(&mut m, f, at);
     Ok(m.insert(db).await?)
 }
@@ -60,20 +73,6 @@ pub async fn update(db: &DatabaseConnection, id: Uuid, f: &PersonFields, at: &Pl
         .await?;
     txn.commit().await?;
     Ok(p)
-}
-
-/// Deletes a person with their volunteer profile and listings.
-pub async fn delete(db: &DatabaseConnection, id: Uuid) -> Result<(), StoreError> {
-    let txn = db.begin().await?;
-    person::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
-    super::listings::delete_owned(&txn, listing::Column::OwnerPersonId, id).await?;
-    if let Some(v) = volunteer::Entity::find().filter(volunteer::Column::PersonId.eq(id)).one(&txn).await? {
-        tags::remove(&txn, &[v.id]).await?;
-        volunteer::Entity::delete_by_id(v.id).exec(&txn).await?;
-    }
-    person::Entity::delete_by_id(id).exec(&txn).await?;
-    txn.commit().await?;
-    Ok(())
 }
 
 /// One person.

@@ -92,6 +92,16 @@ impl Cursor {
     }
 }
 
+/// Rows a reader sees only coarsely: located by the centre of their cell at `resolution`,
+/// matched by radius and cell filters through that cell alone, never by their text or wijk.
+#[derive(Debug, Clone)]
+pub struct Coarse {
+    /// Which rows (a condition on the table's own columns).
+    pub rows: Condition,
+    /// The resolution they are seen at.
+    pub resolution: h3o::Resolution,
+}
+
 /// The filters and page of one list request, already parsed.
 #[derive(Debug, Clone)]
 pub struct ListQuery {
@@ -113,6 +123,8 @@ pub struct ListQuery {
     pub limit: u64,
     /// Continue after this position.
     pub after: Option<Cursor>,
+    /// Rows this reader sees only coarsely.
+    pub coarse: Option<Coarse>,
 }
 
 impl ListQuery {
@@ -128,6 +140,7 @@ impl ListQuery {
             sort: Sort::Newest,
             limit,
             after: None,
+            coarse: None,
         }
     }
 
@@ -181,6 +194,11 @@ pub async fn find(db: &impl ConnectionTrait, spec: TableSpec, q: &ListQuery) -> 
     let backend = db.get_database_backend();
     let mut select = Query::select();
     select.from(Alias::new(spec.table)).column(Alias::new("seq")).column(Alias::new("id"));
+    let coarse_flag = match &q.coarse {
+        Some(c) => Expr::case(c.rows.clone(), 1).finally(0),
+        None => Expr::case(Expr::cust("1 = 0"), 1).finally(0),
+    };
+    select.expr_as(coarse_flag, Alias::new("coarse"));
     if let Some(c) = spec.cell_column {
         select.column(Alias::new(c));
     }
@@ -193,7 +211,14 @@ pub async fn find(db: &impl ConnectionTrait, spec: TableSpec, q: &ListQuery) -> 
     // Cell and radius filters end with an exact check per row, so they read every candidate.
     let in_memory = q.near.is_some() || q.cell.is_some();
     if let Some(near) = q.near {
-        cond = cond.add(in_ranges(covering_ranges(near.centre, near.radius)));
+        let fine = in_ranges(covering_ranges(near.centre, near.radius));
+        cond = cond.add(match &q.coarse {
+            None => fine,
+            // Coarse rows match through the centre of their coarse cell only.
+            Some(c) => Condition::any().add(Condition::all().add(c.rows.clone().not()).add(fine)).add(
+                Condition::all().add(c.rows.clone()).add(in_ranges(crate::geo::coarse_ranges(near.centre, near.radius, c.resolution))),
+            ),
+        });
         // Exact points outside the circle's bounding box cannot match: the cover is wider than
         // the circle, so this drops a third of the point candidates before they are read.
         if spec.has_point
@@ -216,7 +241,12 @@ pub async fn find(db: &impl ConnectionTrait, spec: TableSpec, q: &ListQuery) -> 
 
     let found = candidates(db, spec, select).await?;
     let mut hits = Vec::with_capacity(found.len());
-    for Candidate { row, id, own_cell, point } in found {
+    for Candidate { row, id, mut own_cell, mut point, coarse } in found {
+        if coarse && let Some(c) = &q.coarse {
+            // Seen as the coarse cell: its centre for distance, the cell itself for cell filters.
+            point = None;
+            own_cell = own_cell.and_then(CellId::from_db).and_then(|cell| cell.index().parent(c.resolution)).map(|p| u64::from(p) as i64);
+        }
         let located = point.or_else(|| own_cell.and_then(CellId::from_db).map(|c| Coordinates::of_cell_centre(c.index())));
         if let Some(cell) = q.cell
             && !inside_cell(cell, own_cell, point)
@@ -289,6 +319,7 @@ fn bounding_box(near: Near) -> Option<(f64, f64, f64, f64)> {
 struct Candidate {
     row: i64,
     id: Uuid,
+    coarse: bool,
     own_cell: Option<i64>,
     point: Option<Coordinates>,
 }
@@ -315,7 +346,8 @@ async fn candidates(db: &impl ConnectionTrait, spec: TableSpec, inner: SelectSta
             } else {
                 None
             };
-            out.push(Candidate { row: row.try_get("", "seq")?, id: row.try_get("", "id")?, own_cell, point });
+            let coarse: i32 = row.try_get("", "coarse")?;
+            out.push(Candidate { row: row.try_get("", "seq")?, id: row.try_get("", "id")?, own_cell, point, coarse: coarse != 0 });
         }
         return Ok(out);
     }
@@ -324,7 +356,7 @@ async fn candidates(db: &impl ConnectionTrait, spec: TableSpec, inner: SelectSta
     let packed = format!(
         "group_concat(seq || ',' || hex(id) || ',' || ifnull({cell}, '') || ',' || \
          (CASE WHEN {lat} IS NULL THEN '' ELSE printf('%.17g', {lat}) END) || ',' || \
-         (CASE WHEN {lng} IS NULL THEN '' ELSE printf('%.17g', {lng}) END), ';')"
+         (CASE WHEN {lng} IS NULL THEN '' ELSE printf('%.17g', {lng}) END) || ',' || coarse, ';')"
     );
     let outer = Query::select().expr_as(Expr::cust(packed), Alias::new("packed")).from_subquery(inner, Alias::new("c")).to_owned();
     let Some(row) = db.query_one(&outer).await? else { return Ok(Vec::new()) };
@@ -342,7 +374,8 @@ async fn candidates(db: &impl ConnectionTrait, spec: TableSpec, inner: SelectSta
         let lat = field(parts.next())?.map(|v| v.parse::<f64>().map_err(|_| bad("lat"))).transpose()?;
         let lng = field(parts.next())?.map(|v| v.parse::<f64>().map_err(|_| bad("lng"))).transpose()?;
         let point = lat.zip(lng).and_then(|(a, b)| Coordinates::parse(a, b).ok());
-        out.push(Candidate { row, id, own_cell, point });
+        let coarse = field(parts.next())? == Some("1");
+        out.push(Candidate { row, id, own_cell, point, coarse });
     }
     Ok(out)
 }
@@ -429,7 +462,13 @@ fn filters(backend: DatabaseBackend, spec: TableSpec, q: &ListQuery) -> Conditio
     }
     match &q.area {
         Some(CbsCode::Gemeente(code)) => cond = cond.add(col("gemeente_code").eq(code.as_str())),
-        Some(CbsCode::Wijk(code)) => cond = cond.add(col("wijk_code").eq(code.as_str())),
+        Some(CbsCode::Wijk(code)) => {
+            cond = cond.add(col("wijk_code").eq(code.as_str()));
+            // A coarse row's wijk is finer than what the reader may know of it.
+            if let Some(c) = &q.coarse {
+                cond = cond.add(c.rows.clone().not());
+            }
+        }
         None => {}
     }
     for (scheme, codes) in &q.tags {
@@ -448,6 +487,10 @@ fn filters(backend: DatabaseBackend, spec: TableSpec, q: &ListQuery) -> Conditio
         && spec.full_text
     {
         cond = cond.add(text_condition(backend, spec.table, text));
+        // Nor may its text decide whether it matches.
+        if let Some(c) = &q.coarse {
+            cond = cond.add(c.rows.clone().not());
+        }
     }
     cond
 }

@@ -4,6 +4,7 @@
 
 use std::sync::OnceLock;
 
+use buurtkracht::auth::jwt::{TokenKey, TokenSettings, mint_hs256};
 use buurtkracht::config::Settings;
 use buurtkracht::startup::App;
 use poem::endpoint::BoxEndpoint;
@@ -63,10 +64,24 @@ async fn fresh_database_url(engine: &'static str) -> Option<String> {
     }
 }
 
+/// The token issuer every test app trusts.
+pub fn test_tokens() -> TokenSettings {
+    TokenSettings {
+        issuer: "https://login.test.example".into(),
+        audience: "buurtkracht".into(),
+        key: TokenKey::Hs256(b"test-secret-test-secret-test-secret!".to_vec()),
+    }
+}
+
 /// Starts the app on a fresh database of `engine`; `None` (with a printed notice) when that
 /// engine is not configured.
 pub async fn spawn_on(engine: &'static str, seed_demo: bool) -> Option<TestApp> {
-    buurtkracht::telemetry::init(buurtkracht::config::LogFormat::Text);
+    spawn_with(engine, seed_demo, |_| {}).await
+}
+
+/// As [`spawn_on`], with settings changed by `adjust` (rate limits, CORS origins ...).
+pub async fn spawn_with(engine: &'static str, seed_demo: bool, adjust: impl FnOnce(&mut Settings)) -> Option<TestApp> {
+    buurtkracht::telemetry::init_for_tests();
     let Some(url) = fresh_database_url(engine).await else {
         eprintln!("SKIPPED on {engine}: TEST_DATABASE_URL is not set");
         return None;
@@ -74,6 +89,11 @@ pub async fn spawn_on(engine: &'static str, seed_demo: bool) -> Option<TestApp> 
     let mut settings = Settings::defaults();
     settings.database_url = url;
     settings.seed_demo = seed_demo;
+    settings.tokens = Some(test_tokens());
+    // High enough that only the rate-limit tests, which lower them, ever meet them.
+    settings.rate_limit_per_ip = 1_000_000;
+    settings.rate_limit_per_credential = 1_000_000;
+    adjust(&mut settings);
     let (gm, wk) = test_areas();
     let app = App::build_with_areas(&settings, Some((gm, wk))).await.expect("app builds");
     let client = TestClient::new(app.endpoint());
@@ -177,4 +197,114 @@ pub fn haversine_m(a: (f64, f64), b: (f64, f64)) -> f64 {
     let dlng = (b.1 - a.1).to_radians();
     let h = (dlat / 2.0).sin().powi(2) + la1.cos() * la2.cos() * (dlng / 2.0).sin().powi(2);
     2.0 * r * h.sqrt().asin()
+}
+
+/// Credentials for a request.
+#[derive(Debug, Clone)]
+pub enum Auth {
+    /// None: an anonymous caller.
+    None,
+    /// `Authorization: Bearer <token>`.
+    Bearer(String),
+    /// `X-API-Key: <key>`.
+    Key(String),
+}
+
+/// A token from the test issuer.
+pub fn token(sub: &str, role: &str, gemeenten: &[&str]) -> Auth {
+    Auth::Bearer(mint_hs256(&test_tokens(), sub, role, gemeenten, 3600).unwrap())
+}
+
+/// A resident's token with a fresh subject.
+pub fn new_resident_token() -> Auth {
+    token(&format!("resident-{}", uuid::Uuid::new_v4()), "resident", &[])
+}
+
+/// A professional working in Zaanstad.
+pub fn zaanstad_professional() -> Auth {
+    token("pro-zaanstad", "professional", &["GM0479"])
+}
+
+/// An admin of Zaanstad.
+pub fn zaanstad_admin() -> Auth {
+    token("admin-zaanstad", "admin", &["GM0479"])
+}
+
+/// Sends a request with credentials and an optional JSON body; `merge` sends it as a JSON
+/// Merge Patch.
+pub async fn send(app: &TestApp, method: &str, url: &str, auth: &Auth, body: Option<&Value>) -> (u16, Value) {
+    let c = &app.client;
+    let mut req = match method {
+        "GET" => c.get(url),
+        "POST" => c.post(url),
+        "PATCH" => c.patch(url),
+        "DELETE" => c.delete(url),
+        "PUT" => c.put(url),
+        other => panic!("method {other}"),
+    };
+    req = match auth {
+        Auth::None => req,
+        Auth::Bearer(t) => req.header("Authorization", format!("Bearer {t}")),
+        Auth::Key(k) => req.header("X-API-Key", k.clone()),
+    };
+    if let Some(b) = body {
+        let ct = if method == "PATCH" { "application/merge-patch+json" } else { "application/json" };
+        req = req.content_type(ct).body(serde_json::to_string(b).unwrap());
+    }
+    json(req.send().await).await
+}
+
+/// `POST url` as `auth`.
+pub async fn post_as(app: &TestApp, auth: &Auth, url: &str, body: Value) -> (u16, Value) {
+    send(app, "POST", url, auth, Some(&body)).await
+}
+
+/// `GET url` as `auth`.
+pub async fn get_as(app: &TestApp, auth: &Auth, url: &str) -> (u16, Value) {
+    send(app, "GET", url, auth, None).await
+}
+
+/// `PATCH url` (a JSON Merge Patch) as `auth`.
+pub async fn patch_as(app: &TestApp, auth: &Auth, url: &str, body: Value) -> (u16, Value) {
+    send(app, "PATCH", url, auth, Some(&body)).await
+}
+
+/// `DELETE url` as `auth`.
+pub async fn delete_as(app: &TestApp, auth: &Auth, url: &str) -> (u16, Value) {
+    send(app, "DELETE", url, auth, None).await
+}
+
+/// Creates a person with a fresh resident token; returns their id and the token.
+pub async fn new_person(app: &TestApp, body: Value) -> (String, Auth) {
+    let auth = new_resident_token();
+    let (status, person) = post_as(app, &auth, "/v1/people", body).await;
+    assert_eq!(status, 201, "{person}");
+    (person["id"].as_str().unwrap().to_owned(), auth)
+}
+
+/// A resident in Poelenburg at the default precision.
+pub async fn poelenburg_person(app: &TestApp, name: &str) -> (String, Auth) {
+    new_person(app, serde_json::json!({"display_name": name, "home_point": {"lat": POELENBURG.0, "lng": POELENBURG.1}})).await
+}
+
+/// Creates an initiative organised by a fresh resident; returns its id and the organiser's token.
+pub async fn new_initiative(app: &TestApp, body: Value) -> (String, Auth) {
+    let (_, auth) = poelenburg_person(app, "Organiser").await;
+    let (status, ini) = post_as(app, &auth, "/v1/initiatives", body).await;
+    assert_eq!(status, 201, "{ini}");
+    (ini["id"].as_str().unwrap().to_owned(), auth)
+}
+
+/// An admin key for the given gemeenten, made through the CLI's code path.
+pub async fn admin_key(app: &TestApp, gemeenten: &[&str]) -> Auth {
+    let k = buurtkracht::store::accounts::NewKey {
+        label: "test admin".into(),
+        role: buurtkracht::auth::Role::Admin,
+        gemeenten: gemeenten.iter().map(|g| g.to_string()).collect(),
+        initiative_id: None,
+        created_by: "cli".into(),
+        expires_at: None,
+    };
+    let (_, key) = buurtkracht::store::accounts::create_key(&app.app.state.db, &k).await.unwrap();
+    Auth::Key(key)
 }

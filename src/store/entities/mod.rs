@@ -3,9 +3,16 @@
 //! The tables also carry an integer `seq` key (for SQLite FTS5) that no entity maps: `id` is the
 //! identity everywhere in code.
 
+pub mod api_key;
 pub mod area;
+pub mod audit_event;
+pub mod consent;
+pub mod deletion;
+pub mod idempotency_record;
 pub mod initiative;
 pub mod listing;
+pub mod organiser;
+pub mod organiser_invitation;
 pub mod person;
 pub mod tag;
 pub mod volunteer;

@@ -31,6 +31,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// Last changed.
     pub updated_at: DateTimeUtc,
+    /// The user at the token issuer this person is.
+    pub subject: Option<String>,
 }
 
 /// No relations are navigated through sea-orm.

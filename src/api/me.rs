@@ -1,0 +1,216 @@
+//! `/v1/me`: the caller's own data: their profile, an export of everything held about them,
+//! the audit log of who read or changed it, and erasure.
+
+use std::sync::Arc;
+
+use poem_openapi::param::Query;
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object, OpenApi};
+use uuid::Uuid;
+
+use super::ApiTags;
+use super::caller::SignedIn;
+use super::common::*;
+use super::consents::{Consent, own_person_id};
+use super::initiatives::Deleted;
+use super::listings::Listing;
+use super::people::Person;
+use super::volunteers::Volunteer;
+use crate::error::ApiError;
+use crate::startup::AppState;
+use crate::store::audit::{self, Action, Entry};
+use crate::store::entities::audit_event;
+use crate::store::{erasure, people};
+
+/// Who the caller is, as the service sees them.
+#[derive(Debug, Clone, Object)]
+pub struct Me {
+    /// resident, organiser, professional or admin.
+    pub role: String,
+    /// `token:<sub>` or `key:<id>`.
+    pub actor: String,
+    /// The caller's person profile, once created.
+    pub person: Option<Person>,
+    /// Gemeenten a professional or admin works in.
+    pub gemeenten: Vec<String>,
+    /// Initiatives the caller organises or acts for.
+    pub initiatives: Vec<Uuid>,
+}
+
+/// One audit entry.
+#[derive(Debug, Clone, Object)]
+pub struct AuditEntry {
+    /// Identity.
+    pub id: Uuid,
+    /// When.
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// Who: `token:<sub>` or `key:<id>`.
+    pub actor: String,
+    /// Their role.
+    pub actor_role: String,
+    /// The person the data is about: their id, or `erased:...` after erasure.
+    pub person_ref: String,
+    /// read, create, update, delete, export or erase.
+    pub action: String,
+    /// person, volunteer, listing or consent.
+    pub resource: String,
+    /// Which item.
+    pub resource_id: Option<String>,
+    /// The operation.
+    pub endpoint: String,
+}
+
+impl AuditEntry {
+    /// The wire form of a stored entry.
+    pub fn of(m: audit_event::Model) -> Self {
+        Self {
+            id: m.id,
+            at: m.at,
+            actor: m.actor,
+            actor_role: m.actor_role,
+            person_ref: m.person_ref,
+            action: m.action,
+            resource: m.resource,
+            resource_id: m.resource_id,
+            endpoint: m.endpoint,
+        }
+    }
+}
+
+/// A page of audit entries, oldest first.
+#[derive(Debug, Clone, Object)]
+pub struct AuditPage {
+    /// The entries.
+    pub items: Vec<AuditEntry>,
+    /// Pass as `cursor` for the next page.
+    pub next_cursor: Option<String>,
+}
+
+/// Reads an audit cursor (the position of the last entry).
+pub fn audit_cursor(text: Option<&str>) -> Result<Option<i64>, ApiError> {
+    text.map(|t| t.parse::<i64>().ok().filter(|v| *v >= 0).ok_or_else(|| ApiError::invalid("cursor", "not a cursor this service issued")))
+        .transpose()
+}
+
+/// Turns entries into a page: a next cursor when the page is full.
+pub fn audit_page(rows: Vec<audit_event::Model>, limit: u64) -> AuditPage {
+    let next_cursor = (rows.len() as u64 == limit).then(|| rows.last().map(|r| r.seq.to_string())).flatten();
+    AuditPage { items: rows.into_iter().map(AuditEntry::of).collect(), next_cursor }
+}
+
+/// Everything held about the caller.
+#[derive(Debug, Clone, Object)]
+pub struct Export {
+    /// When this export was made.
+    pub exported_at: chrono::DateTime<chrono::Utc>,
+    /// The profile, with contact details.
+    pub person: Person,
+    /// The volunteer profile.
+    pub volunteer: Option<Volunteer>,
+    /// Offers and requests.
+    pub listings: Vec<Listing>,
+    /// Consents given.
+    pub consents: Vec<Consent>,
+    /// Initiatives organised.
+    pub organises: Vec<Uuid>,
+    /// Who read or changed this data.
+    pub audit: Vec<AuditEntry>,
+}
+
+/// The caller.
+#[derive(Debug, ApiResponse)]
+pub enum MeResponse {
+    /// Who you are.
+    #[oai(status = 200)]
+    Ok(Json<Me>),
+}
+
+/// The caller's own data.
+pub struct MeApi {
+    /// Shared state.
+    pub state: Arc<AppState>,
+}
+
+#[OpenApi(prefix_path = "/v1/me", tag = "ApiTags::Me")]
+impl MeApi {
+    /// Who am I
+    #[oai(path = "/", method = "get", operation_id = "get_me")]
+    async fn me(&self, caller: SignedIn) -> Result<MeResponse, ApiError> {
+        let p = caller.0;
+        let person = match p.person_id {
+            Some(id) => people::get(&self.state.db, id).await?.map(|m| Person::of(m, None, true)),
+            None => None,
+        };
+        Ok(MeResponse::Ok(Json(Me {
+            role: p.role.code().to_owned(),
+            actor: p.actor(),
+            person,
+            gemeenten: p.gemeenten.clone(),
+            initiatives: p.initiatives.clone(),
+        })))
+    }
+
+    /// Export my data
+    ///
+    /// Everything held about the caller's person, as one JSON document (GDPR art. 15 and 20).
+    #[oai(path = "/export", method = "get", operation_id = "export_me")]
+    async fn export(&self, caller: SignedIn) -> Result<Json<Export>, ApiError> {
+        let p = caller.0;
+        let me = own_person_id(&p)?;
+        let held = erasure::collect(&self.state.db, me).await.map_err(|e| not_found_as(e, "person"))?;
+        let now = now();
+        let entry = Entry {
+            actor: &p,
+            person_id: me,
+            gemeente: Some(&held.person.gemeente_code),
+            action: Action::Export,
+            resource: "person",
+            resource_id: Some(me),
+            endpoint: "GET /v1/me/export",
+        };
+        audit(&self.state.db, entry).await?;
+        Ok(Json(Export {
+            exported_at: now,
+            person: Person::of(held.person, None, true),
+            volunteer: held.volunteer.map(|v| Volunteer::of(v, None)),
+            listings: held.listings.into_iter().map(|l| Listing::full(l, now)).collect(),
+            consents: held.consents.into_iter().map(|c| Consent::of(c, now)).collect(),
+            organises: held.organises,
+            audit: held.audit.into_iter().map(AuditEntry::of).collect(),
+        }))
+    }
+
+    /// Who read or changed my data
+    ///
+    /// The audit log about the caller's person, oldest first.
+    #[oai(path = "/audit", method = "get", operation_id = "my_audit")]
+    async fn audit(
+        &self,
+        caller: SignedIn,
+        /// Page size, 1 to 200 (default 50).
+        limit: Query<Option<u64>>,
+        /// The `next_cursor` of the previous page.
+        #[oai(validator(max_length = 20))]
+        cursor: Query<Option<String>>,
+    ) -> Result<Json<AuditPage>, ApiError> {
+        let me = own_person_id(&caller.0)?;
+        let limit = page_limit(limit.0)?;
+        let after = audit_cursor(cursor.0.as_deref())?;
+        let rows = audit::list(&self.state.db, &audit::Filter { person_id: Some(me), gemeenten: None, after, limit }).await?;
+        Ok(Json(audit_page(rows, limit)))
+    }
+
+    /// Erase me
+    ///
+    /// Erases the caller's person, listings, volunteer profile, consents and organiser roles,
+    /// for good. Audit entries keep only a pseudonym. Copies elsewhere (the search index,
+    /// feeds) receive the erasure as deletions.
+    #[oai(path = "/", method = "delete", operation_id = "erase_me")]
+    async fn erase(&self, caller: SignedIn) -> Result<Deleted, ApiError> {
+        let p = caller.0;
+        let me = own_person_id(&p)?;
+        let m = people::get(&self.state.db, me).await?.ok_or_else(|| ApiError::not_found("person"))?;
+        super::people::erase(&self.state, &p, &m, "DELETE /v1/me").await?;
+        Ok(Deleted::NoContent)
+    }
+}

@@ -1,0 +1,179 @@
+//! Who a credential is: people by token subject, API keys, organisers and their invitations.
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::StoreError;
+use super::entities::{api_key, organiser, organiser_invitation, person};
+use crate::auth::{Role, keys};
+
+/// The person a token subject is, if they have created a profile.
+pub async fn person_by_subject(db: &impl ConnectionTrait, subject: &str) -> Result<Option<person::Model>, StoreError> {
+    Ok(person::Entity::find().filter(person::Column::Subject.eq(subject)).one(db).await?)
+}
+
+/// The initiatives a person organises.
+pub async fn organised_by(db: &impl ConnectionTrait, person_id: Uuid) -> Result<Vec<Uuid>, StoreError> {
+    let rows = organiser::Entity::find().filter(organiser::Column::PersonId.eq(person_id)).all(db).await?;
+    Ok(rows.into_iter().map(|r| r.initiative_id).collect())
+}
+
+/// The organisers of an initiative, oldest first.
+pub async fn organisers_of(db: &impl ConnectionTrait, initiative_id: Uuid) -> Result<Vec<organiser::Model>, StoreError> {
+    Ok(organiser::Entity::find()
+        .filter(organiser::Column::InitiativeId.eq(initiative_id))
+        .order_by_asc(organiser::Column::AddedAt)
+        .all(db)
+        .await?)
+}
+
+/// Records `person_id` as an organiser of `initiative_id` (nothing changes if they already are).
+pub async fn add_organiser(db: &impl ConnectionTrait, initiative_id: Uuid, person_id: Uuid) -> Result<(), StoreError> {
+    let exists = organiser::Entity::find_by_id((initiative_id, person_id)).one(db).await?.is_some();
+    if !exists {
+        organiser::ActiveModel { initiative_id: Set(initiative_id), person_id: Set(person_id), added_at: Set(Utc::now()) }
+            .insert(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Removes an organiser; an initiative keeps at least one.
+pub async fn remove_organiser(db: &DatabaseConnection, initiative_id: Uuid, person_id: Uuid) -> Result<(), StoreError> {
+    let txn = db.begin().await?;
+    organiser::Entity::find_by_id((initiative_id, person_id)).one(&txn).await?.ok_or(StoreError::NotFound)?;
+    if organisers_of(&txn, initiative_id).await?.len() <= 1 {
+        return Err(StoreError::Conflict("an initiative keeps at least one organiser; invite another before leaving".into()));
+    }
+    organiser::Entity::delete_by_id((initiative_id, person_id)).exec(&txn).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// How long an invitation code can be redeemed.
+pub const INVITATION_DAYS: i64 = 14;
+
+/// A new invitation to co-organise; returns the row and the one-time code (shown once).
+pub async fn invite(
+    db: &impl ConnectionTrait,
+    initiative_id: Uuid,
+    created_by: &str,
+) -> Result<(organiser_invitation::Model, String), StoreError> {
+    let (code, hash) = keys::generate();
+    let now = Utc::now();
+    let m = organiser_invitation::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        initiative_id: Set(initiative_id),
+        code_hash: Set(hash),
+        created_by: Set(created_by.to_owned()),
+        created_at: Set(now),
+        expires_at: Set(now + Duration::days(INVITATION_DAYS)),
+        accepted_by: Set(None),
+        accepted_at: Set(None),
+    }
+    .insert(db)
+    .await?;
+    Ok((m, code))
+}
+
+/// Redeems an invitation code for `person_id`: they become an organiser. A code works once.
+pub async fn accept_invitation(db: &DatabaseConnection, code: &str, person_id: Uuid) -> Result<Uuid, StoreError> {
+    let txn = db.begin().await?;
+    let invitation = organiser_invitation::Entity::find()
+        .filter(organiser_invitation::Column::CodeHash.eq(keys::hash(code)))
+        .one(&txn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    if invitation.accepted_at.is_some() {
+        return Err(StoreError::Conflict("this invitation has already been used".into()));
+    }
+    if invitation.expires_at <= Utc::now() {
+        return Err(StoreError::Conflict("this invitation has expired; ask for a new one".into()));
+    }
+    let initiative_id = invitation.initiative_id;
+    let mut m: organiser_invitation::ActiveModel = invitation.into();
+    m.accepted_by = Set(Some(person_id));
+    m.accepted_at = Set(Some(Utc::now()));
+    m.update(&txn).await?;
+    add_organiser(&txn, initiative_id, person_id).await?;
+    txn.commit().await?;
+    Ok(initiative_id)
+}
+
+/// What a new API key is for.
+#[derive(Debug, Clone)]
+pub struct NewKey {
+    /// A label for people managing keys.
+    pub label: String,
+    /// organiser, professional or admin.
+    pub role: Role,
+    /// The gemeenten it covers (for an organiser key: the initiative's).
+    pub gemeenten: Vec<String>,
+    /// The initiative an organiser key acts for.
+    pub initiative_id: Option<Uuid>,
+    /// Who created it.
+    pub created_by: String,
+    /// Optional expiry.
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// Stores a new key; returns the row and the key itself, which is never stored or shown again.
+pub async fn create_key(db: &impl ConnectionTrait, k: &NewKey) -> Result<(api_key::Model, String), StoreError> {
+    let (secret, hash) = keys::generate();
+    let m = api_key::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        hash: Set(hash),
+        label: Set(k.label.clone()),
+        role: Set(k.role.code().to_owned()),
+        gemeenten: Set(k.gemeenten.join(",")),
+        initiative_id: Set(k.initiative_id),
+        created_by: Set(k.created_by.clone()),
+        created_at: Set(Utc::now()),
+        expires_at: Set(k.expires_at),
+        revoked_at: Set(None),
+    }
+    .insert(db)
+    .await
+    .map_err(|e| match e.sql_err() {
+        Some(sea_orm::SqlErr::ForeignKeyConstraintViolation(_)) => {
+            StoreError::Reference { field: "initiative_id", message: "no initiative with this id".into() }
+        }
+        _ => StoreError::Db(e),
+    })?;
+    Ok((m, secret))
+}
+
+/// The live key with this secret: not revoked, not expired.
+pub async fn key_by_secret(db: &impl ConnectionTrait, secret: &str, now: DateTime<Utc>) -> Result<Option<api_key::Model>, StoreError> {
+    let found = api_key::Entity::find().filter(api_key::Column::Hash.eq(keys::hash(secret))).one(db).await?;
+    Ok(found.filter(|k| k.revoked_at.is_none() && k.expires_at.is_none_or(|e| e > now)))
+}
+
+/// Every key, newest first (the caller filters by scope).
+pub async fn list_keys(db: &impl ConnectionTrait) -> Result<Vec<api_key::Model>, StoreError> {
+    Ok(api_key::Entity::find().order_by_desc(api_key::Column::Id).all(db).await?)
+}
+
+/// One key.
+pub async fn get_key(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<api_key::Model>, StoreError> {
+    Ok(api_key::Entity::find_by_id(id).one(db).await?)
+}
+
+/// Revokes a key from now on; revoking twice keeps the first time.
+pub async fn revoke_key(db: &impl ConnectionTrait, id: Uuid) -> Result<api_key::Model, StoreError> {
+    let k = get_key(db, id).await?.ok_or(StoreError::NotFound)?;
+    if k.revoked_at.is_some() {
+        return Ok(k);
+    }
+    let mut m: api_key::ActiveModel = k.into();
+    m.revoked_at = Set(Some(Utc::now()));
+    Ok(m.update(db).await?)
+}
+
+/// Splits a stored comma-joined list.
+pub fn split_list(text: &str) -> Vec<String> {
+    text.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect()
+}

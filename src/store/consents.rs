@@ -1,0 +1,111 @@
+//! Consent records: a person lets a grantee see part of their data, for a purpose, for a time.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use uuid::Uuid;
+
+use super::StoreError;
+use super::entities::consent;
+use crate::domain::ConsentScope;
+
+/// Who a consent is given to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Grantee {
+    /// One person (for instance a buddy from a match).
+    Person(Uuid),
+    /// An initiative's organisers.
+    Initiative(Uuid),
+    /// The wijkteam of a gemeente: its professionals.
+    Wijkteam(String),
+}
+
+/// A consent as its person gives it.
+#[derive(Debug, Clone)]
+pub struct NewConsent {
+    /// Why.
+    pub purpose: String,
+    /// To whom.
+    pub grantee: Grantee,
+    /// What (at least one).
+    pub scope: Vec<ConsentScope>,
+    /// From.
+    pub valid_from: DateTime<Utc>,
+    /// Until.
+    pub valid_until: Option<DateTime<Utc>>,
+}
+
+/// Stores a consent of `person_id`.
+pub async fn create(db: &impl ConnectionTrait, person_id: Uuid, c: &NewConsent) -> Result<consent::Model, StoreError> {
+    let (kind, person, initiative, gemeente) = match &c.grantee {
+        Grantee::Person(p) => ("person", Some(*p), None, None),
+        Grantee::Initiative(i) => ("initiative", None, Some(*i), None),
+        Grantee::Wijkteam(g) => ("wijkteam", None, None, Some(g.clone())),
+    };
+    Ok(consent::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        person_id: Set(person_id),
+        purpose: Set(c.purpose.clone()),
+        grantee_kind: Set(kind.to_owned()),
+        grantee_person_id: Set(person),
+        grantee_initiative_id: Set(initiative),
+        grantee_gemeente: Set(gemeente),
+        scope: Set(c.scope.iter().map(|s| s.code()).collect::<Vec<_>>().join(",")),
+        valid_from: Set(c.valid_from),
+        valid_until: Set(c.valid_until),
+        withdrawn_at: Set(None),
+        created_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await?)
+}
+
+/// A person's consents, newest first.
+pub async fn of_person(db: &impl ConnectionTrait, person_id: Uuid) -> Result<Vec<consent::Model>, StoreError> {
+    Ok(consent::Entity::find().filter(consent::Column::PersonId.eq(person_id)).order_by_desc(consent::Column::Id).all(db).await?)
+}
+
+/// One consent.
+pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<consent::Model>, StoreError> {
+    Ok(consent::Entity::find_by_id(id).one(db).await?)
+}
+
+/// Withdraws a consent from now on; withdrawing twice keeps the first time.
+pub async fn withdraw(db: &impl ConnectionTrait, id: Uuid) -> Result<consent::Model, StoreError> {
+    let c = get(db, id).await?.ok_or(StoreError::NotFound)?;
+    if c.withdrawn_at.is_some() {
+        return Ok(c);
+    }
+    let mut m: consent::ActiveModel = c.into();
+    m.withdrawn_at = Set(Some(Utc::now()));
+    Ok(m.update(db).await?)
+}
+
+/// Whether a consent is in force at `now`.
+pub fn in_force(c: &consent::Model, now: DateTime<Utc>) -> bool {
+    c.withdrawn_at.is_none() && c.valid_from <= now && c.valid_until.is_none_or(|u| u > now)
+}
+
+/// Whether `person_id` has a consent in force that lets the wijkteam of any of `gemeenten`
+/// see `scope`.
+pub async fn wijkteam_may_see(
+    db: &impl ConnectionTrait,
+    person_id: Uuid,
+    gemeenten: &[String],
+    scope: ConsentScope,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    if gemeenten.is_empty() {
+        return Ok(false);
+    }
+    let rows = consent::Entity::find()
+        .filter(
+            Condition::all()
+                .add(consent::Column::PersonId.eq(person_id))
+                .add(consent::Column::GranteeKind.eq("wijkteam"))
+                .add(consent::Column::GranteeGemeente.is_in(gemeenten.to_vec()))
+                .add(consent::Column::WithdrawnAt.is_null()),
+        )
+        .all(db)
+        .await?;
+    Ok(rows.iter().any(|c| in_force(c, now) && c.scope.split(',').any(|s| s == scope.code())))
+}
