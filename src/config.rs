@@ -225,6 +225,37 @@ mod tests {
     }
 
     #[test]
+    fn token_settings_are_all_or_nothing() {
+        assert!(with(&[]).unwrap().tokens.is_none());
+        let secret = "0123456789abcdef0123456789abcdef";
+        let s = with(&[("JWT_ISSUER", "https://login.example"), ("JWT_HS256_SECRET", secret)]).unwrap();
+        let t = s.tokens.unwrap();
+        assert_eq!(t.audience, "buurtkracht");
+        assert!(!format!("{t:?}").contains(secret));
+        assert_eq!(with(&[("JWT_ISSUER", "https://login.example")]).unwrap_err().name, "JWT_ISSUER");
+        assert_eq!(with(&[("JWT_HS256_SECRET", secret)]).unwrap_err().name, "JWT_ISSUER");
+        assert_eq!(with(&[("JWT_ISSUER", "i"), ("JWT_HS256_SECRET", "short")]).unwrap_err().name, "JWT_HS256_SECRET");
+        let both = with(&[("JWT_ISSUER", "i"), ("JWT_HS256_SECRET", secret), ("JWT_RS256_PUBLIC_KEY", "x")]);
+        assert_eq!(both.unwrap_err().name, "JWT_HS256_SECRET");
+        assert_eq!(with(&[("JWT_ISSUER", "i"), ("JWT_RS256_PUBLIC_KEY", "not a pem")]).unwrap_err().name, "JWT_RS256_PUBLIC_KEY");
+        assert_eq!(
+            with(&[("JWT_ISSUER", "i"), ("JWT_RS256_PUBLIC_KEY_FILE", "/nonexistent.pem")]).unwrap_err().name,
+            "JWT_RS256_PUBLIC_KEY_FILE"
+        );
+    }
+
+    #[test]
+    fn cors_origins_and_rate_limits_are_checked() {
+        let s = with(&[("CORS_ALLOWED_ORIGINS", "https://a.example, http://localhost:3000"), ("RATE_LIMIT_PER_IP", "10")]).unwrap();
+        assert_eq!(s.cors_origins, vec!["https://a.example", "http://localhost:3000"]);
+        assert_eq!(s.rate_limit_per_ip, 10);
+        for bad in ["*", "https://a.example/", "a.example"] {
+            assert_eq!(with(&[("CORS_ALLOWED_ORIGINS", bad)]).unwrap_err().name, "CORS_ALLOWED_ORIGINS", "{bad}");
+        }
+        assert_eq!(with(&[("RATE_LIMIT_PER_CREDENTIAL", "0")]).unwrap_err().name, "RATE_LIMIT_PER_CREDENTIAL");
+    }
+
+    #[test]
     fn secrets_do_not_print() {
         let s = with(&[("DATABASE_URL", "postgres://app:s3cret@db:5432/bk")]).unwrap();
         let printed = format!("{s:?}");

@@ -147,6 +147,8 @@ fn rows() -> Vec<Row> {
         row("POST", "/v1/keys", Some(key), A, [401, 403, 403, 403, 403, 201]),
         row("GET", "/v1/keys", None, A, [401, 403, 403, 403, 403, 200]),
         row("GET", "/v1/audit", None, A, [401, 403, 403, 403, 403, 200]),
+        row("POST", "/v1/professionals", Some(json!({"subject": "pro-x", "gemeente": "GM0479"})), A, [401, 403, 403, 403, 403, 201]),
+        row("GET", "/v1/professionals", None, A, [401, 403, 403, 403, 403, 200]),
         row("GET", "/v1/audit?gemeente=GM0363", None, A, [401, 403, 403, 403, 403, 403]),
         row("GET", "/v1/taxonomy", None, A, [200; 6]),
         row("GET", "/v1/areas/GM0479", None, A, [200; 6]),
@@ -415,5 +417,133 @@ api_test!(one_person_per_token_subject, false, |app: TestApp| async move {
     assert_eq!(s, 403);
     let key = common::admin_key(&app, &["GM0479"]).await;
     let (s, _) = common::post_as(&app, &key, "/v1/people", b).await;
+    assert_eq!(s, 403);
+});
+
+/// An issuer that signs with RS256: the service holds only its public key.
+async fn rs256_app(engine: &'static str) -> Option<TestApp> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let public = dir.join("rs256-test-public.pem");
+    let lookup = |k: &str| match k {
+        "JWT_ISSUER" => Some("https://login.gemeente.example".to_owned()),
+        "JWT_RS256_PUBLIC_KEY_FILE" => Some(public.display().to_string()),
+        _ => None,
+    };
+    // Read through the settings, as a deployment would.
+    let tokens = buurtkracht::config::Settings::from_lookup(lookup).unwrap().tokens;
+    assert!(tokens.is_some());
+    common::spawn_with(engine, false, |s| s.tokens = tokens).await
+}
+
+fn rs256_token(sub: &str, role: &str, issuer: &str) -> String {
+    use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
+    let pem = std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rs256-test-private.pem")).unwrap();
+    let now = chrono::Utc::now().timestamp();
+    let claims = json!({"sub": sub, "role": role, "iss": issuer, "aud": "buurtkracht", "exp": now + 600, "iat": now});
+    encode(&Header::new(Algorithm::RS256), &claims, &EncodingKey::from_rsa_pem(&pem).unwrap()).unwrap()
+}
+
+macro_rules! rs256_test {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+            #[tokio::test]
+            async fn sqlite() {
+                ($body)(rs256_app("sqlite").await.expect("sqlite always runs")).await;
+            }
+            #[tokio::test]
+            #[ignore = "needs PostgreSQL: TEST_DATABASE_URL=postgres://... cargo test -- --ignored"]
+            async fn postgres() {
+                ($body)(rs256_app("postgres").await.expect("TEST_DATABASE_URL must name a PostgreSQL server")).await;
+            }
+        }
+    };
+}
+
+rs256_test!(rs256_tokens_verify_against_the_public_key, |app: TestApp| async move {
+    let good = Auth::Bearer(rs256_token("burger-42", "resident", "https://login.gemeente.example"));
+    let (s, me) = common::get_as(&app, &good, "/v1/me").await;
+    assert_eq!(s, 200, "{me}");
+    assert_eq!(me["actor"], "token:burger-42");
+    // The wrong issuer, and an HS256 token (even one signed with the public key as its secret), are refused.
+    let (s, _) = common::get_as(&app, &Auth::Bearer(rs256_token("burger-42", "resident", "https://other.example")), "/v1/me").await;
+    assert_eq!(s, 401);
+    let public = std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rs256-test-public.pem")).unwrap();
+    let confused = buurtkracht::auth::jwt::TokenSettings {
+        issuer: "https://login.gemeente.example".into(),
+        audience: "buurtkracht".into(),
+        key: buurtkracht::auth::jwt::TokenKey::Hs256(public),
+    };
+    let forged = buurtkracht::auth::jwt::mint_hs256(&confused, "burger-42", "admin", &["GM0479"], 600).unwrap();
+    let (s, v) = common::get_as(&app, &Auth::Bearer(forged), "/v1/me").await;
+    assert_eq!(s, 401, "{v}");
+});
+
+api_test!(a_claimed_idempotency_key_still_running_answers_409, false, |app: TestApp| async move {
+    let (pid, me) = common::poelenburg_person(&app, "Joost").await;
+    let body = json!({"kind": "offer", "title": "Fiets repareren", "description": "Zaterdag.", "categories": ["repair"], "owner": {"person_id": pid}});
+    let Auth::Bearer(t) = &me else { unreachable!() };
+    // The first request with this key has been claimed but has not answered yet.
+    let sub = {
+        let (_, v) = common::get_as(&app, &me, "/v1/me").await;
+        v["actor"].as_str().unwrap().to_owned()
+    };
+    let scope = buurtkracht::auth::keys::hash(&sub);
+    let mut fp = b"POST /v1/listings\n".to_vec();
+    fp.extend_from_slice(serde_json::to_string(&body).unwrap().as_bytes());
+    let hash = buurtkracht::auth::keys::hash(&String::from_utf8_lossy(&fp));
+    let claim = buurtkracht::store::idempotency::claim(&app.app.state.db, &scope, "slow-1", &hash).await.unwrap();
+    assert_eq!(claim, buurtkracht::store::idempotency::Claim::Fresh);
+    let resp = app
+        .client
+        .post("/v1/listings")
+        .header("Authorization", format!("Bearer {t}"))
+        .header("Idempotency-Key", "slow-1")
+        .content_type("application/json")
+        .body(serde_json::to_string(&body).unwrap())
+        .send()
+        .await;
+    let (s, v) = common::json(resp).await;
+    common::assert_problem(s, &v, 409, "Idempotency-Key");
+    assert_eq!(v["code"], "idempotency_in_progress");
+});
+
+api_test!(admins_grant_professionals_their_gemeente, false, |app: TestApp| async move {
+    let (pid, _) = common::poelenburg_person(&app, "Kees").await;
+    // A professional whose token names no gemeente reads nobody ...
+    let pro = common::token("pro-new", "professional", &[]);
+    let url = format!("/v1/people/{pid}");
+    let (s, _) = common::get_as(&app, &pro, &url).await;
+    assert_eq!(s, 403);
+    // ... until an admin of the gemeente grants it.
+    let admin = common::zaanstad_admin();
+    let (s, v) = common::post_as(&app, &admin, "/v1/professionals", json!({"subject": "pro-new", "gemeente": "GM0479"})).await;
+    assert_eq!(s, 201, "{v}");
+    let (s, _) = common::get_as(&app, &pro, &url).await;
+    assert_eq!(s, 200);
+    let (s, me) = common::get_as(&app, &pro, "/v1/me").await;
+    assert_eq!(s, 200);
+    assert_eq!(me["gemeenten"], json!(["GM0479"]));
+    // Another gemeente's admin can neither grant here nor withdraw.
+    let ams = common::token("admin-ams", "admin", &["GM0363"]);
+    let (s, _) = common::post_as(&app, &ams, "/v1/professionals", json!({"subject": "pro-new", "gemeente": "GM0479"})).await;
+    assert_eq!(s, 403);
+    let (s, _) = common::delete_as(&app, &ams, "/v1/professionals?subject=pro-new&gemeente=GM0479").await;
+    assert_eq!(s, 403);
+    let (s, list) = common::get_as(&app, &admin, "/v1/professionals").await;
+    assert_eq!(s, 200);
+    assert_eq!(list["items"][0]["subject"], "pro-new");
+    let (s, v) = common::post_as(&app, &admin, "/v1/professionals", json!({"subject": "pro-new", "gemeente": "Zaanstad"})).await;
+    common::assert_problem(s, &v, 400, "gemeente");
+    // Withdrawn: at the next request.
+    let (s, _) = common::delete_as(&app, &admin, "/v1/professionals?subject=pro-new&gemeente=GM0479").await;
+    assert_eq!(s, 204);
+    let (s, _) = common::get_as(&app, &pro, &url).await;
+    assert_eq!(s, 403);
+    let (s, _) = common::delete_as(&app, &admin, "/v1/professionals?subject=pro-new&gemeente=GM0479").await;
+    assert_eq!(s, 404);
+    // Residents and professionals cannot grant.
+    let (s, _) =
+        common::post_as(&app, &common::zaanstad_professional(), "/v1/professionals", json!({"subject": "x", "gemeente": "GM0479"})).await;
     assert_eq!(s, 403);
 });

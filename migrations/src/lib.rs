@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261201_000001_create_core;
 mod m20261201_000002_covering_cell_indexes;
 mod m20261201_000003_accounts_and_privacy;
+mod m20261201_000004_professional_scopes;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000001_create_core::Migration),
             Box::new(m20261201_000002_covering_cell_indexes::Migration),
             Box::new(m20261201_000003_accounts_and_privacy::Migration),
+            Box::new(m20261201_000004_professional_scopes::Migration),
         ]
     }
 }

@@ -130,6 +130,52 @@ pub enum CreatedKeyResponse {
     Created(Json<CreatedKey>),
 }
 
+/// A grant of a gemeente to a professional.
+#[derive(Debug, Clone, Object, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScopeInput {
+    /// The professional's `sub` at the token issuer.
+    #[oai(validator(max_length = 200))]
+    pub subject: String,
+    /// The gemeente (GM code) they may work in from now on.
+    #[oai(validator(max_length = 6))]
+    pub gemeente: String,
+}
+
+/// A granted gemeente.
+#[derive(Debug, Clone, Object)]
+pub struct Scope {
+    /// The professional's subject.
+    pub subject: String,
+    /// The gemeente.
+    pub gemeente: String,
+    /// Who granted it.
+    pub granted_by: String,
+    /// When.
+    pub granted_at: DateTime<Utc>,
+}
+
+impl Scope {
+    fn of(m: crate::store::entities::professional_scope::Model) -> Self {
+        Self { subject: m.subject, gemeente: m.gemeente_code, granted_by: m.granted_by, granted_at: m.granted_at }
+    }
+}
+
+/// Grants in the admin's gemeenten.
+#[derive(Debug, Clone, Object)]
+pub struct ScopeList {
+    /// By subject.
+    pub items: Vec<Scope>,
+}
+
+/// A created grant.
+#[derive(Debug, ApiResponse)]
+pub enum ScopeResponse {
+    /// Granted (or already granted).
+    #[oai(status = 201)]
+    Created(Json<Scope>),
+}
+
 /// Keys and the audit log.
 pub struct AdminApi {
     /// Shared state.
@@ -229,6 +275,55 @@ impl AdminApi {
         let k = accounts::get_key(&self.state.db, id.0).await?.ok_or_else(|| ApiError::not_found("key"))?;
         policy::manage_keys(&p, &split_list(&k.gemeenten))?;
         accounts::revoke_key(&self.state.db, id.0).await.map_err(|e| not_found_as(e, "key"))?;
+        Ok(Deleted::NoContent)
+    }
+
+    /// Grant a professional a gemeente
+    ///
+    /// By an admin of the gemeente. A professional works in the gemeenten their token names and
+    /// in those granted here; a grant takes effect at their next request.
+    #[oai(path = "/v1/professionals", method = "post", operation_id = "grant_professional")]
+    async fn grant(&self, caller: SignedIn, body: JsonBody<ScopeInput>) -> Result<ScopeResponse, ApiError> {
+        let p = caller.0;
+        let subject = field("subject", BoundedText::parse(&body.0.subject, 200))?;
+        let gemeente = gemeente_codes("gemeente", std::slice::from_ref(&body.0.gemeente))?.remove(0);
+        policy::manage_professionals(&p, &gemeente)?;
+        let m = accounts::grant_scope(&self.state.db, subject.as_str(), &gemeente, &p.actor()).await?;
+        Ok(ScopeResponse::Created(Json(Scope::of(m))))
+    }
+
+    /// List granted gemeenten
+    ///
+    /// The grants in the admin's gemeenten.
+    #[oai(path = "/v1/professionals", method = "get", operation_id = "list_professionals")]
+    async fn grants(&self, caller: SignedIn) -> Result<Json<ScopeList>, ApiError> {
+        let p = caller.0;
+        let Some(first) = p.gemeenten.first() else {
+            return Err(policy::Denied::Forbidden("only an admin of a gemeente may grant professionals access to it").into());
+        };
+        policy::manage_professionals(&p, first)?;
+        let items = accounts::scopes_in(&self.state.db, &p.gemeenten).await?.into_iter().map(Scope::of).collect();
+        Ok(Json(ScopeList { items }))
+    }
+
+    /// Withdraw a granted gemeente
+    ///
+    /// From the professional's next request on.
+    #[oai(path = "/v1/professionals", method = "delete", operation_id = "revoke_professional")]
+    async fn revoke(
+        &self,
+        caller: SignedIn,
+        /// The professional's subject.
+        #[oai(validator(max_length = 200))]
+        subject: Query<String>,
+        /// The gemeente.
+        #[oai(validator(max_length = 6))]
+        gemeente: Query<String>,
+    ) -> Result<Deleted, ApiError> {
+        let p = caller.0;
+        let gemeente = gemeente_codes("gemeente", std::slice::from_ref(&gemeente.0))?.remove(0);
+        policy::manage_professionals(&p, &gemeente)?;
+        accounts::revoke_scope(&self.state.db, &subject.0, &gemeente).await.map_err(|e| not_found_as(e, "grant"))?;
         Ok(Deleted::NoContent)
     }
 

@@ -125,14 +125,21 @@ pub async fn resolve(req: &Request) -> poem::Result<Principal> {
         Some(id) => accounts::organised_by(&state.db, id).await.map_err(|e| internal(&e))?,
         None => Vec::new(),
     };
-    let scoped = matches!(verified.role, Role::Professional | Role::Admin);
-    Ok(Principal {
-        role: verified.role,
-        credential: Credential::Token { subject: verified.subject },
-        person_id,
-        gemeenten: if scoped { verified.gemeenten } else { Vec::new() },
-        initiatives,
-    })
+    let gemeenten = match verified.role {
+        Role::Admin => verified.gemeenten,
+        // A professional works where the token says and where an admin has granted.
+        Role::Professional => {
+            let mut g = verified.gemeenten;
+            for extra in accounts::granted_scopes(&state.db, &verified.subject).await.map_err(|e| internal(&e))? {
+                if !g.contains(&extra) {
+                    g.push(extra);
+                }
+            }
+            g
+        }
+        _ => Vec::new(),
+    };
+    Ok(Principal { role: verified.role, credential: Credential::Token { subject: verified.subject }, person_id, gemeenten, initiatives })
 }
 
 async fn key_principal(state: &AppState, key: &str) -> poem::Result<Principal> {

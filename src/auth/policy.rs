@@ -170,6 +170,12 @@ pub fn manage_keys(p: &Principal, gemeenten: &[String]) -> Decision {
     )
 }
 
+/// Whether `p` may grant professionals access to `gemeente` or withdraw it.
+pub fn manage_professionals(p: &Principal, gemeente: &str) -> Decision {
+    signed_in(p)?;
+    allow_if(p.admin_of(gemeente), "only an admin of the gemeente may grant professionals access to it")
+}
+
 /// Whether `p` may read audit entries about people in `gemeente`.
 pub fn read_audit(p: &Principal, gemeente: &str) -> Decision {
     signed_in(p)?;

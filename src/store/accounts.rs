@@ -7,7 +7,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::StoreError;
-use super::entities::{api_key, organiser, organiser_invitation, person};
+use super::entities::{api_key, organiser, organiser_invitation, person, professional_scope};
 use crate::auth::{Role, keys};
 
 /// The person a token subject is, if they have created a profile.
@@ -176,4 +176,48 @@ pub async fn revoke_key(db: &impl ConnectionTrait, id: Uuid) -> Result<api_key::
 /// Splits a stored comma-joined list.
 pub fn split_list(text: &str) -> Vec<String> {
     text.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect()
+}
+
+/// The gemeenten admins have granted to a professional's subject.
+pub async fn granted_scopes(db: &impl ConnectionTrait, subject: &str) -> Result<Vec<String>, StoreError> {
+    let rows = professional_scope::Entity::find().filter(professional_scope::Column::Subject.eq(subject)).all(db).await?;
+    Ok(rows.into_iter().map(|r| r.gemeente_code).collect())
+}
+
+/// Grants `gemeente` to `subject` (nothing changes if it already has it).
+pub async fn grant_scope(
+    db: &impl ConnectionTrait,
+    subject: &str,
+    gemeente: &str,
+    by: &str,
+) -> Result<professional_scope::Model, StoreError> {
+    if let Some(existing) = professional_scope::Entity::find_by_id((subject.to_owned(), gemeente.to_owned())).one(db).await? {
+        return Ok(existing);
+    }
+    Ok(professional_scope::ActiveModel {
+        subject: Set(subject.to_owned()),
+        gemeente_code: Set(gemeente.to_owned()),
+        granted_by: Set(by.to_owned()),
+        granted_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await?)
+}
+
+/// Withdraws a grant.
+pub async fn revoke_scope(db: &impl ConnectionTrait, subject: &str, gemeente: &str) -> Result<(), StoreError> {
+    let r = professional_scope::Entity::delete_by_id((subject.to_owned(), gemeente.to_owned())).exec(db).await?;
+    if r.rows_affected == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+/// The grants in these gemeenten, by subject.
+pub async fn scopes_in(db: &impl ConnectionTrait, gemeenten: &[String]) -> Result<Vec<professional_scope::Model>, StoreError> {
+    Ok(professional_scope::Entity::find()
+        .filter(professional_scope::Column::GemeenteCode.is_in(gemeenten.to_vec()))
+        .order_by_asc(professional_scope::Column::Subject)
+        .all(db)
+        .await?)
 }

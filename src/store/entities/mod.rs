@@ -14,5 +14,6 @@ pub mod listing;
 pub mod organiser;
 pub mod organiser_invitation;
 pub mod person;
+pub mod professional_scope;
 pub mod tag;
 pub mod volunteer;
