@@ -261,9 +261,13 @@ api_test!(consent_opens_contact_details_and_withdrawal_closes_them_at_once, fals
     assert_eq!(consent["in_force"], true);
     let (_, v) = common::get_as(&app, &pro, &url).await;
     assert_eq!(v["contact"]["email"], "yusuf@mail.example", "{v}");
-    // Not for a professional of another gemeente.
-    let (s, _) = common::get_as(&app, &common::token("pro-ams", "professional", &["GM0363"]), &url).await;
+    // Not for a professional of a gemeente the person gave no consent to ...
+    let (s, _) = common::get_as(&app, &common::token("pro-utrecht", "professional", &["GM0344"]), &url).await;
     assert_eq!(s, 403);
+    // ... while the Amsterdam wijkteam, which the person did give contact details, sees them.
+    let (s, v) = common::get_as(&app, &common::token("pro-ams", "professional", &["GM0363"]), &url).await;
+    assert_eq!(s, 200);
+    assert_eq!(v["contact"]["email"], "yusuf@mail.example");
 
     let (s, w) = common::post_as(&app, &auth, &format!("/v1/consents/{}/withdraw", consent["id"].as_str().unwrap()), json!({})).await;
     assert_eq!(s, 200, "{w}");
@@ -426,4 +430,66 @@ api_test!(export_holds_everything_and_erasure_leaves_nothing, false, |app: TestA
         common::post_as(&app, &auth, "/v1/people", json!({"display_name": "M.", "home_point": {"lat": POELENBURG.0, "lng": POELENBURG.1}}))
             .await;
     assert_eq!(s, 201);
+});
+
+api_test!(a_consent_to_an_initiative_or_a_person_opens_what_it_covers, false, |app: TestApp| async move {
+    let (pid, auth) = common::new_person(
+        &app,
+        json!({"display_name": "Henk", "home_point": {"lat": POELENBURG.0, "lng": POELENBURG.1}, "contact": {"phone": "06 2222 3333"}}),
+    )
+    .await;
+    let (s, _) = common::post_as(&app, &auth, "/v1/volunteers", json!({"person_id": pid, "skills": ["repair"]})).await;
+    assert_eq!(s, 201);
+    let (_, me) = common::get_as(&app, &auth, "/v1/me").await;
+    assert_eq!(me["person"]["id"], pid.as_str());
+    let (initiative, organiser) = common::new_initiative(
+        &app,
+        json!({"name": "Repair café", "description": "Samen repareren.", "kind": "informal_group", "categories": ["repair"], "location": {"lat": POELENBURG.0, "lng": POELENBURG.1}}),
+    )
+    .await;
+    let (buddy_id, buddy) = common::poelenburg_person(&app, "Buddy").await;
+    let url = format!("/v1/people/{pid}");
+    for who in [&organiser, &buddy] {
+        let (s, _) = common::get_as(&app, who, &url).await;
+        assert_eq!(s, 403);
+    }
+    let (s, c1) = common::post_as(
+        &app,
+        &auth,
+        "/v1/consents",
+        json!({"purpose": "Klussen via het repair café", "grantee": {"initiative_id": initiative}, "scope": ["profile", "contact", "volunteer"]}),
+    )
+    .await;
+    assert_eq!(s, 201, "{c1}");
+    let (s, _) = common::post_as(
+        &app,
+        &auth,
+        "/v1/consents",
+        json!({"purpose": "Maatje", "grantee": {"person_id": buddy_id}, "scope": ["profile"]}),
+    )
+    .await;
+    assert_eq!(s, 201);
+    let (s, v) = common::get_as(&app, &organiser, &url).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["contact"]["phone"], "06 2222 3333");
+    let (s, v) = common::get_as(&app, &buddy, &url).await;
+    assert_eq!(s, 200, "{v}");
+    assert!(v.get("contact").is_none(), "the buddy's consent does not cover contact: {v}");
+    // The volunteer profile only where the consent says so.
+    let (_, vols) = common::get_as(&app, &common::zaanstad_professional(), "/v1/volunteers").await;
+    let vid = vols["items"][0]["id"].as_str().unwrap().to_owned();
+    let (s, _) = common::get_as(&app, &organiser, &format!("/v1/volunteers/{vid}")).await;
+    assert_eq!(s, 200);
+    let (s, _) = common::get_as(&app, &buddy, &format!("/v1/volunteers/{vid}")).await;
+    assert_eq!(s, 403);
+    // The reads are in the person's audit log.
+    let (_, log) = common::get_as(&app, &auth, "/v1/me/audit").await;
+    let readers: HashSet<&str> =
+        log["items"].as_array().unwrap().iter().filter(|e| e["action"] == "read").map(|e| e["actor"].as_str().unwrap()).collect();
+    assert_eq!(readers.len(), 3, "{log}");
+    // Withdrawn: closed again at once.
+    let (s, _) = common::post_as(&app, &auth, &format!("/v1/consents/{}/withdraw", c1["id"].as_str().unwrap()), json!({})).await;
+    assert_eq!(s, 200);
+    let (s, _) = common::get_as(&app, &organiser, &url).await;
+    assert_eq!(s, 403);
 });

@@ -18,7 +18,7 @@ use super::initiatives::Deleted;
 use crate::auth::policy::{self, PersonView};
 use crate::auth::{Principal, Role};
 use crate::domain::items::PersonFields;
-use crate::domain::{BoundedText, CellId, ConsentScope, Coordinates, LocationPrecision};
+use crate::domain::{BoundedText, CellId, Coordinates, LocationPrecision};
 use crate::error::ApiError;
 use crate::startup::AppState;
 use crate::store::audit::{Action, Entry};
@@ -213,14 +213,10 @@ pub struct PeopleApi {
     pub state: Arc<AppState>,
 }
 
-/// What `p` may see of person `m`: the view, after checking consent for a professional.
+/// What `p` may see of person `m`, after checking the person's consents.
 pub async fn view_of(state: &AppState, p: &Principal, m: &Model) -> Result<PersonView, ApiError> {
-    let contact = if p.role == Role::Professional && p.professional_in(&m.gemeente_code) {
-        consents::wijkteam_may_see(&state.db, m.id, &p.gemeenten, ConsentScope::Contact, chrono::Utc::now()).await?
-    } else {
-        false
-    };
-    Ok(policy::person_view(p, m.id, &m.gemeente_code, contact))
+    let granted = consents::granted_to(&state.db, m.id, p, chrono::Utc::now()).await?;
+    Ok(policy::person_view(p, m.id, &m.gemeente_code, granted))
 }
 
 /// Refuses a hidden person: 401 to an anonymous caller, 403 otherwise.
@@ -329,8 +325,9 @@ impl PeopleApi {
     /// Get a person
     ///
     /// To the person themself, with contact details; to a professional of the person's
-    /// gemeente, with contact details only under a consent for the wijkteam that covers them
-    /// (the read is audited). Anyone else: 403.
+    /// gemeente, with contact details only under a consent for the wijkteam that covers them;
+    /// to a person or an initiative's organisers the person gave a consent, what it covers.
+    /// Reads by anyone but the person are audited. Anyone else: 403.
     #[oai(path = "/:id", method = "get", operation_id = "get_person")]
     async fn get(&self, caller: Caller, id: Path<Uuid>) -> Result<PersonResponse, ApiError> {
         let p = caller.0;
@@ -338,7 +335,7 @@ impl PeopleApi {
         match view_of(&self.state, &p, &m).await? {
             PersonView::Hidden => Err(refuse_hidden(&p)),
             PersonView::Own => Ok(PersonResponse::Ok(Json(Person::of(m, None, true)))),
-            PersonView::Professional { contact } => {
+            PersonView::Other { contact } => {
                 audit(&self.state.db, entry(&p, &m, Action::Read, "GET /v1/people/{id}")).await?;
                 Ok(PersonResponse::Ok(Json(Person::of(m, None, contact))))
             }

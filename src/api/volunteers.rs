@@ -325,16 +325,18 @@ impl VolunteersApi {
 
     /// Get a volunteer profile
     ///
-    /// To the person themself, and to professionals of their gemeente (audited). A profile
-    /// holds no contact details; those stay with the person.
+    /// To the person themself, to professionals of their gemeente, and to grantees of a
+    /// consent with scope `volunteer` (reads by others are audited). A profile holds no
+    /// contact details; those stay with the person.
     #[oai(path = "/:id", method = "get", operation_id = "get_volunteer")]
     async fn get(&self, caller: Caller, id: Path<Uuid>) -> Result<VolunteerResponse, ApiError> {
         let p = caller.0;
         let m = store::get(&self.state.db, id.0).await?.ok_or_else(|| ApiError::not_found("volunteer"))?;
-        match policy::person_view(&p, m.person_id, &m.gemeente_code, false) {
+        let granted = crate::store::consents::granted_to(&self.state.db, m.person_id, &p, now()).await?;
+        match policy::volunteer_view(&p, m.person_id, &m.gemeente_code, granted) {
             PersonView::Hidden => return Err(refuse_hidden(&p)),
             PersonView::Own => {}
-            PersonView::Professional { .. } => audit(&self.state.db, entry(&p, &m, Action::Read, "GET /v1/volunteers/{id}")).await?,
+            PersonView::Other { .. } => audit(&self.state.db, entry(&p, &m, Action::Read, "GET /v1/volunteers/{id}")).await?,
         }
         Ok(VolunteerResponse::Ok(Json(Volunteer::of(m, None))))
     }

@@ -118,23 +118,45 @@ pub fn manage_organisers(p: &Principal, id: Uuid, gemeente: &str) -> Decision {
 pub enum PersonView {
     /// Nothing.
     Hidden,
-    /// A professional of the person's gemeente: the profile, and contact details only under a
-    /// consent that covers them. Every such read is audited.
-    Professional {
-        /// Whether a consent covers contact details.
+    /// Someone else allowed in: a professional of the person's gemeente (the profile, and
+    /// contact details only under a consent that covers them), or a grantee of the person's
+    /// consent (what it covers). Every such read is audited.
+    Other {
+        /// Whether contact details are shown.
         contact: bool,
     },
     /// The person themself.
     Own,
 }
 
-/// How much of person `id` in `gemeente` `p` sees; `consent_covers_contact` says whether a
-/// current consent of the person covers the caller's contact access.
-pub fn person_view(p: &Principal, id: Uuid, gemeente: &str, consent_covers_contact: bool) -> PersonView {
+/// What the person's consents in force grant the caller.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Granted {
+    /// The profile.
+    pub profile: bool,
+    /// Contact details.
+    pub contact: bool,
+    /// The volunteer profile.
+    pub volunteer: bool,
+}
+
+/// How much of person `id` in `gemeente` `p` sees, given what the person's consents grant `p`.
+pub fn person_view(p: &Principal, id: Uuid, gemeente: &str, granted: Granted) -> PersonView {
     if p.is_person(id) {
         PersonView::Own
-    } else if p.professional_in(gemeente) {
-        PersonView::Professional { contact: consent_covers_contact }
+    } else if p.professional_in(gemeente) || granted.profile || granted.contact {
+        PersonView::Other { contact: granted.contact }
+    } else {
+        PersonView::Hidden
+    }
+}
+
+/// Whether `p` sees the volunteer profile of person `id` in `gemeente`.
+pub fn volunteer_view(p: &Principal, id: Uuid, gemeente: &str, granted: Granted) -> PersonView {
+    if p.is_person(id) {
+        PersonView::Own
+    } else if p.professional_in(gemeente) || granted.volunteer {
+        PersonView::Other { contact: false }
     } else {
         PersonView::Hidden
     }
@@ -182,9 +204,10 @@ pub fn read_audit(p: &Principal, gemeente: &str) -> Decision {
     allow_if(p.admin_of(gemeente), "only an admin of the gemeente may read its audit log")
 }
 
-/// Whether a professional read of person data must be written to the audit log.
+/// Whether a read of person data must be written to the audit log: every read by someone
+/// other than the person.
 pub fn audited_read(p: &Principal, person: Uuid) -> bool {
-    !p.is_person(person) && p.role == Role::Professional
+    !p.is_person(person)
 }
 
 /// Suppresses small groups in an aggregate: counts under [`MIN_GROUP_SIZE`] become `None`.
@@ -248,14 +271,24 @@ mod tests {
     }
 
     #[test]
-    fn person_data_is_own_or_professional_in_scope() {
+    fn person_data_is_own_professional_in_scope_or_consented() {
         let me = Uuid::now_v7();
         let pro = who(Role::Professional, None, &["GM0479"], &[]);
-        assert_eq!(person_view(&who(Role::Resident, Some(me), &[], &[]), me, "GM0479", false), PersonView::Own);
-        assert_eq!(person_view(&pro, me, "GM0479", true), PersonView::Professional { contact: true });
-        assert_eq!(person_view(&pro, me, "GM0363", true), PersonView::Hidden);
-        assert_eq!(person_view(&who(Role::Admin, None, &["GM0479"], &[]), me, "GM0479", true), PersonView::Hidden);
+        let none = Granted::default();
+        let contact = Granted { contact: true, ..none };
+        assert_eq!(person_view(&who(Role::Resident, Some(me), &[], &[]), me, "GM0479", none), PersonView::Own);
+        assert_eq!(person_view(&pro, me, "GM0479", none), PersonView::Other { contact: false });
+        assert_eq!(person_view(&pro, me, "GM0479", contact), PersonView::Other { contact: true });
+        assert_eq!(person_view(&pro, me, "GM0363", none), PersonView::Hidden);
+        assert_eq!(person_view(&who(Role::Admin, None, &["GM0479"], &[]), me, "GM0479", none), PersonView::Hidden);
+        // A grantee of the person's consent, such as an organiser of an initiative.
+        let organiser = who(Role::Resident, Some(Uuid::now_v7()), &[], &[Uuid::now_v7()]);
+        assert_eq!(person_view(&organiser, me, "GM0479", none), PersonView::Hidden);
+        assert_eq!(person_view(&organiser, me, "GM0479", Granted { profile: true, ..none }), PersonView::Other { contact: false });
+        assert_eq!(volunteer_view(&organiser, me, "GM0479", Granted { profile: true, ..none }), PersonView::Hidden);
+        assert_eq!(volunteer_view(&organiser, me, "GM0479", Granted { volunteer: true, ..none }), PersonView::Other { contact: false });
         assert!(audited_read(&pro, me));
+        assert!(audited_read(&organiser, me));
         assert!(!audited_read(&who(Role::Resident, Some(me), &[], &[]), me));
         assert!(read_people(&who(Role::Resident, Some(me), &[], &[])).is_err());
         assert!(read_people(&pro).is_ok());

@@ -85,6 +85,46 @@ pub fn in_force(c: &consent::Model, now: DateTime<Utc>) -> bool {
     c.withdrawn_at.is_none() && c.valid_from <= now && c.valid_until.is_none_or(|u| u > now)
 }
 
+/// What `person_id`'s consents in force grant `p`: as the wijkteam of one of a professional's
+/// gemeenten, as the person granted, or as an organiser of the initiative granted.
+pub async fn granted_to(
+    db: &impl ConnectionTrait,
+    person_id: Uuid,
+    p: &crate::auth::Principal,
+    now: DateTime<Utc>,
+) -> Result<crate::auth::policy::Granted, StoreError> {
+    let mut g = crate::auth::policy::Granted::default();
+    if p.role == crate::auth::Role::Anonymous {
+        return Ok(g);
+    }
+    let rows = consent::Entity::find()
+        .filter(Condition::all().add(consent::Column::PersonId.eq(person_id)).add(consent::Column::WithdrawnAt.is_null()))
+        .all(db)
+        .await?;
+    for c in rows.iter().filter(|c| in_force(c, now)) {
+        let to_caller = match c.grantee_kind.as_str() {
+            "wijkteam" => {
+                p.role == crate::auth::Role::Professional && c.grantee_gemeente.as_ref().is_some_and(|gm| p.gemeenten.contains(gm))
+            }
+            "person" => c.grantee_person_id.is_some() && c.grantee_person_id == p.person_id,
+            "initiative" => c.grantee_initiative_id.is_some_and(|i| p.acts_for(i)),
+            _ => false,
+        };
+        if !to_caller {
+            continue;
+        }
+        for s in c.scope.split(',') {
+            match ConsentScope::from_code(s) {
+                Some(ConsentScope::Profile) => g.profile = true,
+                Some(ConsentScope::Contact) => g.contact = true,
+                Some(ConsentScope::Volunteer) => g.volunteer = true,
+                Some(ConsentScope::Listings) | None => {}
+            }
+        }
+    }
+    Ok(g)
+}
+
 /// Whether `person_id` has a consent in force that lets the wijkteam of any of `gemeenten`
 /// see `scope`.
 pub async fn wijkteam_may_see(
