@@ -1,0 +1,560 @@
+//! Ranking helpers for one need, informal help first, with reasons a person can read.
+//!
+//! Hard constraints decide who may appear at all; soft factors order those who do. Every
+//! factor that moved a score is kept as a [`Reason`] in Dutch and English, so the order can be
+//! explained to the resident it is about.
+
+use uuid::Uuid;
+
+use crate::domain::{ActivityCategory, Coordinates, InitiativeKind, LanguageCode, TimeRange, Weekday, ZrmDomain};
+
+/// The informal-first ladder, most informal first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Rung {
+    /// A group or person the requester already belongs to.
+    OwnNetwork,
+    /// Neighbours: residents' offers and volunteers.
+    Neighbours,
+    /// Informal groups and resident initiatives.
+    ResidentInitiative,
+    /// Volunteer organisations.
+    VolunteerOrganisation,
+    /// General, open-access provisions.
+    GeneralProvision,
+    /// Professional, individual services.
+    ProfessionalService,
+}
+
+impl Rung {
+    /// The stored and wire code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::OwnNetwork => "own_network",
+            Self::Neighbours => "neighbours",
+            Self::ResidentInitiative => "resident_initiative",
+            Self::VolunteerOrganisation => "volunteer_organisation",
+            Self::GeneralProvision => "general_provision",
+            Self::ProfessionalService => "professional_service",
+        }
+    }
+
+    fn index(self) -> f64 {
+        self as u8 as f64
+    }
+}
+
+/// What kind of helper a candidate is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HelperKind {
+    /// A resident's offer.
+    Offer,
+    /// A volunteer profile.
+    Volunteer,
+    /// An initiative of this kind.
+    Initiative(InitiativeKind),
+}
+
+/// What is asked: a stored request or an ad-hoc need.
+#[derive(Debug, Clone)]
+pub struct Need {
+    /// Activity categories asked for.
+    pub categories: Vec<ActivityCategory>,
+    /// ZRM domains.
+    pub zrm_domains: Vec<ZrmDomain>,
+    /// Where (a person's cell centre).
+    pub location: Coordinates,
+    /// How far the requester can go or have someone come from.
+    pub radius_m: f64,
+    /// When the requester is free; empty means any time.
+    pub availability: Vec<TimeRange>,
+    /// Languages the requester speaks; when not empty, a helper must share one.
+    pub languages: Vec<LanguageCode>,
+    /// Help at home, with children or with vulnerable people: a person helping needs a VOG.
+    pub needs_vog: bool,
+    /// Words of the request's text (lower case).
+    pub words: Vec<String>,
+}
+
+/// Feedback a helper collected.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Feedback {
+    /// Number of ratings.
+    pub count: u32,
+    /// Their mean, 1 to 5.
+    pub mean: f64,
+    /// Matches they did not show up for.
+    pub no_shows: u32,
+}
+
+/// One possible helper.
+#[derive(Debug, Clone)]
+pub struct Helper {
+    /// The offer, volunteer profile or initiative.
+    pub id: Uuid,
+    /// What it is.
+    pub kind: HelperKind,
+    /// Where it is (a place, or a person's cell centre).
+    pub location: Coordinates,
+    /// How far a volunteer travels; `None` for places people come to.
+    pub max_travel_m: Option<f64>,
+    /// Categories offered.
+    pub categories: Vec<ActivityCategory>,
+    /// ZRM domains helped with.
+    pub zrm_domains: Vec<ZrmDomain>,
+    /// When available (opening hours, a volunteer's times); empty means not given.
+    pub availability: Vec<TimeRange>,
+    /// Languages spoken; empty means not given.
+    pub languages: Vec<LanguageCode>,
+    /// Whether a person helping has a VOG.
+    pub has_vog: bool,
+    /// Places or matches left; `None` for no limit.
+    pub capacity_left: Option<u32>,
+    /// Matches currently open.
+    pub open_matches: u32,
+    /// Feedback so far.
+    pub feedback: Feedback,
+    /// Days since its details were last confirmed, for initiatives.
+    pub confirmed_days_ago: Option<f64>,
+    /// Whether the requester already belongs to it (their own network).
+    pub in_network: bool,
+    /// Open and not expired.
+    pub open: bool,
+    /// Words of its text (lower case).
+    pub words: Vec<String>,
+}
+
+/// One factor that moved a candidate's score, for people to read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reason {
+    /// Stable code, e.g. `distance`, `category`, `ladder`.
+    pub code: &'static str,
+    /// How much it added (negative: took away).
+    pub effect: f64,
+    /// In Dutch.
+    pub nl: String,
+    /// In English.
+    pub en: String,
+}
+
+/// A helper that passed every hard constraint, with its score and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    /// The helper.
+    pub helper_id: Uuid,
+    /// What it is.
+    pub kind: HelperKind,
+    /// Higher is better.
+    pub score: f64,
+    /// Its rung on the ladder.
+    pub rung: Rung,
+    /// Metres from the need.
+    pub distance_m: f64,
+    /// Why, largest effect first.
+    pub reasons: Vec<Reason>,
+}
+
+/// The weights of the soft factors. Distance and fit dominate; the ladder breaks near-ties in
+/// favour of informal help; the rest nudge.
+pub mod weights {
+    /// At distance 0; halves every [`DISTANCE_HALF_M`] metres.
+    pub const DISTANCE: f64 = 0.30;
+    /// Distance at which the distance factor is halved.
+    pub const DISTANCE_HALF_M: f64 = 1_000.0;
+    /// All asked categories offered.
+    pub const CATEGORY: f64 = 0.25;
+    /// All asked ZRM domains covered.
+    pub const ZRM: f64 = 0.10;
+    /// The most informal rung; falls linearly to 0 at professional services.
+    pub const LADDER: f64 = 0.20;
+    /// A group for a social need (sociaal netwerk, tijdsbesteding).
+    pub const GROUP: f64 = 0.05;
+    /// Available when the requester is free.
+    pub const AVAILABILITY: f64 = 0.05;
+    /// Word overlap of the texts (Jaccard).
+    pub const TEXT: f64 = 0.05;
+    /// Per open match, up to [`LOAD_MAX`].
+    pub const LOAD: f64 = 0.03;
+    /// The most load can take away.
+    pub const LOAD_MAX: f64 = 0.15;
+    /// A mean rating of 5 (1 takes as much away); needs at least one rating.
+    pub const FEEDBACK: f64 = 0.05;
+    /// Per no-show, up to [`NO_SHOW_MAX`].
+    pub const NO_SHOW: f64 = 0.05;
+    /// The most no-shows can take away.
+    pub const NO_SHOW_MAX: f64 = 0.15;
+    /// Details not confirmed for more than [`STALE_DAYS`].
+    pub const STALE: f64 = 0.05;
+    /// When details count as stale.
+    pub const STALE_DAYS: f64 = 180.0;
+}
+
+/// The rung of a helper.
+pub fn rung(h: &Helper) -> Rung {
+    if h.in_network {
+        return Rung::OwnNetwork;
+    }
+    match h.kind {
+        HelperKind::Offer | HelperKind::Volunteer => Rung::Neighbours,
+        HelperKind::Initiative(InitiativeKind::InformalGroup | InitiativeKind::ResidentInitiative) => Rung::ResidentInitiative,
+        HelperKind::Initiative(InitiativeKind::VolunteerOrganisation) => Rung::VolunteerOrganisation,
+        HelperKind::Initiative(InitiativeKind::GeneralProvision) => Rung::GeneralProvision,
+        HelperKind::Initiative(InitiativeKind::ProfessionalService) => Rung::ProfessionalService,
+    }
+}
+
+/// Why a helper is left out, or `None` when it may be proposed.
+pub fn excluded(need: &Need, h: &Helper) -> Option<&'static str> {
+    let d = need.location.distance_m(h.location);
+    if !h.open {
+        return Some("not_open");
+    }
+    if d > need.radius_m || h.max_travel_m.is_some_and(|t| d > t) {
+        return Some("out_of_reach");
+    }
+    let category = need.categories.iter().any(|c| h.categories.contains(c));
+    let zrm = need.zrm_domains.iter().any(|z| h.zrm_domains.contains(z));
+    if !category && !zrm {
+        return Some("no_fit");
+    }
+    if !need.availability.is_empty() && !h.availability.is_empty() && !overlap(&need.availability, &h.availability) {
+        return Some("not_available");
+    }
+    if !need.languages.is_empty() && !h.languages.is_empty() && !need.languages.iter().any(|l| h.languages.contains(l)) {
+        return Some("no_shared_language");
+    }
+    if need.needs_vog && matches!(h.kind, HelperKind::Offer | HelperKind::Volunteer) && !h.has_vog {
+        return Some("needs_vog");
+    }
+    if h.capacity_left == Some(0) {
+        return Some("no_capacity");
+    }
+    None
+}
+
+fn overlap(a: &[TimeRange], b: &[TimeRange]) -> bool {
+    a.iter().any(|x| b.iter().any(|y| x.overlaps(y)))
+}
+
+fn metres(d: f64) -> (String, String) {
+    if d < 1_000.0 {
+        let m = (d / 10.0).round() * 10.0;
+        (format!("{m:.0} m hiervandaan"), format!("{m:.0} m away"))
+    } else {
+        let km = d / 1_000.0;
+        (format!("{km:.1} km hiervandaan").replace('.', ","), format!("{km:.1} km away"))
+    }
+}
+
+fn day(w: Weekday) -> (&'static str, &'static str) {
+    match w {
+        Weekday::Mon => ("maandag", "Monday"),
+        Weekday::Tue => ("dinsdag", "Tuesday"),
+        Weekday::Wed => ("woensdag", "Wednesday"),
+        Weekday::Thu => ("donderdag", "Thursday"),
+        Weekday::Fri => ("vrijdag", "Friday"),
+        Weekday::Sat => ("zaterdag", "Saturday"),
+        Weekday::Sun => ("zondag", "Sunday"),
+    }
+}
+
+fn reason(code: &'static str, effect: f64, nl: impl Into<String>, en: impl Into<String>) -> Reason {
+    Reason { code, effect, nl: nl.into(), en: en.into() }
+}
+
+fn jaccard(a: &[String], b: &[String]) -> f64 {
+    if a.is_empty() || b.is_empty() {
+        return 0.0;
+    }
+    let shared = a.iter().filter(|w| b.contains(w)).count() as f64;
+    let union = (a.len() + b.len()) as f64 - shared;
+    if union == 0.0 { 0.0 } else { shared / union }
+}
+
+/// Scores one helper that passed [`excluded`].
+pub fn score(need: &Need, h: &Helper) -> Candidate {
+    use weights::*;
+    let mut reasons = Vec::new();
+    let d = need.location.distance_m(h.location);
+    let (nl, en) = metres(d);
+    reasons.push(reason("distance", DISTANCE * 0.5f64.powf(d / DISTANCE_HALF_M), nl, en));
+
+    let shared: Vec<ActivityCategory> = need.categories.iter().copied().filter(|c| h.categories.contains(c)).collect();
+    if !need.categories.is_empty() && !shared.is_empty() {
+        let names_nl: Vec<&str> = shared.iter().map(|c| c.label_nl()).collect();
+        let names_en: Vec<&str> = shared.iter().map(|c| c.label_en()).collect();
+        reasons.push(reason(
+            "category",
+            CATEGORY * shared.len() as f64 / need.categories.len() as f64,
+            format!("biedt {}, waar je om vroeg", names_nl.join(", ").to_lowercase()),
+            format!("offers {}, which you asked for", names_en.join(", ").to_lowercase()),
+        ));
+    }
+    let zrm: Vec<ZrmDomain> = need.zrm_domains.iter().copied().filter(|z| h.zrm_domains.contains(z)).collect();
+    if !need.zrm_domains.is_empty() && !zrm.is_empty() {
+        let names_nl: Vec<&str> = zrm.iter().map(|z| z.label_nl()).collect();
+        let names_en: Vec<&str> = zrm.iter().map(|z| z.label_en()).collect();
+        reasons.push(reason(
+            "zrm",
+            ZRM * zrm.len() as f64 / need.zrm_domains.len() as f64,
+            format!("helpt bij {}", names_nl.join(", ").to_lowercase()),
+            format!("helps with {}", names_en.join(", ").to_lowercase()),
+        ));
+    }
+    let r = rung(h);
+    let (nl, en) = match r {
+        Rung::OwnNetwork => ("je bent hier al bij aangesloten", "you already belong to this network"),
+        Rung::Neighbours => ("een buurtgenoot: informele hulp eerst", "a neighbour: informal help first"),
+        Rung::ResidentInitiative => ("een bewonersinitiatief: informele hulp eerst", "a resident initiative: informal help first"),
+        Rung::VolunteerOrganisation => ("een vrijwilligersorganisatie", "a volunteer organisation"),
+        Rung::GeneralProvision => ("een algemene voorziening", "a general provision"),
+        Rung::ProfessionalService => ("professionele hulp", "professional help"),
+    };
+    reasons.push(reason("ladder", LADDER * (5.0 - r.index()) / 5.0, nl, en));
+
+    let social = need.zrm_domains.iter().any(|z| matches!(z, ZrmDomain::SociaalNetwerk | ZrmDomain::Tijdsbesteding));
+    if social && matches!(h.kind, HelperKind::Initiative(_)) {
+        reasons.push(reason("group", GROUP, "een groep: samen met anderen", "a group: together with others"));
+    }
+    if let Some(slot) = need.availability.iter().find_map(|a| h.availability.iter().find(|b| a.overlaps(b))) {
+        let (dnl, den) = day(slot.weekday);
+        reasons.push(reason(
+            "availability",
+            AVAILABILITY,
+            format!("op {dnl} {}–{}, wanneer je kunt", slot.start, slot.end),
+            format!("on {den} {}–{}, when you are free", slot.start, slot.end),
+        ));
+    }
+    let text = jaccard(&need.words, &h.words);
+    if text > 0.0 {
+        reasons.push(reason("text", TEXT * text, "de beschrijving lijkt op je vraag", "the description resembles your request"));
+    }
+    if h.open_matches > 0 {
+        reasons.push(reason(
+            "load",
+            -(LOAD * h.open_matches as f64).min(LOAD_MAX),
+            format!("helpt nu al {} {}", h.open_matches, if h.open_matches == 1 { "persoon" } else { "personen" }),
+            format!("already helps {} {}", h.open_matches, if h.open_matches == 1 { "person" } else { "people" }),
+        ));
+    }
+    if h.feedback.count > 0 {
+        let effect = FEEDBACK * (h.feedback.mean.clamp(1.0, 5.0) - 3.0) / 2.0;
+        reasons.push(reason(
+            "feedback",
+            effect,
+            format!("waardering {:.1} van 5 ({}×)", h.feedback.mean, h.feedback.count).replace('.', ","),
+            format!("rated {:.1} of 5 ({} times)", h.feedback.mean, h.feedback.count),
+        ));
+    }
+    if h.feedback.no_shows > 0 {
+        reasons.push(reason(
+            "no_show",
+            -(NO_SHOW * h.feedback.no_shows as f64).min(NO_SHOW_MAX),
+            format!("{}× niet komen opdagen", h.feedback.no_shows),
+            format!("did not show up {} times", h.feedback.no_shows),
+        ));
+    }
+    if let Some(days) = h.confirmed_days_ago
+        && days > STALE_DAYS
+    {
+        let months = (days / 30.0).floor();
+        reasons.push(reason(
+            "stale",
+            -STALE,
+            format!("gegevens {months:.0} maanden niet bevestigd"),
+            format!("details not confirmed for {months:.0} months"),
+        ));
+    }
+    let score = reasons.iter().map(|r| r.effect).sum();
+    reasons.sort_by(|a, b| b.effect.abs().total_cmp(&a.effect.abs()).then(a.code.cmp(b.code)));
+    Candidate { helper_id: h.id, kind: h.kind, score, rung: r, distance_m: d, reasons }
+}
+
+/// The helpers that may be proposed for `need`, best first. Deterministic: equal scores order
+/// by rung, then distance, then id.
+pub fn rank(need: &Need, helpers: &[Helper]) -> Vec<Candidate> {
+    let mut out: Vec<Candidate> = helpers.iter().filter(|h| excluded(need, h).is_none()).map(|h| score(need, h)).collect();
+    out.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then(a.rung.cmp(&b.rung))
+            .then(a.distance_m.total_cmp(&b.distance_m))
+            .then(a.helper_id.cmp(&b.helper_id))
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::geo::cover::tests::destination;
+    use proptest::prelude::*;
+
+    const HOME: (f64, f64) = (52.4376, 4.8476);
+
+    fn home() -> Coordinates {
+        Coordinates::parse(HOME.0, HOME.1).unwrap()
+    }
+
+    fn need() -> Need {
+        Need {
+            categories: vec![ActivityCategory::Companionship],
+            zrm_domains: vec![ZrmDomain::SociaalNetwerk],
+            location: home(),
+            radius_m: 3_000.0,
+            availability: vec![],
+            languages: vec![],
+            needs_vog: false,
+            words: vec![],
+        }
+    }
+
+    fn helper(kind: HelperKind, metres: f64) -> Helper {
+        Helper {
+            id: Uuid::from_u128(metres as u128 + 1),
+            kind,
+            location: destination(home(), 90.0, metres),
+            max_travel_m: None,
+            categories: vec![ActivityCategory::Companionship],
+            zrm_domains: vec![ZrmDomain::SociaalNetwerk],
+            availability: vec![],
+            languages: vec![],
+            has_vog: false,
+            capacity_left: None,
+            open_matches: 0,
+            feedback: Feedback::default(),
+            confirmed_days_ago: None,
+            in_network: false,
+            open: true,
+            words: vec![],
+        }
+    }
+
+    #[test]
+    fn a_buurtkamer_comes_before_a_professional_service_and_says_why() {
+        let n = need();
+        let kamer = helper(HelperKind::Initiative(InitiativeKind::ResidentInitiative), 400.0);
+        let pro = Helper { id: Uuid::from_u128(99), ..helper(HelperKind::Initiative(InitiativeKind::ProfessionalService), 200.0) };
+        let ranked = rank(&n, &[pro.clone(), kamer.clone()]);
+        assert_eq!(ranked[0].helper_id, kamer.id, "{ranked:#?}");
+        assert_eq!(ranked[0].rung, Rung::ResidentInitiative);
+        let codes: Vec<&str> = ranked[0].reasons.iter().map(|r| r.code).collect();
+        assert!(codes.contains(&"distance") && codes.contains(&"category") && codes.contains(&"ladder") && codes.contains(&"group"));
+        let en: Vec<&str> = ranked[0].reasons.iter().map(|r| r.en.as_str()).collect();
+        assert!(en.contains(&"400 m away"), "{en:?}");
+        assert!(en.contains(&"offers companionship, which you asked for"), "{en:?}");
+        assert!(ranked[0].reasons.iter().any(|r| r.nl == "400 m hiervandaan"));
+    }
+
+    #[test]
+    fn every_hard_constraint_excludes() {
+        let n = Need { needs_vog: true, languages: vec![LanguageCode::parse("ar").unwrap()], ..need() };
+        let tue = TimeRange::parse(Weekday::Tue, "09:00", "12:00").unwrap();
+        let wed = TimeRange::parse(Weekday::Wed, "09:00", "12:00").unwrap();
+        let base = Helper { has_vog: true, ..helper(HelperKind::Volunteer, 500.0) };
+        assert_eq!(excluded(&n, &base), None);
+        let cases = [
+            (Helper { open: false, ..base.clone() }, "not_open"),
+            (Helper { location: destination(home(), 0.0, 3_100.0), ..base.clone() }, "out_of_reach"),
+            (Helper { max_travel_m: Some(400.0), ..base.clone() }, "out_of_reach"),
+            (Helper { categories: vec![ActivityCategory::Repair], zrm_domains: vec![], ..base.clone() }, "no_fit"),
+            (Helper { languages: vec![LanguageCode::parse("tr").unwrap()], ..base.clone() }, "no_shared_language"),
+            (Helper { has_vog: false, ..base.clone() }, "needs_vog"),
+            (Helper { capacity_left: Some(0), ..base.clone() }, "no_capacity"),
+        ];
+        for (h, why) in cases {
+            assert_eq!(excluded(&n, &h), Some(why));
+        }
+        let at_tue = Need { availability: vec![tue], ..n.clone() };
+        assert_eq!(excluded(&at_tue, &Helper { availability: vec![wed], ..base.clone() }), Some("not_available"));
+        assert_eq!(excluded(&at_tue, &Helper { availability: vec![tue], ..base.clone() }), None);
+        // An initiative needs no VOG of its own: it answers for its volunteers.
+        assert_eq!(
+            excluded(&n, &Helper { has_vog: false, ..helper(HelperKind::Initiative(InitiativeKind::VolunteerOrganisation), 500.0) }),
+            None
+        );
+    }
+
+    #[test]
+    fn load_feedback_and_staleness_lower_the_score() {
+        let n = need();
+        let fresh = helper(HelperKind::Volunteer, 500.0);
+        let base = score(&n, &fresh).score;
+        assert!(score(&n, &Helper { open_matches: 3, ..fresh.clone() }).score < base);
+        assert!(score(&n, &Helper { feedback: Feedback { count: 4, mean: 1.5, no_shows: 0 }, ..fresh.clone() }).score < base);
+        assert!(score(&n, &Helper { feedback: Feedback { count: 4, mean: 4.8, no_shows: 0 }, ..fresh.clone() }).score > base);
+        assert!(score(&n, &Helper { feedback: Feedback { count: 0, mean: 0.0, no_shows: 2 }, ..fresh.clone() }).score < base);
+        assert!(score(&n, &Helper { confirmed_days_ago: Some(400.0), ..fresh.clone() }).score < base);
+        assert!(score(&n, &Helper { in_network: true, ..fresh.clone() }).score > base);
+    }
+
+    fn arb_kind() -> impl Strategy<Value = HelperKind> {
+        prop_oneof![
+            Just(HelperKind::Offer),
+            Just(HelperKind::Volunteer),
+            Just(HelperKind::Initiative(InitiativeKind::InformalGroup)),
+            Just(HelperKind::Initiative(InitiativeKind::ResidentInitiative)),
+            Just(HelperKind::Initiative(InitiativeKind::VolunteerOrganisation)),
+            Just(HelperKind::Initiative(InitiativeKind::GeneralProvision)),
+            Just(HelperKind::Initiative(InitiativeKind::ProfessionalService)),
+        ]
+    }
+
+    proptest! {
+        /// Further away never scores higher, all else equal.
+        #[test]
+        fn score_falls_with_distance(kind in arb_kind(), a in 0.0f64..5_000.0, b in 0.0f64..5_000.0) {
+            let n = Need { radius_m: 10_000.0, ..need() };
+            let (near, far) = if a <= b { (a, b) } else { (b, a) };
+            let s_near = score(&n, &helper(kind, near)).score;
+            let s_far = score(&n, &helper(kind, far)).score;
+            prop_assert!(s_near >= s_far, "{s_near} < {s_far} at {near} vs {far} m");
+        }
+
+        /// At equal fit and distance, the more informal helper ranks first.
+        #[test]
+        fn the_ladder_holds_for_equal_fit(a in arb_kind(), b in arb_kind(), d in 0.0f64..2_500.0) {
+            let n = Need { zrm_domains: vec![ZrmDomain::Financien], ..need() };
+            let ha = Helper { id: Uuid::from_u128(1), ..helper(a, d) };
+            let hb = Helper { id: Uuid::from_u128(2), ..helper(b, d) };
+            let ranked = rank(&n, &[ha.clone(), hb.clone()]);
+            let (ra, rb) = (rung(&ha), rung(&hb));
+            if ra != rb {
+                let first = if ra < rb { ha.id } else { hb.id };
+                prop_assert_eq!(ranked[0].helper_id, first);
+            }
+        }
+
+        /// Nothing that breaks a hard constraint is ever proposed, and the order is the same
+        /// whatever order the helpers come in.
+        #[test]
+        fn hard_constraints_hold_and_the_order_is_deterministic(
+            specs in proptest::collection::vec((arb_kind(), 0.0f64..6_000.0, 0.0f64..360.0, any::<bool>(), any::<bool>(), 0u32..3, proptest::option::of(100.0f64..5_000.0)), 1..40),
+            needs_vog in any::<bool>(),
+            radius in 200.0f64..5_000.0,
+        ) {
+            let n = Need { needs_vog, radius_m: radius, ..need() };
+            let helpers: Vec<Helper> = specs.iter().enumerate().map(|(i, (kind, d, bearing, vog, open, cap, travel))| Helper {
+                id: Uuid::from_u128(i as u128),
+                location: destination(home(), *bearing, *d),
+                has_vog: *vog,
+                open: *open,
+                capacity_left: Some(*cap),
+                max_travel_m: *travel,
+                categories: if i % 3 == 0 { vec![ActivityCategory::Repair] } else { vec![ActivityCategory::Companionship] },
+                zrm_domains: vec![],
+                ..helper(*kind, 0.0)
+            }).collect();
+            let ranked = rank(&n, &helpers);
+            for c in &ranked {
+                let h = helpers.iter().find(|h| h.id == c.helper_id).unwrap();
+                prop_assert!(h.open && h.capacity_left != Some(0));
+                prop_assert!(c.distance_m <= radius && h.max_travel_m.is_none_or(|t| c.distance_m <= t));
+                prop_assert!(h.categories.contains(&ActivityCategory::Companionship));
+                prop_assert!(!needs_vog || h.has_vog || matches!(h.kind, HelperKind::Initiative(_)));
+            }
+            let mut reversed = helpers.clone();
+            reversed.reverse();
+            prop_assert_eq!(rank(&n, &reversed), ranked);
+        }
+    }
+}
