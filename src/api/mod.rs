@@ -11,6 +11,7 @@ pub mod consents;
 pub mod health;
 pub mod initiatives;
 pub mod listings;
+pub mod matching;
 pub mod me;
 pub mod middleware;
 pub mod organisers;
@@ -39,6 +40,8 @@ pub enum ApiTags {
     Areas,
     /// ZRM life domains and activity categories.
     Taxonomy,
+    /// Who could help: candidates for a request, informal help first.
+    Matching,
     /// The caller's own data: profile, export, audit, erasure.
     Me,
     /// Consents a person gives: who may see what of them.
@@ -56,6 +59,7 @@ pub type Apis = (
     volunteers::VolunteersApi,
     listings::ListingsApi,
     organisers::OrganisersApi,
+    matching::MatchingApi,
     me::MeApi,
     consents::ConsentsApi,
     admin::AdminApi,
@@ -72,6 +76,7 @@ pub fn service(state: Arc<AppState>) -> OpenApiService<Apis, ()> {
         volunteers::VolunteersApi { state: state.clone() },
         listings::ListingsApi { state: state.clone() },
         organisers::OrganisersApi { state: state.clone() },
+        matching::MatchingApi { state: state.clone() },
         me::MeApi { state: state.clone() },
         consents::ConsentsApi { state: state.clone() },
         admin::AdminApi { state: state.clone() },

@@ -235,9 +235,11 @@ fn overlap(a: &[TimeRange], b: &[TimeRange]) -> bool {
     a.iter().any(|x| b.iter().any(|y| x.overlaps(y)))
 }
 
-fn metres(d: f64) -> (String, String) {
+/// Distance for people to read. `step` is the rounding: 10 m for places, 100 m for people,
+/// whose home is only known as a cell and must not be pinned down by repeated queries.
+fn metres(d: f64, step: f64) -> (String, String) {
     if d < 1_000.0 {
-        let m = (d / 10.0).round() * 10.0;
+        let m = (d / step).round() * step;
         (format!("{m:.0} m hiervandaan"), format!("{m:.0} m away"))
     } else {
         let km = d / 1_000.0;
@@ -270,12 +272,20 @@ fn jaccard(a: &[String], b: &[String]) -> f64 {
     if union == 0.0 { 0.0 } else { shared / union }
 }
 
+/// The rounding of distances shown for a kind of helper (see [`metres`]).
+pub fn display_step(kind: HelperKind) -> f64 {
+    match kind {
+        HelperKind::Offer | HelperKind::Volunteer => 100.0,
+        HelperKind::Initiative(_) => 10.0,
+    }
+}
+
 /// Scores one helper that passed [`excluded`].
 pub fn score(need: &Need, h: &Helper) -> Candidate {
     use weights::*;
     let mut reasons = Vec::new();
     let d = need.location.distance_m(h.location);
-    let (nl, en) = metres(d);
+    let (nl, en) = metres(d, display_step(h.kind));
     reasons.push(reason("distance", DISTANCE * 0.5f64.powf(d / DISTANCE_HALF_M), nl, en));
 
     let shared: Vec<ActivityCategory> = need.categories.iter().copied().filter(|c| h.categories.contains(c)).collect();

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod areas;
 pub mod audit;
+pub mod candidates;
 pub mod consents;
 pub mod entities;
 pub mod erasure;

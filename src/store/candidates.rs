@@ -1,0 +1,134 @@
+//! The helpers near a need, read from the store as plain values for `matching::rank`.
+
+use chrono::{DateTime, Utc};
+use sea_orm::ConnectionTrait;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait};
+use uuid::Uuid;
+
+use super::StoreError;
+use super::query::{ListQuery, Near};
+use crate::domain::schedule::ranges_from_json;
+use crate::domain::taxonomy::split_codes;
+use crate::domain::{ActivityCategory, CellId, Coordinates, InitiativeKind, LanguageCode, ListingStatus, Radius, ZrmDomain};
+use crate::matching::{Feedback, Helper, HelperKind};
+
+/// At most this many helpers of each kind are considered for one need (the nearest).
+pub const PER_KIND: u64 = 200;
+
+fn languages(stored: &str) -> Vec<LanguageCode> {
+    stored.split(',').filter_map(|l| LanguageCode::parse(l).ok()).collect()
+}
+
+fn words(texts: &[&str]) -> Vec<String> {
+    let mut w: Vec<String> = texts.iter().flat_map(|t| super::query::words(t)).filter(|w| w.chars().count() > 3).collect();
+    w.sort();
+    w.dedup();
+    w
+}
+
+/// Offers, volunteers and initiatives within `radius` of `centre`, nearest first per kind.
+/// `requester` is left out (nobody is their own helper); `network` are the initiatives the
+/// requester already belongs to.
+pub async fn near(
+    db: &impl ConnectionTrait,
+    centre: Coordinates,
+    radius: Radius,
+    requester: Option<Uuid>,
+    network: &[Uuid],
+    now: DateTime<Utc>,
+) -> Result<Vec<Helper>, StoreError> {
+    let mut q = ListQuery::new(PER_KIND);
+    q.near = Some(Near { centre, radius });
+    q.sort = super::query::Sort::Distance;
+    let mut out = Vec::new();
+
+    let mut offers = q.clone();
+    offers.condition =
+        offers.condition.add(Expr::col(Alias::new("kind")).eq("offer")).add(super::listings::status_condition(&[ListingStatus::Open], now));
+    if let Some(me) = requester {
+        offers.condition = offers.condition.add(
+            sea_orm::Condition::any()
+                .add(Expr::col(Alias::new("owner_person_id")).is_null())
+                .add(Expr::col(Alias::new("owner_person_id")).ne(me)),
+        );
+    }
+    for (m, _) in super::listings::list(db, &offers).await?.0 {
+        let location = match (m.lat, m.lng) {
+            (Some(a), Some(b)) => Coordinates::parse(a, b).unwrap_or(centre),
+            _ => CellId::from_db(m.cell).map(|c| Coordinates::of_cell_centre(c.index())).unwrap_or(centre),
+        };
+        out.push(Helper {
+            id: m.id,
+            kind: HelperKind::Offer,
+            location,
+            max_travel_m: None,
+            categories: split_codes(&m.categories, ActivityCategory::from_code),
+            zrm_domains: split_codes(&m.zrm_domains, ZrmDomain::from_code),
+            availability: Vec::new(),
+            languages: Vec::new(),
+            has_vog: false,
+            capacity_left: None,
+            open_matches: 0,
+            feedback: Feedback::default(),
+            confirmed_days_ago: None,
+            in_network: m.owner_initiative_id.is_some_and(|i| network.contains(&i)),
+            open: true,
+            words: words(&[&m.title, &m.description]),
+        });
+    }
+
+    let mut volunteers = q.clone();
+    volunteers.condition = volunteers.condition.add(Expr::col(Alias::new("status")).eq("active"));
+    if let Some(me) = requester {
+        volunteers.condition = volunteers.condition.add(Expr::col(Alias::new("person_id")).ne(me));
+    }
+    for (m, _) in super::volunteers::list(db, &volunteers).await?.0 {
+        out.push(Helper {
+            id: m.id,
+            kind: HelperKind::Volunteer,
+            location: CellId::from_db(m.cell).map(|c| Coordinates::of_cell_centre(c.index())).unwrap_or(centre),
+            max_travel_m: Some(f64::from(m.max_travel_m)),
+            categories: split_codes(&m.skills, ActivityCategory::from_code),
+            zrm_domains: split_codes(&m.zrm_domains, ZrmDomain::from_code),
+            availability: ranges_from_json(&m.availability),
+            languages: languages(&m.languages),
+            has_vog: m.has_vog,
+            capacity_left: None,
+            open_matches: 0,
+            feedback: Feedback::default(),
+            confirmed_days_ago: None,
+            in_network: false,
+            open: true,
+            words: Vec::new(),
+        });
+    }
+
+    let mut initiatives = q.clone();
+    initiatives.condition = initiatives.condition.add(Expr::col(Alias::new("status")).eq("active"));
+    for (m, _) in super::initiatives::list(db, &initiatives).await?.0 {
+        out.push(Helper {
+            id: m.id,
+            kind: HelperKind::Initiative(InitiativeKind::from_code(&m.kind).unwrap_or(InitiativeKind::ProfessionalService)),
+            location: Coordinates::parse(m.lat, m.lng).unwrap_or(centre),
+            max_travel_m: None,
+            categories: split_codes(&m.categories, ActivityCategory::from_code),
+            zrm_domains: split_codes(&m.zrm_domains, ZrmDomain::from_code),
+            availability: ranges_from_json(&m.schedule),
+            languages: languages(&m.languages),
+            has_vog: false,
+            capacity_left: None,
+            open_matches: 0,
+            feedback: Feedback::default(),
+            confirmed_days_ago: m.last_confirmed_at.map(|t| (now - t).num_seconds() as f64 / 86_400.0),
+            in_network: network.contains(&m.id),
+            open: true,
+            words: words(&[&m.name, &m.description]),
+        });
+    }
+    Ok(out)
+}
+
+/// The words of a request, as the ranking compares them.
+pub fn request_words(title: &str, description: &str) -> Vec<String> {
+    words(&[title, description])
+}

@@ -1,0 +1,144 @@
+//! Candidates for a request and for an ad-hoc need, on the seeded town, through the real app.
+mod common;
+
+use common::{Auth, POELENBURG, TestApp};
+use serde_json::{Value, json};
+
+/// The demo resident `key`, their person id, and their request titled `title`.
+async fn request_of(app: &TestApp, key: &str, title: &str) -> (Auth, String, Value) {
+    let auth = common::token(&format!("demo:{key}"), "resident", &[]);
+    let (s, me) = common::get_as(app, &auth, "/v1/me").await;
+    assert_eq!(s, 200, "{me}");
+    let pid = me["person"]["id"].as_str().unwrap().to_owned();
+    let (_, mine) = common::get_as(app, &auth, &format!("/v1/listings?owner_person_id={pid}&limit=50")).await;
+    let request = mine["items"].as_array().unwrap().iter().find(|l| l["title"] == title).unwrap_or_else(|| panic!("{mine}")).clone();
+    (auth, pid, request)
+}
+
+api_test!(companionship_in_poelenburg_finds_the_buurtkamer_before_professional_help, true, |app: TestApp| async move {
+    let (auth, _, request) = request_of(&app, "p03", "Iemand om af en toe koffie mee te drinken").await;
+    let url = format!("/v1/listings/{}/candidates", request["id"].as_str().unwrap());
+    let (s, v) = common::get_as(&app, &auth, &url).await;
+    assert_eq!(s, 200, "{v}");
+    let items = v["items"].as_array().unwrap();
+    assert!(!items.is_empty());
+    let pos = |name: &str| items.iter().position(|c| c["name"].as_str().is_some_and(|n| n.contains(name)));
+    let informal = pos("Buurtkamer Poelenburg").or(pos("Wandelgroep Poelenburg")).expect("a nearby buurtkamer or walking group");
+    if let Some(pro) = pos("Spreekuur Maatschappelijk Werk") {
+        assert!(informal < pro, "informal help first: {informal} vs {pro}");
+    }
+    let kamer = &items[informal];
+    assert_eq!(kamer["kind"], "initiative");
+    assert!(matches!(kamer["rung"].as_str(), Some("resident_initiative")), "{kamer}");
+    let codes: Vec<&str> = kamer["reasons"].as_array().unwrap().iter().map(|r| r["code"].as_str().unwrap()).collect();
+    for c in ["distance", "category", "ladder"] {
+        assert!(codes.contains(&c), "{c} missing: {kamer}");
+    }
+    let en: Vec<&str> = kamer["reasons"].as_array().unwrap().iter().map(|r| r["en"].as_str().unwrap()).collect();
+    assert!(en.iter().any(|t| t.ends_with(" away")), "{en:?}");
+    assert!(en.iter().any(|t| t.contains("companionship") && t.contains("which you asked for")), "{en:?}");
+    assert!(kamer["reasons"].as_array().unwrap().iter().all(|r| !r["nl"].as_str().unwrap().is_empty()));
+    // Scores fall down the list, and the same data gives the same order.
+    let scores: Vec<f64> = items.iter().map(|c| c["score"].as_f64().unwrap()).collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+    let (_, again) = common::get_as(&app, &auth, &url).await;
+    assert_eq!(again, v);
+    // Nobody is their own helper, and volunteers stay anonymous.
+    assert!(items.iter().all(|c| c["kind"] != "volunteer" || c.get("name").is_none()));
+    // Everything is within the radius.
+    assert!(items.iter().all(|c| c["distance_m"].as_f64().unwrap() <= 3_000.0));
+    let (_, near) = common::get_as(&app, &auth, &format!("{url}?radius_m=500")).await;
+    assert!(near["items"].as_array().unwrap().iter().all(|c| c["distance_m"].as_f64().unwrap() <= 500.0));
+});
+
+api_test!(who_may_ask_for_candidates, true, |app: TestApp| async move {
+    let (owner, _, request) = request_of(&app, "p03", "Iemand om af en toe koffie mee te drinken").await;
+    let url = format!("/v1/listings/{}/candidates", request["id"].as_str().unwrap());
+    for (who, want) in [
+        (Auth::None, 401),
+        (common::new_resident_token(), 403),
+        (owner.clone(), 200),
+        (common::zaanstad_professional(), 200),
+        (common::token("pro-ams", "professional", &["GM0363"]), 403),
+        (common::zaanstad_admin(), 403),
+    ] {
+        let (s, v) = common::get_as(&app, &who, &url).await;
+        assert_eq!(s, want, "{who:?}: {v}");
+    }
+});
+
+api_test!(candidates_only_for_open_requests, true, |app: TestApp| async move {
+    let (owner, pid, request) = request_of(&app, "p03", "Wandelmaatje gezocht in Poelenburg").await;
+    let id = request["id"].as_str().unwrap();
+    // An offer.
+    let (s, offer) = common::post_as(
+        &app,
+        &owner,
+        "/v1/listings",
+        json!({"kind": "offer", "title": "Ik help met boodschappen", "description": "Op maandag.", "categories": ["groceries"], "owner": {"person_id": pid}}),
+    )
+    .await;
+    assert_eq!(s, 201);
+    let (s, v) = common::get_as(&app, &owner, &format!("/v1/listings/{}/candidates", offer["id"].as_str().unwrap())).await;
+    common::assert_problem(s, &v, 422, "id");
+    assert_eq!(v["code"], "not_a_request");
+    // A closed request.
+    let (s, _) = common::patch_as(&app, &owner, &format!("/v1/listings/{id}"), json!({"status": "closed"})).await;
+    assert_eq!(s, 200);
+    let (s, v) = common::get_as(&app, &owner, &format!("/v1/listings/{id}/candidates")).await;
+    common::assert_problem(s, &v, 422, "id");
+    assert_eq!(v["code"], "invalid_state");
+    // Bad parameters and unknown ids.
+    let (_, open, open_req) = request_of(&app, "p03", "Iemand om af en toe koffie mee te drinken").await;
+    let url = format!("/v1/listings/{}/candidates", open_req["id"].as_str().unwrap());
+    let _ = open;
+    for (q, field) in [("radius_m=0", "radius_m"), ("radius_m=60000", "radius_m"), ("limit=0", "limit"), ("limit=101", "limit")] {
+        let (s, v) = common::get_as(&app, &owner, &format!("{url}?{q}")).await;
+        common::assert_problem(s, &v, 400, field);
+    }
+    let (s, _) = common::get_as(&app, &owner, &format!("/v1/listings/{}/candidates", uuid::Uuid::now_v7())).await;
+    assert_eq!(s, 404);
+});
+
+api_test!(ad_hoc_matching_for_professionals, true, |app: TestApp| async move {
+    let pro = common::zaanstad_professional();
+    let cell = h3o::LatLng::new(POELENBURG.0, POELENBURG.1).unwrap().to_cell(h3o::Resolution::Eight).to_string();
+    let need = json!({"categories": ["companionship"], "zrm_domains": ["sociaal_netwerk"], "cell": cell, "radius_m": 2000});
+    let (s, v) = common::post_as(&app, &pro, "/v1/match", need.clone()).await;
+    assert_eq!(s, 200, "{v}");
+    let items = v["items"].as_array().unwrap();
+    assert!(!items.is_empty());
+    assert!(items.iter().all(|c| c["distance_m"].as_f64().unwrap() <= 2_000.0));
+    // Help at home needs a VOG: only volunteers who have one remain.
+    let mut home = need.clone();
+    home["needs_vog"] = json!(true);
+    let (_, with_vog) = common::post_as(&app, &pro, "/v1/match", home).await;
+    let (_, vols) = common::get_as(&app, &pro, "/v1/volunteers?limit=200").await;
+    for c in with_vog["items"].as_array().unwrap().iter().filter(|c| c["kind"] == "volunteer") {
+        let profile = vols["items"].as_array().unwrap().iter().find(|v| v["id"] == c["id"]).unwrap();
+        assert_eq!(profile["has_vog"], true, "{profile}");
+    }
+    // Who and what may ask.
+    let (s, _) = common::post_as(&app, &common::new_resident_token(), "/v1/match", need.clone()).await;
+    assert_eq!(s, 403);
+    let (s, _) = common::post_as(&app, &Auth::None, "/v1/match", need.clone()).await;
+    assert_eq!(s, 401);
+    let (s, _) = common::post_as(&app, &common::token("pro-ams", "professional", &["GM0363"]), "/v1/match", need.clone()).await;
+    assert_eq!(s, 403);
+    for (patch, field) in [
+        (json!({"cell": "zzz"}), "cell"),
+        (json!({"cell": h3o::LatLng::new(POELENBURG.0, POELENBURG.1).unwrap().to_cell(h3o::Resolution::Five).to_string()}), "cell"),
+        (json!({"categories": [], "zrm_domains": []}), "categories"),
+        (json!({"radius_m": -1}), "radius_m"),
+        (json!({"categories": ["nope"]}), "categories"),
+        (json!({"availability": [{"weekday": "tue", "start": "12:00", "end": "09:00"}]}), "availability[0].end"),
+    ] {
+        let mut b = need.clone();
+        for (k, val) in patch.as_object().unwrap() {
+            b[k] = val.clone();
+        }
+        let (s, v) = common::post_as(&app, &pro, "/v1/match", b).await;
+        assert!(s == 400, "{patch}: {s} {v}");
+        common::assert_problem(s, &v, 400, field);
+    }
+});
