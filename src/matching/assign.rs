@@ -1,12 +1,14 @@
 //! Matching a whole area at once: the assignment of requests to helpers that maximises the
 //! total score while no helper gets more than its capacity, by min-cost flow.
 //!
-//! The network is source → request (capacity 1) → helper (capacity 1, cost −score) → sink
-//! (capacity = the helper's capacity). Successive shortest paths with Johnson potentials and
-//! Dijkstra find it exactly; augmenting stops as soon as another match would lower the total,
-//! so the result is a maximum-weight assignment, not merely a maximum-size one. Greedy
-//! ("give each request its best free helper") is not optimal: one popular helper would take
-//! the request that had no other option.
+//! The network is request → helper (capacity 1, cost −score) → sink (capacity = the helper's
+//! capacity), plus a "stays unmatched" arc request → sink at cost 0, so every request is
+//! routed and the total score is what is maximised, not the number of matches. Requests are
+//! added one at a time, each by a shortest augmenting path (Dijkstra with Johnson potentials,
+//! stopped at the sink), which may move earlier requests to other helpers: the successive
+//! shortest path method in its row-by-row form (as in the Hungarian algorithm), exact after
+//! every request. Greedy ("give each request its best free helper") is not optimal: one
+//! popular helper would take the request that had no other option.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -54,14 +56,9 @@ impl Network {
 /// Returns the chosen pairings, by request.
 pub fn assign(requests: usize, capacities: &[u32], pairings: &[Pairing]) -> Vec<Pairing> {
     let helpers = capacities.len();
-    let source = 0;
-    let sink = 1 + requests + helpers;
-    let req = |r: usize| 1 + r;
-    let hel = |h: usize| 1 + requests + h;
+    let sink = requests + helpers;
+    let hel = |h: usize| requests + h;
     let mut net = Network::new(sink + 1);
-    for r in 0..requests {
-        net.add(source, req(r), 1, 0);
-    }
     let mut best_into = vec![0i64; helpers];
     let mut used = Vec::new();
     for p in pairings {
@@ -74,7 +71,10 @@ pub fn assign(requests: usize, capacities: &[u32], pairings: &[Pairing]) -> Vec<
         }
         best_into[p.helper] = best_into[p.helper].max(w);
         used.push((p.request, p.helper, w));
-        net.add(req(p.request), hel(p.helper), 1, -w);
+        net.add(p.request, hel(p.helper), 1, -w);
+    }
+    for r in 0..requests {
+        net.add(r, sink, 1, 0);
     }
     for (h, c) in capacities.iter().enumerate() {
         if *c > 0 {
@@ -83,23 +83,29 @@ pub fn assign(requests: usize, capacities: &[u32], pairings: &[Pairing]) -> Vec<
     }
 
     // Potentials that make every arc's reduced cost non-negative: the network is a DAG, so
-    // these are its shortest distances from the source.
+    // these are shortest distances from a virtual source before any flow.
     let mut pot = vec![0i64; sink + 1];
     for h in 0..helpers {
         pot[hel(h)] = -best_into[h];
     }
-    pot[sink] = best_into.iter().copied().max().map_or(0, |m| -m);
+    pot[sink] = best_into.iter().copied().max().map_or(0, |m| -m).min(0);
 
     let mut dist = vec![i64::MAX; sink + 1];
     let mut prev: Vec<Option<(usize, usize)>> = vec![None; sink + 1];
     let mut done = vec![false; sink + 1];
-    loop {
-        dist.fill(i64::MAX);
-        prev.fill(None);
-        done.fill(false);
-        dist[source] = 0;
-        let mut heap = BinaryHeap::new();
-        heap.push(Reverse((0i64, source)));
+    let mut touched: Vec<usize> = Vec::new();
+    let mut heap = BinaryHeap::new();
+    for start in 0..requests {
+        for &v in &touched {
+            dist[v] = i64::MAX;
+            prev[v] = None;
+            done[v] = false;
+        }
+        touched.clear();
+        heap.clear();
+        dist[start] = 0;
+        touched.push(start);
+        heap.push(Reverse((0i64, start)));
         while let Some(Reverse((d, u))) = heap.pop() {
             if done[u] {
                 continue;
@@ -114,20 +120,17 @@ pub fn assign(requests: usize, capacities: &[u32], pairings: &[Pairing]) -> Vec<
                 }
                 let nd = d + a.cost + pot[u] - pot[a.to];
                 if nd < dist[a.to] {
+                    if dist[a.to] == i64::MAX {
+                        touched.push(a.to);
+                    }
                     dist[a.to] = nd;
                     prev[a.to] = Some((u, i));
                     heap.push(Reverse((nd, a.to)));
                 }
             }
         }
-        if !done[sink] {
-            break;
-        }
+        // The "stays unmatched" arc guarantees a path to the sink.
         let reach = dist[sink];
-        // The true cost of the path; a non-negative one would not raise the total score.
-        if reach + pot[sink] - pot[source] >= 0 {
-            break;
-        }
         let mut v = sink;
         while let Some((u, i)) = prev[v] {
             let rev = net.arcs[u][i].rev;
@@ -135,17 +138,21 @@ pub fn assign(requests: usize, capacities: &[u32], pairings: &[Pairing]) -> Vec<
             net.arcs[v][rev].cap += 1;
             v = u;
         }
-        // Nodes not settled are at least `reach` away; capping keeps reduced costs non-negative.
-        for v in 0..=sink {
-            pot[v] += if done[v] { dist[v].min(reach) } else { reach };
+        // Nodes not settled are at least `reach` away; capping keeps reduced costs
+        // non-negative. Untouched nodes all move by `reach`, which changes no reduced cost
+        // between them, so only the touched ones are adjusted (and `reach` is folded into a
+        // running offset for the rest).
+        for &v in &touched {
+            let dv = if done[v] { dist[v].min(reach) } else { reach };
+            pot[v] += dv - reach;
         }
     }
 
     let mut out = Vec::new();
     for r in 0..requests {
-        for a in &net.arcs[req(r)] {
-            if a.to > requests && a.to < sink && a.cap == 0 && a.cost < 0 {
-                let h = a.to - 1 - requests;
+        for a in &net.arcs[r] {
+            if a.to >= requests && a.to < sink && a.cap == 0 && a.cost < 0 {
+                let h = a.to - requests;
                 let score = used.iter().find(|(rr, hh, _)| *rr == r && *hh == h).map(|(_, _, w)| *w as f64 / SCALE).unwrap_or(0.0);
                 out.push(Pairing { request: r, helper: h, score });
             }

@@ -1,0 +1,135 @@
+//! Benchmarks of the matching core (plain Rust, no database):
+//!
+//! - ranking: candidates for one need among the helpers near it, drawn from a town of N helpers;
+//! - assignment: a matching run over R requests and H helpers with capacities, each request
+//!   with its K best candidates as the sparse graph.
+//!
+//!     cargo bench --bench matching -- --helpers 100000 --requests 10000 --assign-helpers 50000 --k 20
+
+use std::time::{Duration, Instant};
+
+use buurtkracht::domain::{ActivityCategory, Coordinates, InitiativeKind, ZrmDomain};
+use buurtkracht::matching::{Feedback, Helper, HelperKind, Need, Pairing, assign, rank};
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+use uuid::Uuid;
+
+fn arg(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+const CATEGORIES: [ActivityCategory; 8] = [
+    ActivityCategory::Groceries,
+    ActivityCategory::Companionship,
+    ActivityCategory::Transport,
+    ActivityCategory::Repair,
+    ActivityCategory::Language,
+    ActivityCategory::Paperwork,
+    ActivityCategory::Meals,
+    ActivityCategory::Exercise,
+];
+
+/// A point in a town of 10 x 10 km around Zaandam.
+fn point(rng: &mut SmallRng) -> Coordinates {
+    Coordinates::parse(52.39 + rng.random_range(0.0..0.09), 4.75 + rng.random_range(0.0..0.147)).unwrap()
+}
+
+fn helper(i: usize, rng: &mut SmallRng) -> Helper {
+    let kind = match i % 10 {
+        0..=4 => HelperKind::Offer,
+        5..=7 => HelperKind::Volunteer,
+        8 => HelperKind::Initiative(InitiativeKind::ResidentInitiative),
+        _ => HelperKind::Initiative(InitiativeKind::VolunteerOrganisation),
+    };
+    Helper {
+        id: Uuid::from_u128(i as u128),
+        kind,
+        location: point(rng),
+        max_travel_m: matches!(kind, HelperKind::Volunteer).then(|| rng.random_range(500.0..5_000.0)),
+        categories: vec![CATEGORIES[rng.random_range(0..CATEGORIES.len())], CATEGORIES[rng.random_range(0..CATEGORIES.len())]],
+        zrm_domains: vec![ZrmDomain::SociaalNetwerk],
+        availability: Vec::new(),
+        languages: Vec::new(),
+        has_vog: rng.random_bool(0.5),
+        capacity_left: None,
+        open_matches: rng.random_range(0..3),
+        feedback: Feedback { count: rng.random_range(0..5), mean: rng.random_range(1.0..5.0), no_shows: 0 },
+        confirmed_days_ago: Some(rng.random_range(0.0..400.0)),
+        in_network: false,
+        open: true,
+        words: vec!["koffie".into(), "samen".into()],
+    }
+}
+
+fn need(rng: &mut SmallRng) -> Need {
+    Need {
+        categories: vec![CATEGORIES[rng.random_range(0..CATEGORIES.len())]],
+        zrm_domains: vec![],
+        location: point(rng),
+        radius_m: 3_000.0,
+        availability: Vec::new(),
+        languages: Vec::new(),
+        needs_vog: rng.random_bool(0.2),
+        words: vec!["koffie".into()],
+    }
+}
+
+fn main() {
+    let n: usize = arg("--helpers").map(|v| v.parse().unwrap()).unwrap_or(100_000);
+    let requests: usize = arg("--requests").map(|v| v.parse().unwrap()).unwrap_or(10_000);
+    let assign_helpers: usize = arg("--assign-helpers").map(|v| v.parse().unwrap()).unwrap_or(50_000);
+    let k: usize = arg("--k").map(|v| v.parse().unwrap()).unwrap_or(20);
+    let mut rng = SmallRng::seed_from_u64(11);
+
+    // Ranking: the store hands the core the nearest helpers of each kind (at most 200 each,
+    // see store::candidates::PER_KIND); here the helpers within 3 km of the need.
+    let town: Vec<Helper> = (0..n).map(|i| helper(i, &mut rng)).collect();
+    let mut times = Vec::new();
+    let mut sizes = 0usize;
+    for _ in 0..1_000 {
+        let nd = need(&mut rng);
+        let near: Vec<Helper> = town.iter().filter(|h| nd.location.distance_m(h.location) <= nd.radius_m).take(600).cloned().collect();
+        let t = Instant::now();
+        let ranked = rank::rank(&nd, &near);
+        times.push(t.elapsed());
+        sizes += near.len();
+        std::hint::black_box(ranked);
+    }
+    times.sort();
+    println!(
+        "rank: {n} helpers in town, {:.0} near each need: p50 {:.3} ms, p99 {:.3} ms",
+        sizes as f64 / 1_000.0,
+        percentile(&times, 0.5).as_secs_f64() * 1e3,
+        percentile(&times, 0.99).as_secs_f64() * 1e3
+    );
+
+    // Assignment: each request with its k best candidates among helpers with capacity 1 or 2.
+    let capacities: Vec<u32> = (0..assign_helpers).map(|_| rng.random_range(1..=2)).collect();
+    let mut pairings = Vec::with_capacity(requests * k);
+    for r in 0..requests {
+        // Candidates cluster: a request's helpers are near each other in index order, as
+        // neighbours are, so that popular helpers are shared between requests.
+        let base = rng.random_range(0..assign_helpers);
+        for _ in 0..k {
+            let h = (base + rng.random_range(0..200)) % assign_helpers;
+            pairings.push(Pairing { request: r, helper: h, score: rng.random_range(0.05..1.0) });
+        }
+    }
+    pairings.sort_by(|a, b| (a.request, a.helper).cmp(&(b.request, b.helper)));
+    pairings.dedup_by(|a, b| a.request == b.request && a.helper == b.helper);
+    let t = Instant::now();
+    let chosen = assign(requests, &capacities, &pairings);
+    let took = t.elapsed();
+    let total: f64 = chosen.iter().map(|p| p.score).sum();
+    println!(
+        "assign: {requests} requests, {assign_helpers} helpers, {} candidate pairs: {:.3} s, {} matched, total score {total:.1}",
+        pairings.len(),
+        took.as_secs_f64(),
+        chosen.len()
+    );
+}
