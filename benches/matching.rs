@@ -120,7 +120,7 @@ fn main() {
             pairings.push(Pairing { request: r, helper: h, score: rng.random_range(0.05..1.0) });
         }
     }
-    pairings.sort_by(|a, b| (a.request, a.helper).cmp(&(b.request, b.helper)));
+    pairings.sort_by_key(|p| (p.request, p.helper));
     pairings.dedup_by(|a, b| a.request == b.request && a.helper == b.helper);
     let t = Instant::now();
     let chosen = assign(requests, &capacities, &pairings);
