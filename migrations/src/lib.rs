@@ -9,6 +9,7 @@ mod m20261201_000001_create_core;
 mod m20261201_000002_covering_cell_indexes;
 mod m20261201_000003_accounts_and_privacy;
 mod m20261201_000004_professional_scopes;
+mod m20261201_000005_matches;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000002_covering_cell_indexes::Migration),
             Box::new(m20261201_000003_accounts_and_privacy::Migration),
             Box::new(m20261201_000004_professional_scopes::Migration),
+            Box::new(m20261201_000005_matches::Migration),
         ]
     }
 }

@@ -176,7 +176,11 @@ fn round(v: f64, places: i32) -> f64 {
 async fn ranked(state: &AppState, need: &Need, requester: Option<Uuid>, limit: usize) -> Result<Vec<CandidateIo>, ApiError> {
     let now = now();
     let radius = Radius::parse(need.radius_m).map_err(|e| ApiError::invalid("radius_m", e.0))?;
-    let helpers = candidates::near(&state.db, need.location, radius, requester, &[], now).await?;
+    let network = match requester {
+        Some(person) => crate::store::matches::network_of(&state.db, person).await?,
+        None => Vec::new(),
+    };
+    let helpers = candidates::near(&state.db, need.location, radius, requester, &network, now).await?;
     let mut out = Vec::new();
     for c in matching::rank::rank(need, &helpers).into_iter().take(limit) {
         let (kind, name) = match c.kind {

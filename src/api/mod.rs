@@ -11,6 +11,7 @@ pub mod consents;
 pub mod health;
 pub mod initiatives;
 pub mod listings;
+pub mod matches;
 pub mod matching;
 pub mod me;
 pub mod middleware;
@@ -60,6 +61,7 @@ pub type Apis = (
     listings::ListingsApi,
     organisers::OrganisersApi,
     matching::MatchingApi,
+    matches::MatchesApi,
     me::MeApi,
     consents::ConsentsApi,
     admin::AdminApi,
@@ -77,6 +79,7 @@ pub fn service(state: Arc<AppState>) -> OpenApiService<Apis, ()> {
         listings::ListingsApi { state: state.clone() },
         organisers::OrganisersApi { state: state.clone() },
         matching::MatchingApi { state: state.clone() },
+        matches::MatchesApi { state: state.clone() },
         me::MeApi { state: state.clone() },
         consents::ConsentsApi { state: state.clone() },
         admin::AdminApi { state: state.clone() },

@@ -3,6 +3,7 @@
 //! it plain values, so it is tested and benchmarked alone.
 
 pub mod assign;
+pub mod lifecycle;
 pub mod rank;
 
 pub use assign::{Pairing, assign};

@@ -125,6 +125,15 @@ pub async fn near(
             words: words(&[&m.name, &m.description]),
         });
     }
+    // What earlier matches taught: feedback and no-shows, and how busy each helper is.
+    let ids: Vec<Uuid> = out.iter().map(|h| h.id).collect();
+    let (feedback, open) = super::matches::helper_track_record(db, &ids, now).await?;
+    for h in &mut out {
+        if let Some(f) = feedback.get(&h.id) {
+            h.feedback = *f;
+        }
+        h.open_matches = open.get(&h.id).copied().unwrap_or(0);
+    }
     Ok(out)
 }
 

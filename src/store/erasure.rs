@@ -52,8 +52,8 @@ pub struct Erased {
     pub pseudonym: String,
 }
 
-/// Erases a person in one transaction: profile, volunteer profile, listings, consents given
-/// and received, organiser roles, kept idempotent answers; audit entries keep only a pseudonym.
+/// Erases a person in one transaction: profile, volunteer profile, listings, matches, network
+/// memberships, consents given and received, organiser roles, kept idempotent answers; audit entries keep only a pseudonym.
 /// Every removed item is recorded in `deletions`, which downstream copies (search index,
 /// feeds) follow and a reindex consults.
 pub async fn erase(db: &DatabaseConnection, person_id: Uuid) -> Result<Erased, StoreError> {
@@ -72,6 +72,7 @@ pub async fn erase(db: &DatabaseConnection, person_id: Uuid) -> Result<Erased, S
         tags::remove(&txn, &[v.id]).await?;
         volunteer::Entity::delete_by_id(v.id).exec(&txn).await?;
     }
+    super::matches::forget_person(&txn, person_id).await?;
     consent::Entity::delete_many().filter(consent::Column::PersonId.eq(person_id)).exec(&txn).await?;
     consent::Entity::delete_many().filter(consent::Column::GranteePersonId.eq(person_id)).exec(&txn).await?;
     organiser::Entity::delete_many().filter(organiser::Column::PersonId.eq(person_id)).exec(&txn).await?;

@@ -1,0 +1,214 @@
+//! The match lifecycle through the real app: proposals, acceptance by both sides, contact
+//! release, completion, feedback that feeds the ranking, and every refused transition.
+mod common;
+
+use common::{Auth, POELENBURG, TestApp};
+use serde_json::{Value, json};
+
+struct Pair {
+    requester: Auth,
+    request: String,
+    helper: Auth,
+    offer: String,
+}
+
+async fn pair(app: &TestApp) -> Pair {
+    let (rid, requester) = common::new_person(
+        app,
+        json!({"display_name": "Ria", "home_point": {"lat": POELENBURG.0, "lng": POELENBURG.1}, "contact": {"email": "ria@mail.example"}}),
+    )
+    .await;
+    let (hid, helper) = common::new_person(
+        app,
+        json!({"display_name": "Hamid", "home_point": {"lat": POELENBURG.0 + 0.003, "lng": POELENBURG.1}, "contact": {"phone": "06 5555 6666"}}),
+    )
+    .await;
+    let (s, req) = common::post_as(
+        app,
+        &requester,
+        "/v1/listings",
+        json!({"kind": "request", "title": "Hulp met boodschappen", "description": "Ik kan niet zwaar tillen.", "categories": ["groceries"], "owner": {"person_id": rid}}),
+    )
+    .await;
+    assert_eq!(s, 201, "{req}");
+    let (s, off) = common::post_as(
+        app,
+        &helper,
+        "/v1/listings",
+        json!({"kind": "offer", "title": "Ik doe boodschappen voor buren", "description": "Met de auto.", "categories": ["groceries"], "owner": {"person_id": hid}}),
+    )
+    .await;
+    assert_eq!(s, 201, "{off}");
+    Pair { requester, request: req["id"].as_str().unwrap().into(), helper, offer: off["id"].as_str().unwrap().into() }
+}
+
+async fn propose(app: &TestApp, who: &Auth, request: &str, kind: &str, helper: &str) -> (u16, Value) {
+    common::post_as(app, who, "/v1/matches", json!({"request_id": request, "helper_kind": kind, "helper_id": helper})).await
+}
+
+api_test!(both_accept_then_contacts_then_completion_and_feedback, false, |app: TestApp| async move {
+    let p = pair(&app).await;
+    let (s, m) = propose(&app, &p.requester, &p.request, "offer", &p.offer).await;
+    assert_eq!(s, 201, "{m}");
+    assert_eq!(m["status"], "proposed");
+    assert_eq!(m["requester_accepted"], true, "the proposer's side has accepted");
+    assert_eq!(m["helper_accepted"], false);
+    let url = format!("/v1/matches/{}", m["id"].as_str().unwrap());
+    // No contact details before both accepted.
+    for who in [&p.requester, &p.helper] {
+        let (s, v) = common::get_as(&app, who, &url).await;
+        assert_eq!(s, 200);
+        assert!(v.get("other_side_contact").is_none(), "{v}");
+    }
+    let (s, v) = common::post_as(&app, &p.helper, &format!("{url}/accept"), json!({})).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["status"], "accepted");
+    assert_eq!(v["other_side_contact"]["name"], "Ria");
+    assert_eq!(v["other_side_contact"]["email"], "ria@mail.example");
+    let (_, v) = common::get_as(&app, &p.requester, &url).await;
+    assert_eq!(v["other_side_contact"]["phone"], "06 5555 6666");
+    assert_eq!(v["your_side"], "requester");
+    // Others never see contact details; the professional sees the match without them.
+    let (s, v) = common::get_as(&app, &common::zaanstad_professional(), &url).await;
+    assert_eq!(s, 200);
+    assert!(v.get("other_side_contact").is_none());
+    let (s, _) = common::get_as(&app, &common::new_resident_token(), &url).await;
+    assert_eq!(s, 403);
+    // The contact release is in the helper's audit log.
+    let (_, log) = common::get_as(&app, &p.helper, "/v1/me/audit").await;
+    assert!(log["items"].as_array().unwrap().iter().any(|e| e["endpoint"] == "GET /v1/matches/{id}"), "{log}");
+
+    // Feedback only after completion, once per side.
+    let fb = json!({"rating": 5, "comment": "Heel fijn geholpen."});
+    let (s, v) = common::post_as(&app, &p.requester, &format!("{url}/feedback"), fb.clone()).await;
+    common::assert_problem(s, &v, 422, "status");
+    let (s, v) = common::post_as(&app, &p.helper, &format!("{url}/complete"), json!({})).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["status"], "completed");
+    let (s, v) = common::post_as(&app, &p.helper, &format!("{url}/complete"), json!({})).await;
+    common::assert_problem(s, &v, 422, "status");
+    let (s, _) = common::post_as(&app, &p.requester, &format!("{url}/feedback"), fb.clone()).await;
+    assert_eq!(s, 200);
+    let (s, v) = common::post_as(&app, &p.requester, &format!("{url}/feedback"), fb).await;
+    assert_eq!(s, 409, "{v}");
+    let (s, v) = common::post_as(&app, &p.helper, &format!("{url}/feedback"), json!({"rating": 6})).await;
+    common::assert_problem(s, &v, 400, "rating");
+    let (_, mine) = common::get_as(&app, &p.helper, "/v1/matches").await;
+    assert_eq!(mine["items"].as_array().unwrap().len(), 1);
+});
+
+api_test!(refused_transitions_change_nothing, false, |app: TestApp| async move {
+    let p = pair(&app).await;
+    // A match between two offers, and one with a request as the helper.
+    let (s, v) = propose(&app, &p.helper, &p.offer, "offer", &p.offer).await;
+    common::assert_problem(s, &v, 422, "request_id");
+    let (s, v) = propose(&app, &p.requester, &p.request, "offer", &p.request).await;
+    common::assert_problem(s, &v, 422, "helper_id");
+    let (s, v) = propose(&app, &p.requester, &p.request, "offer", &uuid::Uuid::now_v7().to_string()).await;
+    common::assert_problem(s, &v, 422, "helper_id");
+    let (s, _) = propose(&app, &Auth::None, &p.request, "offer", &p.offer).await;
+    assert_eq!(s, 401);
+    let (s, _) = propose(&app, &common::new_resident_token(), &p.request, "offer", &p.offer).await;
+    assert_eq!(s, 403);
+    let (s, v) =
+        common::post_as(&app, &p.requester, "/v1/matches", json!({"request_id": p.request, "helper_kind": "robot", "helper_id": p.offer}))
+            .await;
+    common::assert_problem(s, &v, 400, "helper_kind");
+
+    let (s, m) = propose(&app, &p.helper, &p.request, "offer", &p.offer).await;
+    assert_eq!(s, 201);
+    assert_eq!(m["helper_accepted"], true);
+    let (s, _) = propose(&app, &p.requester, &p.request, "offer", &p.offer).await;
+    assert_eq!(s, 409, "one match in progress per request and helper");
+    let url = format!("/v1/matches/{}", m["id"].as_str().unwrap());
+    let (s, v) = common::post_as(&app, &p.helper, &format!("{url}/accept"), json!({})).await;
+    common::assert_problem(s, &v, 422, "status");
+    let (s, v) = common::post_as(&app, &p.requester, &format!("{url}/complete"), json!({})).await;
+    common::assert_problem(s, &v, 422, "status");
+    let (s, v) = common::post_as(&app, &p.requester, &format!("{url}/decline"), json!({"reason": "because"})).await;
+    common::assert_problem(s, &v, 400, "reason");
+    let (s, _) = common::post_as(&app, &common::new_resident_token(), &format!("{url}/decline"), json!({"reason": "too_far"})).await;
+    assert_eq!(s, 403);
+    let (s, v) = common::post_as(&app, &p.requester, &format!("{url}/decline"), json!({"reason": "no_longer_needed"})).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["status"], "declined");
+    assert_eq!(v["decline_reason"], "no_longer_needed");
+    let (s, v) = common::post_as(&app, &p.requester, &format!("{url}/accept"), json!({})).await;
+    common::assert_problem(s, &v, 422, "status");
+    let (_, after) = common::get_as(&app, &p.requester, &url).await;
+    assert_eq!(after["status"], "declined");
+    assert_eq!(after["requester_accepted"], false, "the refused accept changed nothing");
+    // After a decline a new proposal is possible, and a cancelled one stays cancelled.
+    let (s, m2) = propose(&app, &p.requester, &p.request, "offer", &p.offer).await;
+    assert_eq!(s, 201);
+    let url2 = format!("/v1/matches/{}", m2["id"].as_str().unwrap());
+    let (s, _) = common::post_as(&app, &p.helper, &format!("{url2}/cancel"), json!({})).await;
+    assert_eq!(s, 200);
+    let (s, v) = common::post_as(&app, &p.helper, &format!("{url2}/cancel"), json!({})).await;
+    common::assert_problem(s, &v, 422, "status");
+});
+
+api_test!(feedback_and_networks_change_later_rankings, true, |app: TestApp| async move {
+    // A resident in Poelenburg asks for company twice; the first time she meets the walking
+    // group through a match, rates it, and joins its network.
+    let (pid, me) = common::poelenburg_person(&app, "Saskia").await;
+    let ask = |title: &str| json!({"kind": "request", "title": title, "description": "Samen iets doen.", "categories": ["companionship"], "zrm_domains": ["sociaal_netwerk"], "owner": {"person_id": pid}});
+    let (_, first) = common::post_as(&app, &me, "/v1/listings", ask("Gezelschap gezocht")).await;
+    let (_, second) = common::post_as(&app, &me, "/v1/listings", ask("Nog eens gezelschap")).await;
+    let candidates = |id: &str| format!("/v1/listings/{id}/candidates?limit=100");
+    let (_, before) = common::get_as(&app, &me, &candidates(second["id"].as_str().unwrap())).await;
+    let find = |v: &Value, name: &str| {
+        v["items"].as_array().unwrap().iter().find(|c| c["name"].as_str().is_some_and(|n| n.contains(name))).cloned()
+    };
+    let group_before = find(&before, "Wandelgroep Poelenburg").expect("the walking group is a candidate");
+    assert_eq!(group_before["rung"], "resident_initiative");
+    let group = group_before["id"].as_str().unwrap().to_owned();
+
+    let (s, m) = propose(&app, &me, first["id"].as_str().unwrap(), "initiative", &group).await;
+    assert_eq!(s, 201, "{m}");
+    let url = format!("/v1/matches/{}", m["id"].as_str().unwrap());
+    // The initiative's side is its organisers; the seeded group has none, so a professional
+    // cannot accept for it, but its organiser key can.
+    let (s, _) = common::post_as(&app, &common::zaanstad_professional(), &format!("{url}/accept"), json!({})).await;
+    assert_eq!(s, 403);
+    let (s, created) = common::post_as(
+        &app,
+        &common::zaanstad_admin(),
+        "/v1/keys",
+        json!({"label": "Wandelgroep", "role": "organiser", "initiative_id": group}),
+    )
+    .await;
+    assert_eq!(s, 201);
+    let group_key = Auth::Key(created["key"].as_str().unwrap().to_owned());
+    let (s, v) = common::post_as(&app, &group_key, &format!("{url}/accept"), json!({})).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["other_side_contact"]["name"], "Saskia");
+    let (s, v) = common::post_as(&app, &group_key, &format!("{url}/complete"), json!({"join_network": true})).await;
+    common::assert_problem(s, &v, 400, "join_network");
+    let (_, still) = common::get_as(&app, &me, &url).await;
+    assert_eq!(still["status"], "accepted", "the refused completion changed nothing");
+    let (s, _) = common::post_as(&app, &me, &format!("{url}/complete"), json!({"join_network": true})).await;
+    assert_eq!(s, 200);
+    let (s, _) = common::post_as(&app, &me, &format!("{url}/feedback"), json!({"rating": 5})).await;
+    assert_eq!(s, 200);
+
+    let (_, after) = common::get_as(&app, &me, &candidates(second["id"].as_str().unwrap())).await;
+    let group_after = find(&after, "Wandelgroep Poelenburg").unwrap();
+    assert_eq!(group_after["rung"], "own_network", "{group_after}");
+    assert!(group_after["score"].as_f64().unwrap() > group_before["score"].as_f64().unwrap());
+    let codes: Vec<&str> = group_after["reasons"].as_array().unwrap().iter().map(|r| r["code"].as_str().unwrap()).collect();
+    assert!(codes.contains(&"feedback"), "{codes:?}");
+    assert_eq!(after["items"][0]["id"], group.as_str(), "the own network comes first");
+});
+
+api_test!(erasure_takes_the_matches_along, false, |app: TestApp| async move {
+    let p = pair(&app).await;
+    let (s, m) = propose(&app, &p.requester, &p.request, "offer", &p.offer).await;
+    assert_eq!(s, 201);
+    let (s, _) = common::delete_as(&app, &p.requester, "/v1/me").await;
+    assert_eq!(s, 204);
+    let (s, _) = common::get_as(&app, &p.helper, &format!("/v1/matches/{}", m["id"].as_str().unwrap())).await;
+    assert_eq!(s, 404);
+    let (_, mine) = common::get_as(&app, &p.helper, "/v1/matches").await;
+    assert!(mine["items"].as_array().unwrap().is_empty());
+});
