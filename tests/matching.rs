@@ -142,3 +142,64 @@ api_test!(ad_hoc_matching_for_professionals, true, |app: TestApp| async move {
         common::assert_problem(s, &v, 400, field);
     }
 });
+
+api_test!(a_matching_run_respects_capacities_and_proposals_become_matches, true, |app: TestApp| async move {
+    let pro = common::zaanstad_professional();
+    let (s, run) =
+        common::post_as(&app, &pro, "/v1/areas/GM0479/matching-runs", json!({"volunteer_capacity": 1, "candidates_per_request": 10})).await;
+    assert_eq!(s, 201, "{run}");
+    let proposals = run["proposals"].as_array().unwrap();
+    assert!(proposals.len() >= 10, "{run}");
+    let requests = run["requests"].as_u64().unwrap() as usize;
+    assert_eq!(proposals.len() + run["unmatched"].as_array().unwrap().len(), requests);
+    // No request twice, no volunteer or offer over its capacity of one.
+    let mut seen_requests = std::collections::HashSet::new();
+    let mut per_helper: std::collections::HashMap<(String, String), usize> = Default::default();
+    for p in proposals {
+        assert!(seen_requests.insert(p["request_id"].as_str().unwrap().to_owned()));
+        *per_helper.entry((p["helper_kind"].as_str().unwrap().into(), p["helper_id"].as_str().unwrap().into())).or_default() += 1;
+    }
+    for ((kind, id), n) in &per_helper {
+        if kind != "initiative" {
+            assert_eq!(*n, 1, "{kind} {id} proposed {n} times");
+        }
+    }
+    // Every proposal is for an open request in Zaanstad and one of its candidates.
+    let first = &proposals[0];
+    let (_, l) = common::get_as(&app, &pro, &format!("/v1/listings/{}", first["request_id"].as_str().unwrap())).await;
+    assert_eq!(l["kind"], "request");
+    assert_eq!(l["status"], "open");
+    assert_eq!(l["gemeente_code"], "GM0479");
+    let (_, c) = common::get_as(&app, &pro, &format!("/v1/listings/{}/candidates?limit=100", first["request_id"].as_str().unwrap())).await;
+    assert!(c["items"].as_array().unwrap().iter().any(|x| x["id"] == first["helper_id"]), "{first} not among {c}");
+
+    // Stored, and accepted proposal by proposal.
+    let url = format!("/v1/matching-runs/{}", run["id"].as_str().unwrap());
+    let (s, again) = common::get_as(&app, &pro, &url).await;
+    assert_eq!(s, 200);
+    assert_eq!(again["proposals"], run["proposals"]);
+    let (s, m) = common::post_as(&app, &pro, &format!("{url}/accept"), json!({"request_id": first["request_id"]})).await;
+    assert_eq!(s, 200, "{m}");
+    assert_eq!(m["status"], "proposed");
+    assert_eq!(m["helper_id"], first["helper_id"]);
+    let (s, v) = common::post_as(&app, &pro, &format!("{url}/accept"), json!({"request_id": first["request_id"]})).await;
+    assert_eq!(s, 409, "{v}");
+    let (s, v) = common::post_as(&app, &pro, &format!("{url}/accept"), json!({"request_id": uuid::Uuid::now_v7()})).await;
+    common::assert_problem(s, &v, 422, "request_id");
+
+    // Who may run, and bad input.
+    for (who, want) in
+        [(common::new_resident_token(), 403), (common::token("pro-ams", "professional", &["GM0363"]), 403), (Auth::None, 401)]
+    {
+        let (s, _) = common::post_as(&app, &who, "/v1/areas/GM0479/matching-runs", json!({})).await;
+        assert_eq!(s, want);
+    }
+    let (s, _) = common::post_as(&app, &pro, "/v1/areas/GM9999/matching-runs", json!({})).await;
+    assert_eq!(s, 404);
+    let (s, v) = common::post_as(&app, &pro, "/v1/areas/GM0479/matching-runs", json!({"candidates_per_request": 0})).await;
+    common::assert_problem(s, &v, 400, "candidates_per_request");
+    // A wijk run considers only that wijk's requests.
+    let (s, wijk) = common::post_as(&app, &pro, "/v1/areas/WK047912/matching-runs", json!({})).await;
+    assert_eq!(s, 201, "{wijk}");
+    assert!(wijk["requests"].as_u64().unwrap() < requests as u64);
+});

@@ -10,6 +10,7 @@ mod m20261201_000002_covering_cell_indexes;
 mod m20261201_000003_accounts_and_privacy;
 mod m20261201_000004_professional_scopes;
 mod m20261201_000005_matches;
+mod m20261201_000006_matching_runs;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000003_accounts_and_privacy::Migration),
             Box::new(m20261201_000004_professional_scopes::Migration),
             Box::new(m20261201_000005_matches::Migration),
+            Box::new(m20261201_000006_matching_runs::Migration),
         ]
     }
 }

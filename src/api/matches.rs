@@ -272,6 +272,11 @@ impl MatchesApi {
         Ok(None)
     }
 
+    /// The wire form of a match as `p` sees it.
+    pub async fn view(&self, p: &Principal, m: Model) -> Result<Match, ApiError> {
+        self.out(p, m).await
+    }
+
     async fn out(&self, p: &Principal, m: Model) -> Result<Match, ApiError> {
         let state = store::state_of(&m);
         let status = lifecycle::effective(&state, now());
@@ -326,87 +331,7 @@ impl MatchesApi {
     #[oai(path = "/", method = "post", operation_id = "propose_match")]
     async fn propose(&self, caller: SignedIn, body: JsonBody<MatchInput>) -> Result<MatchResponse, ApiError> {
         let p = caller.0;
-        let b = body.0;
-        let now = now();
-        let unknown = |f: &str, what: &str| ApiError::unprocessable("unknown_reference", f, format!("no {what} with this id"));
-        let request = listings::get(&self.state.db, b.request_id).await?.ok_or_else(|| unknown("request_id", "listing"))?;
-        if ListingKind::from_code(&request.kind) != Some(ListingKind::Request) {
-            return Err(ApiError::unprocessable(
-                "not_a_request",
-                "request_id",
-                "a match joins a request to a helper; this listing is an offer",
-            ));
-        }
-        if listings::effective_status(&request, now) != ListingStatus::Open {
-            return Err(ApiError::unprocessable("invalid_state", "request_id", "the request is not open"));
-        }
-        let (kind, helper) = match b.helper_kind {
-            HelperKindIo::Offer => {
-                let o = listings::get(&self.state.db, b.helper_id).await?.ok_or_else(|| unknown("helper_id", "offer"))?;
-                if ListingKind::from_code(&o.kind) != Some(ListingKind::Offer) {
-                    return Err(ApiError::unprocessable("not_an_offer", "helper_id", "the helper must be an offer, not a request"));
-                }
-                if listings::effective_status(&o, now) != ListingStatus::Open {
-                    return Err(ApiError::unprocessable("invalid_state", "helper_id", "the offer is not open"));
-                }
-                ("offer", (o.owner_person_id, o.owner_initiative_id))
-            }
-            HelperKindIo::Volunteer => {
-                let v = volunteers::get(&self.state.db, b.helper_id).await?.ok_or_else(|| unknown("helper_id", "volunteer"))?;
-                ("volunteer", (Some(v.person_id), None))
-            }
-            HelperKindIo::Initiative => {
-                let i = initiatives::get(&self.state.db, b.helper_id).await?.ok_or_else(|| unknown("helper_id", "initiative"))?;
-                ("initiative", (None, Some(i.id)))
-            }
-        };
-        let requester = (request.owner_person_id, request.owner_initiative_id);
-        if requester.0.is_some() && requester.0 == helper.0 {
-            return Err(ApiError::unprocessable("invalid_state", "helper_id", "nobody is matched with themself"));
-        }
-        let draft = Model {
-            id: Uuid::nil(),
-            request_id: request.id,
-            helper_kind: kind.into(),
-            helper_id: b.helper_id,
-            requester_person_id: requester.0,
-            requester_initiative_id: requester.1,
-            helper_person_id: helper.0,
-            helper_initiative_id: helper.1,
-            gemeente_code: request.gemeente_code.clone(),
-            status: "proposed".into(),
-            requester_accepted_at: None,
-            helper_accepted_at: None,
-            proposed_by: String::new(),
-            proposed_at: now,
-            decline_reason: None,
-            declined_by: None,
-            updated_at: now,
-        };
-        let side = side_of(&p, &draft);
-        if side.is_none() && !p.professional_in(&request.gemeente_code) {
-            return Err(ApiError::forbidden("a match is proposed by the requester, the helper, or a professional of the gemeente"));
-        }
-        if store::open_between(&self.state.db, request.id, b.helper_id).await? {
-            return Err(ApiError::conflict("this request and helper already have a match in progress"));
-        }
-        let state = State {
-            status: Status::Proposed,
-            requester_accepted: side == Some(Side::Requester),
-            helper_accepted: side == Some(Side::Helper),
-            proposed_at: now,
-        };
-        let new = store::NewMatch {
-            request_id: request.id,
-            helper_kind: kind,
-            helper_id: b.helper_id,
-            requester,
-            helper,
-            gemeente_code: request.gemeente_code,
-            proposed_by: p.actor(),
-            state,
-        };
-        let m = store::create(&self.state.db, &new).await?;
+        let m = propose_match(&self.state, &p, &body.0).await?;
         Ok(MatchResponse::Created(Json(self.out(&p, m).await?)))
     }
 
@@ -510,4 +435,89 @@ impl MatchesApi {
             .await?;
         Ok(MatchResponse::Ok(Json(self.out(&p, m).await?)))
     }
+}
+
+/// Proposes a match after every check: the request is an open request, the helper an open
+/// offer, a volunteer or an initiative, and the caller a side or a professional of the gemeente.
+pub async fn propose_match(app: &AppState, p: &Principal, b: &MatchInput) -> Result<Model, ApiError> {
+    let now = now();
+    let unknown = |f: &str, what: &str| ApiError::unprocessable("unknown_reference", f, format!("no {what} with this id"));
+    let request = listings::get(&app.db, b.request_id).await?.ok_or_else(|| unknown("request_id", "listing"))?;
+    if ListingKind::from_code(&request.kind) != Some(ListingKind::Request) {
+        return Err(ApiError::unprocessable(
+            "not_a_request",
+            "request_id",
+            "a match joins a request to a helper; this listing is an offer",
+        ));
+    }
+    if listings::effective_status(&request, now) != ListingStatus::Open {
+        return Err(ApiError::unprocessable("invalid_state", "request_id", "the request is not open"));
+    }
+    let (kind, helper) = match b.helper_kind {
+        HelperKindIo::Offer => {
+            let o = listings::get(&app.db, b.helper_id).await?.ok_or_else(|| unknown("helper_id", "offer"))?;
+            if ListingKind::from_code(&o.kind) != Some(ListingKind::Offer) {
+                return Err(ApiError::unprocessable("not_an_offer", "helper_id", "the helper must be an offer, not a request"));
+            }
+            if listings::effective_status(&o, now) != ListingStatus::Open {
+                return Err(ApiError::unprocessable("invalid_state", "helper_id", "the offer is not open"));
+            }
+            ("offer", (o.owner_person_id, o.owner_initiative_id))
+        }
+        HelperKindIo::Volunteer => {
+            let v = volunteers::get(&app.db, b.helper_id).await?.ok_or_else(|| unknown("helper_id", "volunteer"))?;
+            ("volunteer", (Some(v.person_id), None))
+        }
+        HelperKindIo::Initiative => {
+            let i = initiatives::get(&app.db, b.helper_id).await?.ok_or_else(|| unknown("helper_id", "initiative"))?;
+            ("initiative", (None, Some(i.id)))
+        }
+    };
+    let requester = (request.owner_person_id, request.owner_initiative_id);
+    if requester.0.is_some() && requester.0 == helper.0 {
+        return Err(ApiError::unprocessable("invalid_state", "helper_id", "nobody is matched with themself"));
+    }
+    let draft = Model {
+        id: Uuid::nil(),
+        request_id: request.id,
+        helper_kind: kind.into(),
+        helper_id: b.helper_id,
+        requester_person_id: requester.0,
+        requester_initiative_id: requester.1,
+        helper_person_id: helper.0,
+        helper_initiative_id: helper.1,
+        gemeente_code: request.gemeente_code.clone(),
+        status: "proposed".into(),
+        requester_accepted_at: None,
+        helper_accepted_at: None,
+        proposed_by: String::new(),
+        proposed_at: now,
+        decline_reason: None,
+        declined_by: None,
+        updated_at: now,
+    };
+    let side = side_of(p, &draft);
+    if side.is_none() && !p.professional_in(&request.gemeente_code) {
+        return Err(ApiError::forbidden("a match is proposed by the requester, the helper, or a professional of the gemeente"));
+    }
+    if store::open_between(&app.db, request.id, b.helper_id).await? {
+        return Err(ApiError::conflict("this request and helper already have a match in progress"));
+    }
+    let state = State {
+        status: Status::Proposed,
+        requester_accepted: side == Some(Side::Requester),
+        helper_accepted: side == Some(Side::Helper),
+        proposed_at: now,
+    };
+    let new = store::NewMatch {
+        request_id: request.id,
+        helper_kind: kind,
+        helper_id: b.helper_id,
+        requester,
+        helper,
+        gemeente_code: request.gemeente_code,
+        proposed_by: p.actor(),
+        state,
+    };
+    Ok(store::create(&app.db, &new).await?)
 }

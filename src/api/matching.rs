@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
-use poem_openapi::{Enum, Object, OpenApi};
+use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -206,6 +206,109 @@ async fn ranked(state: &AppState, need: &Need, requester: Option<Uuid>, limit: u
     Ok(out)
 }
 
+/// The need a stored request states.
+fn need_of(m: &crate::store::entities::listing::Model, radius: Radius) -> Option<Need> {
+    let location = match (m.lat, m.lng) {
+        (Some(a), Some(b)) => Coordinates::parse(a, b).ok()?,
+        _ => Coordinates::of_cell_centre(CellId::from_db(m.cell)?.index()),
+    };
+    let categories = split_codes(&m.categories, ActivityCategory::from_code);
+    Some(Need {
+        needs_vog: categories.iter().any(|c| VOG_CATEGORIES.contains(c)),
+        categories,
+        zrm_domains: split_codes(&m.zrm_domains, ZrmDomain::from_code),
+        location,
+        radius_m: radius.metres(),
+        availability: Vec::new(),
+        languages: Vec::new(),
+        words: candidates::request_words(&m.title, &m.description),
+    })
+}
+
+/// A matching run to make.
+#[derive(Debug, Clone, Object, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunInput {
+    /// How far to look around each request, in metres (default 3000).
+    #[serde(default)]
+    pub radius_m: Option<f64>,
+    /// New matches a volunteer may take in this run (default 2).
+    #[serde(default)]
+    pub volunteer_capacity: Option<u32>,
+    /// Candidates considered per request (1 to 50, default 10).
+    #[serde(default)]
+    pub candidates_per_request: Option<u32>,
+}
+
+/// One proposal of a run.
+#[derive(Debug, Clone, Object, Serialize, Deserialize)]
+pub struct RunProposal {
+    /// The request.
+    pub request_id: Uuid,
+    /// offer, volunteer or initiative.
+    pub helper_kind: String,
+    /// The helper.
+    pub helper_id: Uuid,
+    /// The candidate score.
+    pub score: f64,
+}
+
+/// A stored matching run.
+#[derive(Debug, Clone, Object)]
+pub struct MatchingRun {
+    /// Identity.
+    pub id: Uuid,
+    /// The gemeente or wijk.
+    pub area_code: String,
+    /// Open requests considered.
+    pub requests: u32,
+    /// The assignment: at most one helper per request, no helper over its capacity, the
+    /// highest total score.
+    pub proposals: Vec<RunProposal>,
+    /// Requests without a proposal (no candidate, or every candidate taken).
+    pub unmatched: Vec<Uuid>,
+    /// When it ran.
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// A run made.
+#[derive(Debug, ApiResponse)]
+pub enum RunResponse {
+    /// Stored with its proposals.
+    #[oai(status = 201)]
+    Created(Json<MatchingRun>),
+}
+
+/// Accepting one proposal of a run.
+#[derive(Debug, Clone, Object, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptProposal {
+    /// The request whose proposal becomes a match.
+    pub request_id: Uuid,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredRun {
+    requests: Vec<Uuid>,
+    proposals: Vec<RunProposal>,
+}
+
+/// The most open requests one run takes on.
+pub const RUN_MAX_REQUESTS: u64 = 2_000;
+
+fn run_out(m: crate::store::entities::matching_run::Model) -> Result<MatchingRun, ApiError> {
+    let stored: StoredRun = serde_json::from_str(&m.proposals).map_err(|e| ApiError::internal(&e))?;
+    let matched: std::collections::HashSet<Uuid> = stored.proposals.iter().map(|p| p.request_id).collect();
+    Ok(MatchingRun {
+        id: m.id,
+        area_code: m.area_code,
+        requests: stored.requests.len() as u32,
+        unmatched: stored.requests.iter().copied().filter(|r| !matched.contains(r)).collect(),
+        proposals: stored.proposals,
+        created_at: m.created_at,
+    })
+}
+
 /// Only the requester, the organisers of a requesting initiative and the professionals of
 /// the gemeente see who could help.
 fn may_see_candidates(p: &Principal, facts: &ListingFacts) -> Result<(), ApiError> {
@@ -267,23 +370,144 @@ impl MatchingApi {
             ));
         }
         let limit = candidate_limit(limit.0)?;
-        let location = match (m.lat, m.lng) {
-            (Some(a), Some(b)) => Coordinates::parse(a, b).map_err(|(_, e)| ApiError::invalid("id", e.0))?,
-            _ => CellId::from_db(m.cell).map(|c| Coordinates::of_cell_centre(c.index())).ok_or_else(|| ApiError::not_found("listing"))?,
-        };
-        let categories = split_codes(&m.categories, ActivityCategory::from_code);
-        let need = Need {
-            needs_vog: categories.iter().any(|c| VOG_CATEGORIES.contains(c)),
-            categories,
-            zrm_domains: split_codes(&m.zrm_domains, ZrmDomain::from_code),
-            location,
-            radius_m: radius(radius_m.0)?.metres(),
-            availability: Vec::new(),
-            languages: Vec::new(),
-            words: candidates::request_words(&m.title, &m.description),
-        };
+        let need = need_of(&m, radius(radius_m.0)?).ok_or_else(|| ApiError::not_found("listing"))?;
         let items = ranked(&self.state, &need, m.owner_person_id, limit).await?;
         Ok(Json(CandidateList { items }))
+    }
+
+    /// Run matching over an area
+    ///
+    /// For all open requests in a gemeente or wijk: the assignment of helpers that maximises
+    /// the total score while no volunteer gets more than `volunteer_capacity` new matches and
+    /// no offer more than one (min-cost flow, not greedy). Stored; accept proposals one by one
+    /// with `POST /v1/matching-runs/{id}/accept`. For professionals and admins of the gemeente.
+    #[oai(path = "/v1/areas/:code/matching-runs", method = "post", operation_id = "run_matching")]
+    async fn run(&self, caller: SignedIn, code: Path<String>, body: JsonBody<RunInput>) -> Result<RunResponse, ApiError> {
+        let p = caller.0;
+        let area = crate::domain::CbsCode::parse(&code.0).map_err(|e| ApiError::invalid("code", e.0))?;
+        let stored_area = crate::store::areas::get(&self.state.db, &code.0).await?.ok_or_else(|| ApiError::not_found("area"))?;
+        let gemeente = stored_area.gemeente_code.clone().unwrap_or_else(|| stored_area.code.clone());
+        if !(p.professional_in(&gemeente) || p.admin_of(&gemeente)) {
+            return Err(ApiError::forbidden("matching runs are for the professionals and admins of the gemeente"));
+        }
+        let b = body.0;
+        let r = radius(b.radius_m)?;
+        let k = match b.candidates_per_request {
+            None => 10,
+            Some(v) if (1..=50).contains(&v) => v as usize,
+            Some(_) => return Err(ApiError::invalid("candidates_per_request", "must be between 1 and 50")),
+        };
+        let volunteer_capacity = match b.volunteer_capacity {
+            None => 2,
+            Some(v) if v <= 20 => v,
+            Some(_) => return Err(ApiError::invalid("volunteer_capacity", "at most 20")),
+        };
+        let now = now();
+        let mut q = crate::store::query::ListQuery::new(200);
+        q.area = Some(area);
+        q.condition = q
+            .condition
+            .add(sea_orm::sea_query::ExprTrait::eq(sea_orm::sea_query::Expr::col(sea_orm::sea_query::Alias::new("kind")), "request"))
+            .add(listings::status_condition(&[ListingStatus::Open], now));
+        let mut requests = Vec::new();
+        loop {
+            let (page, next) = listings::list(&self.state.db, &q).await?;
+            requests.extend(page.into_iter().map(|(m, _)| m));
+            match next {
+                Some(c) if (requests.len() as u64) < RUN_MAX_REQUESTS => q.after = Some(c),
+                _ => break,
+            }
+        }
+        requests.truncate(RUN_MAX_REQUESTS as usize);
+        // The candidate graph: each request with its k best candidates.
+        let mut helper_index: std::collections::HashMap<Uuid, usize> = std::collections::HashMap::new();
+        let mut helper_kinds: Vec<HelperKind> = Vec::new();
+        let mut capacities: Vec<u32> = Vec::new();
+        let mut pairings = Vec::new();
+        for (ri, m) in requests.iter().enumerate() {
+            let Some(need) = need_of(m, r) else { continue };
+            let helpers = candidates::near(&self.state.db, need.location, r, m.owner_person_id, &[], now).await?;
+            for c in matching::rank::rank(&need, &helpers).into_iter().take(k) {
+                let h = helpers.iter().find(|h| h.id == c.helper_id).expect("ranked from these");
+                let hi = *helper_index.entry(c.helper_id).or_insert_with(|| {
+                    helper_kinds.push(c.kind);
+                    capacities.push(match c.kind {
+                        HelperKind::Volunteer => volunteer_capacity,
+                        HelperKind::Offer => u32::from(h.open_matches == 0),
+                        // An initiative's places are many; its capacity limits are its own.
+                        HelperKind::Initiative(_) => requests.len() as u32,
+                    });
+                    capacities.len() - 1
+                });
+                pairings.push(matching::Pairing { request: ri, helper: hi, score: c.score });
+            }
+        }
+        let ids: Vec<Uuid> = helper_index.iter().fold(vec![Uuid::nil(); helper_kinds.len()], |mut v, (id, i)| {
+            v[*i] = *id;
+            v
+        });
+        let chosen = matching::assign(requests.len(), &capacities, &pairings);
+        let proposals: Vec<RunProposal> = chosen
+            .iter()
+            .map(|c| RunProposal {
+                request_id: requests[c.request].id,
+                helper_kind: match helper_kinds[c.helper] {
+                    HelperKind::Offer => "offer",
+                    HelperKind::Volunteer => "volunteer",
+                    HelperKind::Initiative(_) => "initiative",
+                }
+                .to_owned(),
+                helper_id: ids[c.helper],
+                score: round(c.score, 4),
+            })
+            .collect();
+        let stored = StoredRun { requests: requests.iter().map(|m| m.id).collect(), proposals };
+        let text = serde_json::to_string(&stored).map_err(|e| ApiError::internal(&e))?;
+        let row = crate::store::matches::save_run(&self.state.db, &code.0, &gemeente, &p.actor(), text).await?;
+        Ok(RunResponse::Created(Json(run_out(row)?)))
+    }
+
+    /// Get a matching run
+    #[oai(path = "/v1/matching-runs/:id", method = "get", operation_id = "get_matching_run")]
+    async fn get_run(&self, caller: SignedIn, id: Path<Uuid>) -> Result<Json<MatchingRun>, ApiError> {
+        let p = caller.0;
+        let row = crate::store::matches::get_run(&self.state.db, id.0).await?.ok_or_else(|| ApiError::not_found("matching run"))?;
+        if !(p.professional_in(&row.gemeente_code) || p.admin_of(&row.gemeente_code)) {
+            return Err(ApiError::forbidden("matching runs are for the professionals and admins of the gemeente"));
+        }
+        Ok(Json(run_out(row)?))
+    }
+
+    /// Accept a proposal of a run
+    ///
+    /// Turns the run's proposal for one request into a match proposed by the caller; both
+    /// sides still accept it themselves.
+    #[oai(path = "/v1/matching-runs/:id/accept", method = "post", operation_id = "accept_run_proposal")]
+    async fn accept_proposal(
+        &self,
+        caller: SignedIn,
+        id: Path<Uuid>,
+        body: JsonBody<AcceptProposal>,
+    ) -> Result<Json<super::matches::Match>, ApiError> {
+        let p = caller.0;
+        let row = crate::store::matches::get_run(&self.state.db, id.0).await?.ok_or_else(|| ApiError::not_found("matching run"))?;
+        if !p.professional_in(&row.gemeente_code) {
+            return Err(ApiError::forbidden("proposals are accepted by the professionals of the gemeente"));
+        }
+        let run = run_out(row)?;
+        let proposal = run
+            .proposals
+            .iter()
+            .find(|x| x.request_id == body.0.request_id)
+            .ok_or_else(|| ApiError::unprocessable("unknown_reference", "request_id", "this run has no proposal for that request"))?;
+        let kind = match proposal.helper_kind.as_str() {
+            "offer" => super::matches::HelperKindIo::Offer,
+            "volunteer" => super::matches::HelperKindIo::Volunteer,
+            _ => super::matches::HelperKindIo::Initiative,
+        };
+        let input = super::matches::MatchInput { request_id: proposal.request_id, helper_kind: kind, helper_id: proposal.helper_id };
+        let m = super::matches::propose_match(&self.state, &p, &input).await?;
+        Ok(Json(super::matches::MatchesApi { state: self.state.clone() }.view(&p, m).await?))
     }
 
     /// Candidates for an ad-hoc need

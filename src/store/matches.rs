@@ -230,3 +230,29 @@ pub async fn forget_person(db: &impl ConnectionTrait, person: Uuid) -> Result<()
         .await?;
     Ok(())
 }
+
+/// Stores a matching run with its proposals (JSON).
+pub async fn save_run(
+    db: &impl ConnectionTrait,
+    area: &str,
+    gemeente: &str,
+    by: &str,
+    proposals: String,
+) -> Result<super::entities::matching_run::Model, StoreError> {
+    use super::entities::matching_run;
+    Ok(matching_run::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        area_code: Set(area.to_owned()),
+        gemeente_code: Set(gemeente.to_owned()),
+        created_by: Set(by.to_owned()),
+        created_at: Set(Utc::now()),
+        proposals: Set(proposals),
+    }
+    .insert(db)
+    .await?)
+}
+
+/// One matching run.
+pub async fn get_run(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<super::entities::matching_run::Model>, StoreError> {
+    Ok(super::entities::matching_run::Entity::find_by_id(id).one(db).await?)
+}

@@ -13,6 +13,7 @@ pub mod initiative;
 pub mod listing;
 pub mod match_feedback;
 pub mod match_row;
+pub mod matching_run;
 pub mod network_member;
 pub mod organiser;
 pub mod organiser_invitation;
