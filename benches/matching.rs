@@ -86,14 +86,14 @@ fn main() {
     let k: usize = arg("--k").map(|v| v.parse().unwrap()).unwrap_or(20);
     let mut rng = SmallRng::seed_from_u64(11);
 
-    // Ranking: the store hands the core the nearest helpers of each kind (at most 200 each,
+    // Ranking: the store hands the core the nearest helpers of each kind (at most 100 each,
     // see store::candidates::PER_KIND); here the helpers within 3 km of the need.
     let town: Vec<Helper> = (0..n).map(|i| helper(i, &mut rng)).collect();
     let mut times = Vec::new();
     let mut sizes = 0usize;
     for _ in 0..1_000 {
         let nd = need(&mut rng);
-        let near: Vec<Helper> = town.iter().filter(|h| nd.location.distance_m(h.location) <= nd.radius_m).take(600).cloned().collect();
+        let near: Vec<Helper> = town.iter().filter(|h| nd.location.distance_m(h.location) <= nd.radius_m).take(300).cloned().collect();
         let t = Instant::now();
         let ranked = rank::rank(&nd, &near);
         times.push(t.elapsed());

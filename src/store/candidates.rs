@@ -13,7 +13,32 @@ use crate::domain::{ActivityCategory, CellId, Coordinates, InitiativeKind, Langu
 use crate::matching::{Feedback, Helper, HelperKind};
 
 /// At most this many helpers of each kind are considered for one need (the nearest).
-pub const PER_KIND: u64 = 200;
+pub const PER_KIND: u64 = 100;
+
+/// The first radius searched; it doubles until a kind has [`PER_KIND`] helpers or the
+/// need's own radius is reached. In a dense town the nearest 100 are close by, and a query
+/// over the whole radius would read (and sort) tens of thousands of rows to find them.
+const FIRST_RADIUS_M: f64 = 250.0;
+
+/// The nearest [`PER_KIND`] rows of one kind within `radius`, searching outwards with the
+/// store's `list` function of that kind (a macro: async closures here would not be `Send`).
+macro_rules! nearest {
+    ($list:path, $db:expr, $base:expr, $radius:expr) => {{
+        let full = $radius.metres();
+        let mut r = FIRST_RADIUS_M.min(full);
+        loop {
+            let mut q = $base.clone();
+            let centre = $base.near.expect("a need has a place").centre;
+            q.near = Some(Near { centre, radius: Radius::parse(r).unwrap_or($radius) });
+            let rows = $list($db, &q).await?.0;
+            // Enough already, or nothing further out to look at: these are the nearest.
+            if rows.len() as u64 >= PER_KIND || r >= full {
+                break rows;
+            }
+            r = (r * 2.0).min(full);
+        }
+    }};
+}
 
 fn languages(stored: &str) -> Vec<LanguageCode> {
     stored.split(',').filter_map(|l| LanguageCode::parse(l).ok()).collect()
@@ -52,7 +77,7 @@ pub async fn near(
                 .add(Expr::col(Alias::new("owner_person_id")).ne(me)),
         );
     }
-    for (m, _) in super::listings::list(db, &offers).await?.0 {
+    for (m, _) in nearest!(super::listings::list, db, offers, radius) {
         let location = match (m.lat, m.lng) {
             (Some(a), Some(b)) => Coordinates::parse(a, b).unwrap_or(centre),
             _ => CellId::from_db(m.cell).map(|c| Coordinates::of_cell_centre(c.index())).unwrap_or(centre),
@@ -82,7 +107,7 @@ pub async fn near(
     if let Some(me) = requester {
         volunteers.condition = volunteers.condition.add(Expr::col(Alias::new("person_id")).ne(me));
     }
-    for (m, _) in super::volunteers::list(db, &volunteers).await?.0 {
+    for (m, _) in nearest!(super::volunteers::list, db, volunteers, radius) {
         out.push(Helper {
             id: m.id,
             kind: HelperKind::Volunteer,
@@ -105,7 +130,7 @@ pub async fn near(
 
     let mut initiatives = q.clone();
     initiatives.condition = initiatives.condition.add(Expr::col(Alias::new("status")).eq("active"));
-    for (m, _) in super::initiatives::list(db, &initiatives).await?.0 {
+    for (m, _) in nearest!(super::initiatives::list, db, initiatives, radius) {
         out.push(Helper {
             id: m.id,
             kind: HelperKind::Initiative(InitiativeKind::from_code(&m.kind).unwrap_or(InitiativeKind::ProfessionalService)),
