@@ -122,7 +122,6 @@ async fn load(db: &sea_orm::DatabaseConnection, index: &AreaIndex, rng: &mut Sma
             created_at: Set(now),
             updated_at: Set(now),
             subject: Set(None),
-            ..Default::default()
         });
         vs.push(volunteer::ActiveModel {
             id: Set(Uuid::now_v7()),
@@ -140,7 +139,6 @@ async fn load(db: &sea_orm::DatabaseConnection, index: &AreaIndex, rng: &mut Sma
             wijk_code: Set(at.wijk_code),
             created_at: Set(now),
             updated_at: Set(now),
-            ..Default::default()
         });
     }
     for c in ps.chunks(1_000) {
@@ -184,7 +182,6 @@ async fn load(db: &sea_orm::DatabaseConnection, index: &AreaIndex, rng: &mut Sma
             wijk_code: Set(at.wijk_code),
             created_at: Set(now),
             updated_at: Set(now),
-            ..Default::default()
         });
     }
     for c in is.chunks(500) {
