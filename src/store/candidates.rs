@@ -77,7 +77,20 @@ pub async fn near(
                 .add(Expr::col(Alias::new("owner_person_id")).ne(me)),
         );
     }
-    for (m, _) in nearest!(super::listings::list, db, offers, radius) {
+    let mut volunteers = q.clone();
+    volunteers.condition = volunteers.condition.add(Expr::col(Alias::new("status")).eq("active"));
+    if let Some(me) = requester {
+        volunteers.condition = volunteers.condition.add(Expr::col(Alias::new("person_id")).ne(me));
+    }
+    let mut initiatives = q.clone();
+    initiatives.condition = initiatives.condition.add(Expr::col(Alias::new("status")).eq("active"));
+    // The three kinds are read side by side, on connections of their own.
+    let (offer_rows, volunteer_rows, initiative_rows) = tokio::try_join!(
+        async { Ok::<_, StoreError>(nearest!(super::listings::list, db, offers, radius)) },
+        async { Ok::<_, StoreError>(nearest!(super::volunteers::list, db, volunteers, radius)) },
+        async { Ok::<_, StoreError>(nearest!(super::initiatives::list, db, initiatives, radius)) },
+    )?;
+    for (m, _) in offer_rows {
         let location = match (m.lat, m.lng) {
             (Some(a), Some(b)) => Coordinates::parse(a, b).unwrap_or(centre),
             _ => CellId::from_db(m.cell).map(|c| Coordinates::of_cell_centre(c.index())).unwrap_or(centre),
@@ -102,12 +115,7 @@ pub async fn near(
         });
     }
 
-    let mut volunteers = q.clone();
-    volunteers.condition = volunteers.condition.add(Expr::col(Alias::new("status")).eq("active"));
-    if let Some(me) = requester {
-        volunteers.condition = volunteers.condition.add(Expr::col(Alias::new("person_id")).ne(me));
-    }
-    for (m, _) in nearest!(super::volunteers::list, db, volunteers, radius) {
+    for (m, _) in volunteer_rows {
         out.push(Helper {
             id: m.id,
             kind: HelperKind::Volunteer,
@@ -128,9 +136,7 @@ pub async fn near(
         });
     }
 
-    let mut initiatives = q.clone();
-    initiatives.condition = initiatives.condition.add(Expr::col(Alias::new("status")).eq("active"));
-    for (m, _) in nearest!(super::initiatives::list, db, initiatives, radius) {
+    for (m, _) in initiative_rows {
         out.push(Helper {
             id: m.id,
             kind: HelperKind::Initiative(InitiativeKind::from_code(&m.kind).unwrap_or(InitiativeKind::ProfessionalService)),
