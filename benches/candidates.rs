@@ -4,7 +4,11 @@
 //!
 //!     cargo bench --bench candidates -- --helpers 100000 --queries 1000 [--database-url URL]
 
-use std::time::{Duration, Instant};
+mod common;
+
+use common::{arg, percentile};
+
+use std::time::Instant;
 
 use buurtkracht::domain::items::{ListingFields, Owner, PersonFields};
 use buurtkracht::domain::{
@@ -19,15 +23,6 @@ use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use sea_orm::{EntityTrait, PaginatorTrait, Set, TransactionTrait};
 use uuid::Uuid;
-
-fn arg(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
 
 const CATEGORIES: [ActivityCategory; 8] = [
     ActivityCategory::Groceries,
@@ -227,7 +222,7 @@ async fn main() -> anyhow::Result<()> {
             words: vec!["koffie".into()],
         };
         let t = Instant::now();
-        let helpers = candidates::near(&db, need.location, radius, None, &[], chrono::Utc::now()).await?;
+        let helpers = candidates::near(&db, need.location, radius, None, chrono::Utc::now()).await?.helpers;
         let ranked = buurtkracht::matching::rank::rank(&need, &helpers);
         let took = t.elapsed();
         if i >= 20 {

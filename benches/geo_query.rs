@@ -9,6 +9,10 @@
 //! The default database is a fresh SQLite file under target/; pass a postgres:// URL (an empty
 //! database) to measure PostgreSQL.
 
+mod common;
+
+use common::{arg, percentile};
+
 use std::time::{Duration, Instant};
 
 use buurtkracht::domain::items::{ListingFields, Owner, PersonFields};
@@ -34,11 +38,6 @@ const TITLES: &[&str] = &[
     "Tuin bijhouden",
 ];
 
-fn arg(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
-}
-
 fn random_point(index: &AreaIndex, rng: &mut SmallRng) -> Coordinates {
     loop {
         let p = Coordinates::parse(rng.random_range(50.75..53.55), rng.random_range(3.35..7.22)).unwrap();
@@ -46,10 +45,6 @@ fn random_point(index: &AreaIndex, rng: &mut SmallRng) -> Coordinates {
             return p;
         }
     }
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
 #[tokio::main]

@@ -6,22 +6,17 @@
 //!
 //!     cargo bench --bench matching -- --helpers 100000 --requests 10000 --assign-helpers 50000 --k 20
 
-use std::time::{Duration, Instant};
+mod common;
+
+use common::{arg, percentile};
+
+use std::time::Instant;
 
 use buurtkracht::domain::{ActivityCategory, Coordinates, InitiativeKind, ZrmDomain};
 use buurtkracht::matching::{Feedback, Helper, HelperKind, Need, Pairing, assign, rank};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use uuid::Uuid;
-
-fn arg(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
 
 const CATEGORIES: [ActivityCategory; 8] = [
     ActivityCategory::Groceries,

@@ -51,7 +51,8 @@ impl RateLimiter {
     }
 
     /// How many keys are tracked (for tests of the clean-up).
-    pub fn tracked(&self) -> usize {
+    #[cfg(test)]
+    fn tracked(&self) -> usize {
         self.state.lock().unwrap_or_else(|p| p.into_inner()).arrivals.len()
     }
 }

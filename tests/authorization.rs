@@ -488,10 +488,8 @@ api_test!(a_claimed_idempotency_key_still_running_answers_409, false, |app: Test
         let (_, v) = common::get_as(&app, &me, "/v1/me").await;
         v["actor"].as_str().unwrap().to_owned()
     };
-    let scope = buurtkracht::auth::keys::hash(&sub);
-    let mut fp = b"POST /v1/listings\n".to_vec();
-    fp.extend_from_slice(serde_json::to_string(&body).unwrap().as_bytes());
-    let hash = buurtkracht::auth::keys::hash(&String::from_utf8_lossy(&fp));
+    let scope = buurtkracht::store::idempotency::scope_of(&sub);
+    let hash = buurtkracht::store::idempotency::fingerprint("POST", "/v1/listings", serde_json::to_string(&body).unwrap().as_bytes());
     let claim = buurtkracht::store::idempotency::claim(&app.app.state.db, &scope, "slow-1", &hash).await.unwrap();
     assert_eq!(claim, buurtkracht::store::idempotency::Claim::Fresh);
     let resp = app

@@ -170,11 +170,21 @@ api_test!(public_responses_leak_no_finer_location_and_no_private_text, true, |ap
 });
 
 api_test!(a_summary_matches_and_measures_only_through_its_coarse_cell, false, |app: TestApp| async move {
-    // A resident at resolution 9, far from the centre of their resolution-7 cell.
-    let home = LatLng::new(POELENBURG.0, POELENBURG.1).unwrap().to_cell(Resolution::Nine);
-    let coarse = home.parent(Resolution::Seven).unwrap();
+    // A resident at resolution 9, as far from the centre of their resolution-7 cell as a home
+    // within 1.5 km of Poelenburg can be.
+    let coarse = LatLng::new(POELENBURG.0, POELENBURG.1).unwrap().to_cell(Resolution::Seven);
     let centre7 = LatLng::from(coarse);
+    let home = coarse
+        .children(Resolution::Nine)
+        .filter(|c| common::haversine_m(POELENBURG, (LatLng::from(*c).lat(), LatLng::from(*c).lng())) < 1_500.0)
+        .max_by(|a, b| {
+            let d = |c: &CellIndex| common::haversine_m((centre7.lat(), centre7.lng()), (LatLng::from(*c).lat(), LatLng::from(*c).lng()));
+            d(a).total_cmp(&d(b))
+        })
+        .unwrap();
     let centre9 = LatLng::from(home);
+    let apart = common::haversine_m((centre9.lat(), centre9.lng()), (centre7.lat(), centre7.lng()));
+    assert!(apart > 500.0, "the home is {apart} m from its coarse centre");
     let (pid, auth) = common::new_person(&app, json!({"display_name": "Sanne", "home_cell": home.to_string(), "precision": 9})).await;
     let (s, l) = common::post_as(
         &app,
@@ -189,8 +199,9 @@ api_test!(a_summary_matches_and_measures_only_through_its_coarse_cell, false, |a
     let d9 = common::haversine_m((POELENBURG.0, POELENBURG.1), (centre9.lat(), centre9.lng()));
     let found = |v: &Value| v["items"].as_array().unwrap().iter().find(|x| x["id"] == id).cloned();
 
-    // A radius that reaches the resolution-7 centre finds it, at the distance of that centre.
-    let url = format!("/v1/listings?lat={}&lng={}&radius_m={}", POELENBURG.0, POELENBURG.1, (d7 + 5.0).ceil());
+    // A radius that reaches the resolution-7 centre (and the home) finds it, at the distance
+    // of that centre.
+    let url = format!("/v1/listings?lat={}&lng={}&radius_m={}", POELENBURG.0, POELENBURG.1, (d7.max(d9) + 5.0).ceil());
     let (_, v) = common::get(&app, &url).await;
     let item = found(&v).expect("found through its coarse cell");
     assert_eq!(item["visibility"], "summary");
@@ -201,15 +212,11 @@ api_test!(a_summary_matches_and_measures_only_through_its_coarse_cell, false, |a
     assert!((own["distance_m"].as_f64().unwrap() - d9).abs() < 1.0, "{own} vs {d9}");
 
     // A radius around the true place that stops short of the coarse centre does not find it.
-    if d7 > 30.0 {
-        let r = (d7 - 20.0).max(1.0);
-        let url = format!("/v1/listings?lat={}&lng={}&radius_m={r}", centre9.lat(), centre9.lng());
-        let d = common::haversine_m((centre9.lat(), centre9.lng()), (centre7.lat(), centre7.lng()));
-        if d > r {
-            let (_, v) = common::get(&app, &url).await;
-            assert!(found(&v).is_none(), "a fine radius revealed the true place");
-        }
-    }
+    let url = format!("/v1/listings?lat={}&lng={}&radius_m={}", centre9.lat(), centre9.lng(), (apart - 50.0).floor());
+    let (_, v) = common::get(&app, &url).await;
+    assert!(found(&v).is_none(), "a radius around the true place revealed it");
+    let (_, v) = common::get_as(&app, &auth, &url).await;
+    assert!(found(&v).is_some(), "the owner finds it there, so the query above could have");
     // Its text and its wijk never match for the public; its category does.
     let (_, v) = common::get(&app, "/v1/listings?q=schulden").await;
     assert!(found(&v).is_none());

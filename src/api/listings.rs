@@ -288,23 +288,18 @@ impl Listing {
     }
 }
 
-/// Audits a professional's full read of a person's listing.
-async fn audit_read(state: &AppState, p: &Principal, m: &Model, endpoint: &'static str) -> Result<(), ApiError> {
-    if let Some(person) = m.owner_person_id
-        && policy::audited_read(p, person)
-    {
-        let entry = Entry {
-            actor: p,
-            person_id: person,
-            gemeente: Some(&m.gemeente_code),
-            action: Action::Read,
-            resource: "listing",
-            resource_id: Some(m.id),
-            endpoint,
-        };
-        audit(&state.db, entry).await?;
-    }
-    Ok(())
+/// The audit entry for a full read of a person's listing by someone else, if it needs one.
+fn read_entry<'a>(p: &'a Principal, m: &'a Model, endpoint: &'static str) -> Option<Entry<'a>> {
+    let person = m.owner_person_id.filter(|person| policy::audited_read(p, *person))?;
+    Some(Entry {
+        actor: p,
+        person_id: person,
+        gemeente: Some(&m.gemeente_code),
+        action: Action::Read,
+        resource: "listing",
+        resource_id: Some(m.id),
+        endpoint,
+    })
 }
 
 /// Audits a change to a person's listing.
@@ -485,14 +480,15 @@ impl ListingsApi {
         query.coarse = Some(coarse);
         let centre = query.near.map(|n| n.centre);
         let (rows, next) = store::list(&self.state.db, &query).await?;
-        let mut items = Vec::with_capacity(rows.len());
-        for (m, d) in rows {
-            let view = policy::listing_view(&p, &facts(&m, now));
-            if view == ListingView::Full {
-                audit_read(&self.state, &p, &m, "GET /v1/listings").await?;
-            }
-            items.extend(Listing::of(m, d, now, view, centre));
-        }
+        let views: Vec<ListingView> = rows.iter().map(|(m, _)| policy::listing_view(&p, &facts(m, now))).collect();
+        let reads: Vec<Entry> = rows
+            .iter()
+            .zip(&views)
+            .filter(|(_, v)| **v == ListingView::Full)
+            .filter_map(|((m, _), _)| read_entry(&p, m, "GET /v1/listings"))
+            .collect();
+        audit_all(&self.state.db, &reads).await?;
+        let items: Vec<Listing> = rows.into_iter().zip(views).filter_map(|((m, d), view)| Listing::of(m, d, now, view, centre)).collect();
         let next_cursor = next.map(|c| c.encode());
         if wants_geojson(req) {
             let features = items
@@ -517,8 +513,10 @@ impl ListingsApi {
         let now = now();
         let m = store::get(&self.state.db, id.0).await?.ok_or_else(|| ApiError::not_found("listing"))?;
         let view = policy::listing_view(&p, &facts(&m, now));
-        if view == ListingView::Full {
-            audit_read(&self.state, &p, &m, "GET /v1/listings/{id}").await?;
+        if view == ListingView::Full
+            && let Some(e) = read_entry(&p, &m, "GET /v1/listings/{id}")
+        {
+            audit(&self.state.db, e).await?;
         }
         Listing::of(m, None, now, view, None).map(|l| ListingResponse::Ok(Json(l))).ok_or_else(|| ApiError::not_found("listing"))
     }

@@ -211,18 +211,24 @@ pub struct MatchesApi {
     pub state: Arc<AppState>,
 }
 
-/// The caller's side of a match, if any.
-fn side_of(p: &Principal, m: &Model) -> Option<Side> {
-    let is = |person: Option<Uuid>, initiative: Option<Uuid>| {
-        person.is_some_and(|x| p.is_person(x)) || initiative.is_some_and(|i| p.acts_for(i))
-    };
-    if is(m.requester_person_id, m.requester_initiative_id) {
+/// A side of a match: the person, or the initiative, on it.
+type Party = (Option<Uuid>, Option<Uuid>);
+
+/// The caller's side of a match between `requester` and `helper`, if any.
+fn side_in(p: &Principal, requester: Party, helper: Party) -> Option<Side> {
+    let is = |(person, initiative): Party| person.is_some_and(|x| p.is_person(x)) || initiative.is_some_and(|i| p.acts_for(i));
+    if is(requester) {
         Some(Side::Requester)
-    } else if is(m.helper_person_id, m.helper_initiative_id) {
+    } else if is(helper) {
         Some(Side::Helper)
     } else {
         None
     }
+}
+
+/// The caller's side of a stored match, if any.
+fn side_of(p: &Principal, m: &Model) -> Option<Side> {
+    side_in(p, (m.requester_person_id, m.requester_initiative_id), (m.helper_person_id, m.helper_initiative_id))
 }
 
 fn side_code(s: Side) -> &'static str {
@@ -477,26 +483,7 @@ pub async fn propose_match(app: &AppState, p: &Principal, b: &MatchInput) -> Res
     if requester.0.is_some() && requester.0 == helper.0 {
         return Err(ApiError::unprocessable("invalid_state", "helper_id", "nobody is matched with themself"));
     }
-    let draft = Model {
-        id: Uuid::nil(),
-        request_id: request.id,
-        helper_kind: kind.into(),
-        helper_id: b.helper_id,
-        requester_person_id: requester.0,
-        requester_initiative_id: requester.1,
-        helper_person_id: helper.0,
-        helper_initiative_id: helper.1,
-        gemeente_code: request.gemeente_code.clone(),
-        status: "proposed".into(),
-        requester_accepted_at: None,
-        helper_accepted_at: None,
-        proposed_by: String::new(),
-        proposed_at: now,
-        decline_reason: None,
-        declined_by: None,
-        updated_at: now,
-    };
-    let side = side_of(p, &draft);
+    let side = side_in(p, requester, helper);
     if side.is_none() && !p.professional_in(&request.gemeente_code) {
         return Err(ApiError::forbidden("a match is proposed by the requester, the helper, or a professional of the gemeente"));
     }

@@ -20,7 +20,7 @@ use crate::domain::{ActivityCategory, CellId, Coordinates, ListingKind, ListingS
 use crate::error::ApiError;
 use crate::matching::{self, HelperKind, Need, Rung};
 use crate::startup::AppState;
-use crate::store::{candidates, initiatives, listings};
+use crate::store::{candidates, listings};
 
 /// Requests in these categories are help at home, with children or with vulnerable people:
 /// a person helping needs a VOG.
@@ -176,18 +176,15 @@ fn round(v: f64, places: i32) -> f64 {
 async fn ranked(state: &AppState, need: &Need, requester: Option<Uuid>, limit: usize) -> Result<Vec<CandidateIo>, ApiError> {
     let now = now();
     let radius = Radius::parse(need.radius_m).map_err(|e| ApiError::invalid("radius_m", e.0))?;
-    let network = match requester {
-        Some(person) => crate::store::matches::network_of(&state.db, person).await?,
-        None => Vec::new(),
-    };
-    let helpers = candidates::near(&state.db, need.location, radius, requester, &network, now).await?;
+    let mut nearby = candidates::near(&state.db, need.location, radius, requester, now).await?;
     let mut out = Vec::new();
-    for c in matching::rank::rank(need, &helpers).into_iter().take(limit) {
-        let (kind, name) = match c.kind {
-            HelperKind::Offer => (CandidateKind::Offer, listings::get(&state.db, c.helper_id).await?.map(|l| l.title)),
-            HelperKind::Volunteer => (CandidateKind::Volunteer, None),
-            HelperKind::Initiative(_) => (CandidateKind::Initiative, initiatives::get(&state.db, c.helper_id).await?.map(|i| i.name)),
+    for c in matching::rank::rank(need, &nearby.helpers).into_iter().take(limit) {
+        let kind = match c.kind {
+            HelperKind::Offer => CandidateKind::Offer,
+            HelperKind::Volunteer => CandidateKind::Volunteer,
+            HelperKind::Initiative(_) => CandidateKind::Initiative,
         };
+        let name = nearby.names.remove(&c.helper_id);
         let step = matching::rank::display_step(c.kind);
         out.push(CandidateIo {
             kind,
@@ -426,9 +423,10 @@ impl MatchingApi {
         let mut pairings = Vec::new();
         for (ri, m) in requests.iter().enumerate() {
             let Some(need) = need_of(m, r) else { continue };
-            let helpers = candidates::near(&self.state.db, need.location, r, m.owner_person_id, &[], now).await?;
+            let helpers = candidates::near(&self.state.db, need.location, r, m.owner_person_id, now).await?.helpers;
+            let by_id: std::collections::HashMap<Uuid, &matching::Helper> = helpers.iter().map(|h| (h.id, h)).collect();
             for c in matching::rank::rank(&need, &helpers).into_iter().take(k) {
-                let h = helpers.iter().find(|h| h.id == c.helper_id).expect("ranked from these");
+                let h = by_id[&c.helper_id];
                 let hi = *helper_index.entry(c.helper_id).or_insert_with(|| {
                     helper_kinds.push(c.kind);
                     capacities.push(match c.kind {

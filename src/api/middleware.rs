@@ -146,10 +146,8 @@ pub async fn idempotency<E: Endpoint>(next: E, mut req: Request, state: Arc<AppS
         Some(p) if p.role != crate::auth::Role::Anonymous => p.actor(),
         _ => format!("anonymous:{}", req.remote_addr().as_socket_addr().map(|a| a.ip().to_string()).unwrap_or_default()),
     };
-    let scope = keys::hash(&who);
-    let mut fingerprint = format!("{} {}\n", req.method(), req.uri()).into_bytes();
-    fingerprint.extend_from_slice(&bytes);
-    let request_hash = keys::hash(&String::from_utf8_lossy(&fingerprint));
+    let scope = idempotency::scope_of(&who);
+    let request_hash = idempotency::fingerprint(req.method().as_str(), &req.uri().to_string(), &bytes);
     let db = &state.db;
     let internal = |e: &dyn std::error::Error| {
         tracing::error!(cause = %e, "idempotency store failed");

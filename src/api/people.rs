@@ -307,9 +307,8 @@ impl PeopleApi {
         .parse()?;
         query.condition = query.condition.add(in_gemeenten(&p.gemeenten));
         let (rows, next) = store::list(&self.state.db, &query).await?;
-        for (m, _) in &rows {
-            audit(&self.state.db, entry(&p, m, Action::Read, "GET /v1/people")).await?;
-        }
+        let reads: Vec<Entry> = rows.iter().map(|(m, _)| entry(&p, m, Action::Read, "GET /v1/people")).collect();
+        audit_all(&self.state.db, &reads).await?;
         let items: Vec<Person> = rows.into_iter().map(|(m, d)| Person::of(m, d, false)).collect();
         let next_cursor = next.map(|c| c.encode());
         if wants_geojson(req) {

@@ -308,9 +308,8 @@ impl VolunteersApi {
         }
         query.condition = query.condition.add(in_gemeenten(&p.gemeenten));
         let (rows, next) = store::list(&self.state.db, &query).await?;
-        for (m, _) in &rows {
-            audit(&self.state.db, entry(&p, m, Action::Read, "GET /v1/volunteers")).await?;
-        }
+        let reads: Vec<Entry> = rows.iter().map(|(m, _)| entry(&p, m, Action::Read, "GET /v1/volunteers")).collect();
+        audit_all(&self.state.db, &reads).await?;
         let items: Vec<Volunteer> = rows.into_iter().map(|(m, d)| Volunteer::of(m, d)).collect();
         let next_cursor = next.map(|c| c.encode());
         if wants_geojson(req) {

@@ -23,8 +23,12 @@ pub fn generate() -> (String, String) {
 
 /// The stored form of a key (or of any other bearer secret, such as an invitation code).
 pub fn hash(secret: &str) -> String {
-    let digest = Sha256::digest(secret.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    hash_bytes(secret.as_bytes())
+}
+
+/// SHA-256 of any bytes, as lower-case hex.
+pub fn hash_bytes(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Whether a text has the shape of one of our keys (checked before any lookup).

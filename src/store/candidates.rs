@@ -51,21 +51,34 @@ fn words(texts: &[&str]) -> Vec<String> {
     w
 }
 
+/// The helpers near a need, and the names people may see of them.
+#[derive(Debug, Clone, Default)]
+pub struct Nearby {
+    /// For the ranking.
+    pub helpers: Vec<Helper>,
+    /// An offer's title or an initiative's name; volunteers stay nameless until a match.
+    pub names: std::collections::HashMap<Uuid, String>,
+}
+
 /// Offers, volunteers and initiatives within `radius` of `centre`, nearest first per kind.
-/// `requester` is left out (nobody is their own helper); `network` are the initiatives the
-/// requester already belongs to.
+/// `requester` is left out (nobody is their own helper), and the initiatives whose network
+/// they joined count as their own network.
 pub async fn near(
     db: &impl ConnectionTrait,
     centre: Coordinates,
     radius: Radius,
     requester: Option<Uuid>,
-    network: &[Uuid],
     now: DateTime<Utc>,
-) -> Result<Vec<Helper>, StoreError> {
+) -> Result<Nearby, StoreError> {
+    let network = match requester {
+        Some(person) => super::matches::network_of(db, person).await?,
+        None => Vec::new(),
+    };
     let mut q = ListQuery::new(PER_KIND);
     q.near = Some(Near { centre, radius });
     q.sort = super::query::Sort::Distance;
     let mut out = Vec::new();
+    let mut names = std::collections::HashMap::new();
 
     let mut offers = q.clone();
     offers.condition =
@@ -91,6 +104,7 @@ pub async fn near(
         async { Ok::<_, StoreError>(nearest!(super::initiatives::list, db, initiatives, radius)) },
     )?;
     for (m, _) in offer_rows {
+        names.insert(m.id, m.title.clone());
         let location = match (m.lat, m.lng) {
             (Some(a), Some(b)) => Coordinates::parse(a, b).unwrap_or(centre),
             _ => CellId::from_db(m.cell).map(|c| Coordinates::of_cell_centre(c.index())).unwrap_or(centre),
@@ -137,6 +151,7 @@ pub async fn near(
     }
 
     for (m, _) in initiative_rows {
+        names.insert(m.id, m.name.clone());
         out.push(Helper {
             id: m.id,
             kind: HelperKind::Initiative(InitiativeKind::from_code(&m.kind).unwrap_or(InitiativeKind::ProfessionalService)),
@@ -165,7 +180,7 @@ pub async fn near(
         }
         h.open_matches = open.get(&h.id).copied().unwrap_or(0);
     }
-    Ok(out)
+    Ok(Nearby { helpers: out, names })
 }
 
 /// The words of a request, as the ranking compares them.

@@ -124,28 +124,3 @@ pub async fn granted_to(
     }
     Ok(g)
 }
-
-/// Whether `person_id` has a consent in force that lets the wijkteam of any of `gemeenten`
-/// see `scope`.
-pub async fn wijkteam_may_see(
-    db: &impl ConnectionTrait,
-    person_id: Uuid,
-    gemeenten: &[String],
-    scope: ConsentScope,
-    now: DateTime<Utc>,
-) -> Result<bool, StoreError> {
-    if gemeenten.is_empty() {
-        return Ok(false);
-    }
-    let rows = consent::Entity::find()
-        .filter(
-            Condition::all()
-                .add(consent::Column::PersonId.eq(person_id))
-                .add(consent::Column::GranteeKind.eq("wijkteam"))
-                .add(consent::Column::GranteeGemeente.is_in(gemeenten.to_vec()))
-                .add(consent::Column::WithdrawnAt.is_null()),
-        )
-        .all(db)
-        .await?;
-    Ok(rows.iter().any(|c| in_force(c, now) && c.scope.split(',').any(|s| s == scope.code())))
-}

@@ -82,7 +82,7 @@ pub async fn erase(db: &DatabaseConnection, person_id: Uuid) -> Result<Erased, S
         .exec(&txn)
         .await?;
     if let Some(subject) = &held.person.subject {
-        idempotency::forget_scope(&txn, &crate::auth::keys::hash(&format!("token:{subject}"))).await?;
+        idempotency::forget_scope(&txn, &idempotency::scope_of(&format!("token:{subject}"))).await?;
     }
     person::Entity::delete_by_id(person_id).exec(&txn).await?;
     let pseudonym = audit::pseudonymise(&txn, person_id, held.person.subject.as_ref().map(|s| format!("token:{s}"))).await?;

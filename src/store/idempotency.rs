@@ -10,6 +10,19 @@ use super::entities::idempotency_record;
 /// How long answers are kept.
 pub const KEEP_HOURS: i64 = 24;
 
+/// The scope kept answers live under: the verified caller (`Principal::actor`), hashed so
+/// that no credential or subject is stored in the clear. Erasure recomputes it to forget them.
+pub fn scope_of(actor: &str) -> String {
+    crate::auth::keys::hash(actor)
+}
+
+/// What identifies a request: method, path with query, and the exact body bytes.
+pub fn fingerprint(method: &str, uri: &str, body: &[u8]) -> String {
+    let mut bytes = format!("{method} {uri}\n").into_bytes();
+    bytes.extend_from_slice(body);
+    crate::auth::keys::hash_bytes(&bytes)
+}
+
 /// What to do with a request that carries a key.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Claim {
@@ -96,4 +109,19 @@ pub async fn release(db: &impl ConnectionTrait, scope: &str, key: &str) -> Resul
 pub async fn forget_scope(db: &impl ConnectionTrait, scope: &str) -> Result<(), StoreError> {
     idempotency_record::Entity::delete_many().filter(idempotency_record::Column::Scope.eq(scope)).exec(db).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprints_tell_every_body_apart() {
+        // Bodies that are not UTF-8 must not collapse into one (a lossy conversion would make
+        // both of these "\u{fffd}").
+        assert_ne!(fingerprint("POST", "/v1/x", &[0xff]), fingerprint("POST", "/v1/x", &[0xfe]));
+        assert_ne!(fingerprint("POST", "/v1/x", b"{}"), fingerprint("POST", "/v1/y", b"{}"));
+        assert_eq!(fingerprint("POST", "/v1/x", b"{}"), fingerprint("POST", "/v1/x", b"{}"));
+        assert_ne!(scope_of("token:a"), scope_of("token:b"));
+    }
 }
