@@ -17,6 +17,7 @@ pub mod error;
 pub mod geo;
 pub mod matching;
 pub mod rate;
+pub mod search;
 pub mod seed;
 pub mod startup;
 pub mod store;

@@ -6,21 +6,7 @@ use std::collections::HashSet;
 use common::Auth;
 
 async fn all(app: &common::TestApp, auth: &Auth, path: &str) -> Vec<serde_json::Value> {
-    let mut items = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let url = match &cursor {
-            Some(c) => format!("{path}&limit=200&cursor={c}"),
-            None => format!("{path}&limit=200"),
-        };
-        let (status, body) = common::get_as(app, auth, &url).await;
-        assert_eq!(status, 200, "{body}");
-        items.extend(body["items"].as_array().unwrap().iter().cloned());
-        match body["next_cursor"].as_str() {
-            Some(c) => cursor = Some(c.to_owned()),
-            None => return items,
-        }
-    }
+    common::every_page(app, auth, path, "items", 200).await
 }
 
 api_test!(demo_town_is_complete_and_inside_zaanstad, true, |app: common::TestApp| async move {

@@ -11,6 +11,7 @@ mod m20261201_000003_accounts_and_privacy;
 mod m20261201_000004_professional_scopes;
 mod m20261201_000005_matches;
 mod m20261201_000006_matching_runs;
+mod m20261201_000007_accent_free_text;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000004_professional_scopes::Migration),
             Box::new(m20261201_000005_matches::Migration),
             Box::new(m20261201_000006_matching_runs::Migration),
+            Box::new(m20261201_000007_accent_free_text::Migration),
         ]
     }
 }

@@ -17,7 +17,7 @@ use super::caller::{Caller, SignedIn};
 use super::common::*;
 use super::initiatives::Deleted;
 use crate::auth::Principal;
-use crate::auth::policy::{self, ListingFacts, ListingView};
+use crate::auth::policy::{self, ListingView};
 use crate::domain::items::{ListingFields, Owner};
 use crate::domain::taxonomy::split_codes;
 use crate::domain::{ActivityCategory, BoundedText, CellId, Coordinates, ListingKind, ListingStatus, ZrmDomain};
@@ -225,21 +225,6 @@ pub struct Listing {
 }
 
 /// The facts the policy decides a listing's view on.
-fn facts(m: &Model, now: DateTime<Utc>) -> ListingFacts<'_> {
-    let owner = match (m.owner_person_id, m.owner_initiative_id) {
-        (Some(p), _) => Owner::Person(p),
-        (None, Some(i)) => Owner::Initiative(i),
-        // Every row has one owner; treat a broken row as a person's, the more private reading.
-        (None, None) => Owner::Person(Uuid::nil()),
-    };
-    ListingFacts {
-        kind: ListingKind::from_code(&m.kind).unwrap_or(ListingKind::Request),
-        owner,
-        gemeente: &m.gemeente_code,
-        open: store::effective_status(m, now) == ListingStatus::Open,
-    }
-}
-
 impl Listing {
     /// The listing as `view` shows it; `None` when hidden. `centre` is the query point, so a
     /// summary's distance is measured here to its coarse cell whatever the store computed.
@@ -480,7 +465,7 @@ impl ListingsApi {
         query.coarse = Some(coarse);
         let centre = query.near.map(|n| n.centre);
         let (rows, next) = store::list(&self.state.db, &query).await?;
-        let views: Vec<ListingView> = rows.iter().map(|(m, _)| policy::listing_view(&p, &facts(m, now))).collect();
+        let views: Vec<ListingView> = rows.iter().map(|(m, _)| policy::listing_view(&p, &store::facts(m, now))).collect();
         let reads: Vec<Entry> = rows
             .iter()
             .zip(&views)
@@ -512,7 +497,7 @@ impl ListingsApi {
         let p = caller.0;
         let now = now();
         let m = store::get(&self.state.db, id.0).await?.ok_or_else(|| ApiError::not_found("listing"))?;
-        let view = policy::listing_view(&p, &facts(&m, now));
+        let view = policy::listing_view(&p, &store::facts(&m, now));
         if view == ListingView::Full
             && let Some(e) = read_entry(&p, &m, "GET /v1/listings/{id}")
         {
@@ -529,7 +514,7 @@ impl ListingsApi {
         let p = caller.0;
         let now = now();
         let current = store::get(&self.state.db, id.0).await?.ok_or_else(|| ApiError::not_found("listing"))?;
-        policy::write_listing(&p, facts(&current, now).owner)?;
+        policy::write_listing(&p, store::facts(&current, now).owner)?;
         let before = ListingInput::of(&current);
         let input = patch.apply(&before)?;
         if input.kind != before.kind {
@@ -552,7 +537,7 @@ impl ListingsApi {
     async fn delete(&self, caller: SignedIn, id: Path<Uuid>) -> Result<Deleted, ApiError> {
         let p = caller.0;
         let current = store::get(&self.state.db, id.0).await?.ok_or_else(|| ApiError::not_found("listing"))?;
-        policy::write_listing(&p, facts(&current, now()).owner)?;
+        policy::write_listing(&p, store::facts(&current, now()).owner)?;
         store::delete(&self.state.db, id.0).await.map_err(|e| not_found_as(e, "listing"))?;
         audit_change(&self.state, &p, &current, Action::Delete, "DELETE /v1/listings/{id}").await?;
         Ok(Deleted::NoContent)

@@ -17,6 +17,7 @@ pub mod me;
 pub mod middleware;
 pub mod organisers;
 pub mod people;
+pub mod search;
 pub mod taxonomy;
 pub mod volunteers;
 
@@ -49,6 +50,8 @@ pub enum ApiTags {
     Consents,
     /// API keys and the audit log, for admins of a gemeente.
     Admin,
+    /// One search over initiatives, offers, requests and volunteers, with facets.
+    Search,
     /// Liveness and readiness.
     Health,
 }
@@ -67,6 +70,7 @@ pub type Apis = (
     admin::AdminApi,
     areas::AreasApi,
     taxonomy::TaxonomyApi,
+    search::SearchApi,
     health::HealthApi,
 );
 
@@ -85,6 +89,7 @@ pub fn service(state: Arc<AppState>) -> OpenApiService<Apis, ()> {
         admin::AdminApi { state: state.clone() },
         areas::AreasApi { state: state.clone() },
         taxonomy::TaxonomyApi,
+        search::SearchApi { state: state.clone() },
         health::HealthApi { state },
     );
     OpenApiService::new(apis, "Buurtkracht", env!("CARGO_PKG_VERSION"))

@@ -12,7 +12,7 @@ use super::query::{self, Coarse, Cursor, ListQuery, TableSpec};
 use super::{StoreError, tags};
 use crate::domain::items::{ListingFields, Owner};
 use crate::domain::taxonomy::join_codes;
-use crate::domain::{ActivityCategory, ListingStatus, ZrmDomain};
+use crate::domain::{ActivityCategory, ListingKind, ListingStatus, ZrmDomain};
 
 /// How the shared list query sees this table.
 pub const SPEC: TableSpec = TableSpec { table: "listings", cell_column: Some("cell"), has_point: true, full_text: true };
@@ -221,4 +221,20 @@ pub fn reader_conditions(p: &crate::auth::Principal, now: DateTime<Utc>) -> (Con
         open
     };
     (visible, Coarse { rows: summarised, resolution: h3o::Resolution::Seven })
+}
+
+/// What the policy needs to know of a listing to decide how much of it a caller sees.
+pub fn facts(m: &listing::Model, now: DateTime<Utc>) -> crate::auth::policy::ListingFacts<'_> {
+    let owner = match (m.owner_person_id, m.owner_initiative_id) {
+        (Some(p), _) => Owner::Person(p),
+        (None, Some(i)) => Owner::Initiative(i),
+        // Every row has one owner; treat a broken row as a person's, the more private reading.
+        (None, None) => Owner::Person(Uuid::nil()),
+    };
+    crate::auth::policy::ListingFacts {
+        kind: ListingKind::from_code(&m.kind).unwrap_or(ListingKind::Request),
+        owner,
+        gemeente: &m.gemeente_code,
+        open: effective_status(m, now) == ListingStatus::Open,
+    }
 }

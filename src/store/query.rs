@@ -83,7 +83,9 @@ impl Cursor {
         }
     }
 
-    fn at(sort: Sort, id: Uuid, distance_m: Option<f64>) -> Self {
+    /// The position of an item in a list of `sort` order: a list merged from several tables
+    /// continues after it in each of them, since ids are unique across tables.
+    pub fn at(sort: Sort, id: Uuid, distance_m: Option<f64>) -> Self {
         Self { sort, id, distance_bits: distance_m.map(f64::to_bits) }
     }
 
@@ -205,32 +207,10 @@ pub async fn find(db: &impl ConnectionTrait, spec: TableSpec, q: &ListQuery) -> 
     if spec.has_point {
         select.column(Alias::new("lat")).column(Alias::new("lng"));
     }
-    let mut cond = q.condition.clone();
-    cond = cond.add(filters(backend, spec, q));
+    let mut cond = match_condition(backend, spec, q);
 
     // Cell and radius filters end with an exact check per row, so they read every candidate.
     let in_memory = q.near.is_some() || q.cell.is_some();
-    if let Some(near) = q.near {
-        let fine = in_ranges(covering_ranges(near.centre, near.radius));
-        cond = cond.add(match &q.coarse {
-            None => fine,
-            // Coarse rows match through the centre of their coarse cell only.
-            Some(c) => Condition::any().add(Condition::all().add(c.rows.clone().not()).add(fine)).add(
-                Condition::all().add(c.rows.clone()).add(in_ranges(crate::geo::coarse_ranges(near.centre, near.radius, c.resolution))),
-            ),
-        });
-        // Exact points outside the circle's bounding box cannot match: the cover is wider than
-        // the circle, so this drops a third of the point candidates before they are read.
-        if spec.has_point
-            && let Some((lat_lo, lat_hi, lng_lo, lng_hi)) = bounding_box(near)
-        {
-            cond = cond.add(
-                Condition::any()
-                    .add(col("lat").is_null())
-                    .add(Condition::all().add(col("lat").between(lat_lo, lat_hi)).add(col("lng").between(lng_lo, lng_hi))),
-            );
-        }
-    }
     if !in_memory {
         if let Some(after) = &q.after {
             cond = cond.add(col("id").lt(after.id));
@@ -294,6 +274,136 @@ pub async fn find(db: &impl ConnectionTrait, spec: TableSpec, q: &ListQuery) -> 
     let next =
         if more { hits.last().map(|h| Cursor::at(q.sort, h.id, if q.sort == Sort::Distance { h.distance_m } else { None })) } else { None };
     Ok(HitPage { hits, next })
+}
+
+/// Every condition of `q` but the cursor: the rows [`find`] reads before its exact checks.
+fn match_condition(backend: DatabaseBackend, spec: TableSpec, q: &ListQuery) -> Condition {
+    let mut cond = q.condition.clone().add(filters(backend, spec, q));
+    if let Some(near) = q.near {
+        let fine = in_ranges(covering_ranges(near.centre, near.radius));
+        cond = cond.add(match &q.coarse {
+            None => fine,
+            // Coarse rows match through the centre of their coarse cell only.
+            Some(c) => Condition::any().add(Condition::all().add(c.rows.clone().not()).add(fine)).add(
+                Condition::all().add(c.rows.clone()).add(in_ranges(crate::geo::coarse_ranges(near.centre, near.radius, c.resolution))),
+            ),
+        });
+        // Exact points outside the circle's bounding box cannot match: the cover is wider than
+        // the circle, so this drops a third of the point candidates before they are read.
+        if spec.has_point
+            && let Some((lat_lo, lat_hi, lng_lo, lng_hi)) = bounding_box(near)
+        {
+            cond = cond.add(
+                Condition::any()
+                    .add(col("lat").is_null())
+                    .add(Condition::all().add(col("lat").between(lat_lo, lat_hi)).add(col("lng").between(lng_lo, lng_hi))),
+            );
+        }
+    }
+    cond
+}
+
+/// What a facet counts by: a tag scheme, or a column of the table.
+#[derive(Debug, Clone, Copy)]
+pub enum FacetBy {
+    /// Codes of this tag scheme (an item counts once for each of its codes).
+    Tag(&'static str),
+    /// Values of this column.
+    Column(&'static str),
+    /// One value for every row (a table whose rows are all of one kind).
+    Constant(&'static str),
+}
+
+/// One value of a facet: how many matching items have it, and how many of those are a
+/// person's (which decides whether the count may be shown).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bucket {
+    /// The value (a code).
+    pub value: String,
+    /// Matching items with this value.
+    pub count: u64,
+    /// How many of them belong to a person.
+    pub personal: u64,
+}
+
+/// Counts the items `q` matches by `by`.
+///
+/// `rows` are the row numbers of all hits when `q` ends with exact checks (a radius or a cell):
+/// then only they are counted, so the counts agree with the hits. Otherwise the query's own
+/// conditions select the rows. `personal` is a SQL condition on the table's columns saying
+/// that a row is a person's; `except` drops rows that must not count for this facet.
+pub async fn facet_counts(
+    db: &impl ConnectionTrait,
+    spec: TableSpec,
+    q: &ListQuery,
+    rows: Option<&[i64]>,
+    by: FacetBy,
+    personal: &str,
+    except: Option<Condition>,
+) -> Result<Vec<Bucket>, DbErr> {
+    let backend = db.get_database_backend();
+    let mut cond = match rows {
+        Some(rows) => {
+            let list = serde_json::to_string(rows).expect("integers serialise");
+            Condition::all().add(match backend {
+                DatabaseBackend::Postgres => {
+                    Expr::cust_with_values("seq IN (SELECT jsonb_array_elements_text($1::jsonb)::bigint)", [Value::from(list)])
+                }
+                _ => Expr::cust_with_values("seq IN (SELECT value FROM json_each(?))", [Value::from(list)]),
+            })
+        }
+        None => match_condition(backend, spec, q),
+    };
+    if let Some(e) = except {
+        cond = cond.add(e.not());
+    }
+    let mut inner = Query::select();
+    inner
+        .from(Alias::new(spec.table))
+        .column(Alias::new("id"))
+        .expr_as(Expr::cust(format!("CASE WHEN {personal} THEN 1 ELSE 0 END")), Alias::new("p"))
+        .cond_where(cond);
+    let mut outer = Query::select();
+    let value = match by {
+        FacetBy::Column(c) => {
+            inner.expr_as(col(c), Alias::new("v"));
+            outer.from_subquery(inner, Alias::new("x"));
+            Expr::col((Alias::new("x"), Alias::new("v")))
+        }
+        FacetBy::Constant(v) => {
+            // A code of ours, never the caller's text.
+            inner.expr_as(Expr::cust(format!("'{v}'")), Alias::new("v"));
+            outer.from_subquery(inner, Alias::new("x"));
+            Expr::col((Alias::new("x"), Alias::new("v")))
+        }
+        FacetBy::Tag(scheme) => {
+            outer
+                .from_as(Alias::new("tags"), Alias::new("t"))
+                .join_subquery(
+                    sea_orm::sea_query::JoinType::InnerJoin,
+                    inner,
+                    Alias::new("x"),
+                    Expr::col((Alias::new("x"), Alias::new("id"))).equals((Alias::new("t"), Alias::new("entity_id"))),
+                )
+                .and_where(Expr::col((Alias::new("t"), Alias::new("scheme"))).eq(scheme));
+            Expr::col((Alias::new("t"), Alias::new("code")))
+        }
+    };
+    outer
+        .expr_as(value.clone(), Alias::new("value"))
+        .expr_as(Expr::cust("count(*)"), Alias::new("n"))
+        .expr_as(Expr::cust("CAST(sum(x.p) AS BIGINT)"), Alias::new("np"))
+        .group_by_col(Alias::new("value"));
+    let mut out = Vec::new();
+    for row in db.query_all(&outer).await? {
+        let value: Option<String> = row.try_get("", "value")?;
+        let n: i64 = row.try_get("", "n")?;
+        let np: i64 = row.try_get("", "np")?;
+        if let Some(value) = value {
+            out.push(Bucket { value, count: n as u64, personal: np as u64 });
+        }
+    }
+    Ok(out)
 }
 
 /// A latitude/longitude box that contains the whole circle, with a margin; `None` near the
@@ -510,7 +620,7 @@ fn text_condition(backend: DatabaseBackend, table: &str, text: &str) -> Conditio
     match backend {
         DatabaseBackend::Postgres => {
             let query = words.iter().map(|w| format!("{w}:*")).collect::<Vec<_>>().join(" & ");
-            Condition::all().add(Expr::cust_with_values("search_vector @@ to_tsquery('dutch', $1)", [Value::from(query)]))
+            Condition::all().add(Expr::cust_with_values("search_vector @@ to_tsquery('dutch', bk_unaccent($1))", [Value::from(query)]))
         }
         _ => {
             let query = words.iter().map(|w| format!("\"{w}\"*")).collect::<Vec<_>>().join(" ");

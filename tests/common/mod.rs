@@ -308,3 +308,26 @@ pub async fn admin_key(app: &TestApp, gemeenten: &[&str]) -> Auth {
     let (_, key) = buurtkracht::store::accounts::create_key(&app.app.state.db, &k).await.unwrap();
     Auth::Key(key)
 }
+
+/// Every entry of a paged list, following `next_cursor`: the `key` array of each page of
+/// `limit` (`items` for the list endpoints, `hits` for search).
+#[allow(dead_code)]
+pub async fn every_page(app: &TestApp, auth: &Auth, path: &str, key: &str, limit: u32) -> Vec<Value> {
+    let sep = if path.contains('?') { '&' } else { '?' };
+    let mut out = Vec::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..1000 {
+        let url = match &cursor {
+            Some(c) => format!("{path}{sep}limit={limit}&cursor={c}"),
+            None => format!("{path}{sep}limit={limit}"),
+        };
+        let (status, body) = get_as(app, auth, &url).await;
+        assert_eq!(status, 200, "{url}: {body}");
+        out.extend(body[key].as_array().unwrap_or_else(|| panic!("{url}: no {key}: {body}")).iter().cloned());
+        match body["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => return out,
+        }
+    }
+    panic!("more than 1000 pages of {path}");
+}

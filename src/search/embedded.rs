@@ -1,0 +1,233 @@
+//! The embedded engine: search answered from this service's own tables, through the same list
+//! query as the list endpoints (H3 index for radius, FTS5 or PostgreSQL `dutch` full text for
+//! words, tags for categories and domains) and the same visibility rules.
+//!
+//! Each type's table is asked for one page in the common order, and the pages are merged;
+//! since ids are unique across tables, a cursor at the last hit continues every table.
+
+use chrono::{DateTime, Utc};
+use sea_orm::ConnectionTrait;
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait};
+
+use super::highlight::{fold, query_words, snippet};
+use super::{DocType, Facet, SearchHit, SearchRequest, SearchResults, merge_buckets, order_hits};
+use crate::auth::policy::{self, ListingView, PUBLIC_REQUEST_RESOLUTION};
+use crate::auth::{Principal, Role};
+use crate::domain::{ActivityCategory, CellId, ListingStatus};
+use crate::store::query::{self, Bucket, Cursor, FacetBy, ListQuery, Sort, TableSpec};
+use crate::store::{StoreError, initiatives, listings, tags, volunteers};
+
+/// The most hits of one table whose facets are counted exactly when a radius is given: more
+/// than a 50 km circle holds in the densest town at a million items.
+const FACET_ROWS_MAX: u64 = 1_000_000;
+
+fn col(name: &str) -> Expr {
+    Expr::col(Alias::new(name))
+}
+
+/// Runs `req` for `p`.
+pub async fn search(
+    db: &impl ConnectionTrait,
+    p: &Principal,
+    req: &SearchRequest,
+    now: DateTime<Utc>,
+) -> Result<SearchResults, StoreError> {
+    let words = req.text.as_deref().map(query_words).unwrap_or_default();
+    let mut hits = Vec::new();
+    let mut more = false;
+    let mut buckets: Vec<(Facet, Bucket)> = Vec::new();
+
+    if req.wants(DocType::Initiative) {
+        let mut q = base_query(req);
+        q.condition = q.condition.add(col("status").ne("ended"));
+        let (rows, next) = initiatives::list(db, &q).await?;
+        more |= next.is_some();
+        for (m, d) in rows {
+            let Some(cell) = CellId::from_db(m.index_cell) else { continue };
+            hits.push(SearchHit {
+                id: m.id,
+                doc_type: DocType::Initiative,
+                snippet: Some(snippet(&m.description, &words)),
+                title: Some(m.name),
+                distance_m: d,
+                cell,
+                kind: m.kind,
+                gemeente_code: m.gemeente_code,
+                audited_person: None,
+            });
+        }
+        count_facets(db, req, initiatives::SPEC, &q, "1 = 0", None, &mut buckets).await?;
+    }
+
+    let kinds: Vec<&str> = [DocType::Offer, DocType::Request].into_iter().filter(|t| req.wants(*t)).map(DocType::code).collect();
+    if !kinds.is_empty() {
+        let mut q = base_query(req);
+        let (visible, coarse) = listings::reader_conditions(p, now);
+        q.condition = q.condition.add(col("kind").is_in(kinds)).add(listings::status_condition(&[ListingStatus::Open], now)).add(visible);
+        let summarised = coarse.rows.clone();
+        q.coarse = Some(coarse);
+        let (rows, next) = listings::list(db, &q).await?;
+        more |= next.is_some();
+        for (m, d) in rows {
+            let view = policy::listing_view(p, &listings::facts(&m, now));
+            let Some(own_cell) = CellId::from_db(m.cell) else { continue };
+            let doc_type = if m.kind == "offer" { DocType::Offer } else { DocType::Request };
+            let hit = match view {
+                ListingView::Hidden => continue,
+                ListingView::Summary => {
+                    let res = h3o::Resolution::try_from(PUBLIC_REQUEST_RESOLUTION).expect("valid resolution");
+                    let Some(coarse) = own_cell.index().parent(res) else { continue };
+                    SearchHit {
+                        id: m.id,
+                        doc_type,
+                        title: None,
+                        snippet: None,
+                        distance_m: d,
+                        cell: CellId::new(coarse),
+                        kind: m.kind,
+                        gemeente_code: m.gemeente_code,
+                        audited_person: None,
+                    }
+                }
+                ListingView::Public | ListingView::Full => SearchHit {
+                    id: m.id,
+                    doc_type,
+                    snippet: Some(snippet(&m.description, &words)),
+                    title: Some(m.title),
+                    distance_m: d,
+                    cell: own_cell,
+                    kind: m.kind,
+                    audited_person: m.owner_person_id.filter(|o| view == ListingView::Full && policy::audited_read(p, *o)),
+                    gemeente_code: m.gemeente_code,
+                },
+            };
+            hits.push(hit);
+        }
+        count_facets(db, req, listings::SPEC, &q, "owner_person_id IS NOT NULL", Some(summarised), &mut buckets).await?;
+    }
+
+    if req.wants(DocType::Volunteer)
+        && let Some(mut q) = volunteer_query(p, req, &words)
+    {
+        let (rows, next) = volunteers::list(db, &q).await?;
+        more |= next.is_some();
+        for (m, d) in rows {
+            let Some(cell) = CellId::from_db(m.cell) else { continue };
+            let skills: Vec<&str> = crate::domain::taxonomy::split_codes(&m.skills, ActivityCategory::from_code)
+                .into_iter()
+                .map(ActivityCategory::label_nl)
+                .collect();
+            let title = skills.join(", ");
+            hits.push(SearchHit {
+                id: m.id,
+                doc_type: DocType::Volunteer,
+                snippet: Some(snippet(&title, &words)),
+                title: Some(title),
+                distance_m: d,
+                cell,
+                kind: "volunteer".into(),
+                gemeente_code: m.gemeente_code,
+                audited_person: policy::audited_read(p, m.person_id).then_some(m.person_id),
+            });
+        }
+        q.text = None;
+        count_facets(db, req, volunteers::SPEC, &q, "1 = 1", None, &mut buckets).await?;
+    }
+
+    let sort = req.list_sort();
+    order_hits(&mut hits, sort);
+    more |= hits.len() as u64 > req.limit;
+    hits.truncate(req.limit as usize);
+    let next =
+        if more { hits.last().map(|h| Cursor::at(sort, h.id, if sort == Sort::Distance { h.distance_m } else { None })) } else { None };
+    let facets = req.facets.iter().map(|f| (*f, merge_buckets(buckets.iter().filter(|(g, _)| g == f).map(|(_, b)| b.clone())))).collect();
+    Ok(SearchResults { hits, facets, next })
+}
+
+/// The list query every table shares.
+fn base_query(req: &SearchRequest) -> ListQuery {
+    let mut q = ListQuery::new(req.limit);
+    q.near = req.near;
+    q.area = req.area.clone();
+    if !req.categories.is_empty() {
+        q.tags.push((tags::CATEGORY, req.categories.iter().map(|c| c.code()).collect()));
+    }
+    if !req.zrm.is_empty() {
+        q.tags.push((tags::ZRM, req.zrm.iter().map(|z| z.code()).collect()));
+    }
+    q.text = req.text.clone();
+    q.sort = req.list_sort();
+    q.after = req.after.clone();
+    q
+}
+
+/// The query for volunteer profiles `p` may read (their own; a professional's gemeenten), or
+/// `None` when there are none. A profile has no free text: each word must start one of its
+/// skills' names, in Dutch or English.
+fn volunteer_query(p: &Principal, req: &SearchRequest, words: &[String]) -> Option<ListQuery> {
+    let mut scope = Condition::any();
+    let mut any = false;
+    if p.role == Role::Professional && !p.gemeenten.is_empty() {
+        scope = scope.add(col("gemeente_code").is_in(p.gemeenten.clone()));
+        any = true;
+    }
+    if let Some(me) = p.person_id {
+        scope = scope.add(col("person_id").eq(me));
+        any = true;
+    }
+    if !any {
+        return None;
+    }
+    let mut q = base_query(req);
+    q.condition = q.condition.add(scope).add(col("status").eq("active"));
+    for w in words {
+        let codes: Vec<&'static str> = ActivityCategory::ALL
+            .iter()
+            .filter(|c| [c.label_nl(), c.label_en()].iter().any(|l| query_words(&fold(l)).iter().any(|lw| lw.starts_with(w.as_str()))))
+            .map(|c| c.code())
+            .collect();
+        if codes.is_empty() {
+            return None;
+        }
+        q.tags.push((tags::CATEGORY, codes));
+    }
+    Some(q)
+}
+
+/// Adds the counts of the asked facets over everything `q` matches in one table. With a
+/// radius the hits' rows are counted, so that the counts agree with the exact distance check.
+async fn count_facets(
+    db: &impl ConnectionTrait,
+    req: &SearchRequest,
+    spec: TableSpec,
+    q: &ListQuery,
+    personal: &str,
+    hidden_wijk: Option<Condition>,
+    out: &mut Vec<(Facet, Bucket)>,
+) -> Result<(), StoreError> {
+    if req.facets.is_empty() {
+        return Ok(());
+    }
+    let mut all = q.clone();
+    all.after = None;
+    let rows: Option<Vec<i64>> = if q.near.is_some() {
+        all.limit = FACET_ROWS_MAX;
+        Some(query::find(db, spec, &all).await?.hits.iter().map(|h| h.row).collect())
+    } else {
+        None
+    };
+    for facet in &req.facets {
+        let (by, except) = match facet {
+            Facet::Category => (FacetBy::Tag(tags::CATEGORY), None),
+            Facet::Zrm => (FacetBy::Tag(tags::ZRM), None),
+            Facet::Kind if spec.table == volunteers::SPEC.table => (FacetBy::Constant("volunteer"), None),
+            Facet::Kind => (FacetBy::Column("kind"), None),
+            // A summary's wijk is finer than its reader may know.
+            Facet::Area => (FacetBy::Column("wijk_code"), hidden_wijk.clone()),
+        };
+        for b in query::facet_counts(db, spec, &all, rows.as_deref(), by, personal, except).await? {
+            out.push((*facet, b));
+        }
+    }
+    Ok(())
+}
