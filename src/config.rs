@@ -38,6 +38,30 @@ pub struct Settings {
     pub rate_limit_per_ip: u32,
     /// Requests per minute per API key or token subject (`RATE_LIMIT_PER_CREDENTIAL`, default 1200).
     pub rate_limit_per_credential: u32,
+    /// The Meilisearch server (`MEILI_URL`, `MEILI_MASTER_KEY`, `MEILI_INDEX`); without it
+    /// search runs on the embedded engine.
+    pub meili: Option<MeiliSettings>,
+}
+
+/// Where the production search engine is.
+#[derive(Clone)]
+pub struct MeiliSettings {
+    /// Its address, e.g. `http://127.0.0.1:7700`.
+    pub url: String,
+    /// The key it was started with (a secret).
+    pub key: Option<String>,
+    /// The index to use (default `buurtkracht`).
+    pub index: String,
+}
+
+impl fmt::Debug for MeiliSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MeiliSettings")
+            .field("url", &self.url)
+            .field("key", &self.key.as_ref().map(|_| "***"))
+            .field("index", &self.index)
+            .finish()
+    }
 }
 
 /// A setting that could not be read.
@@ -63,6 +87,7 @@ impl Settings {
             cors_origins: Vec::new(),
             rate_limit_per_ip: 600,
             rate_limit_per_credential: 1200,
+            meili: None,
         }
     }
 
@@ -121,6 +146,20 @@ impl Settings {
                     .filter(|n| *n > 0)
                     .ok_or_else(|| SettingError { name, message: "must be a positive whole number".into() })?;
             }
+        }
+        if let Some(url) = get("MEILI_URL").filter(|v| !v.trim().is_empty()) {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(SettingError { name: "MEILI_URL", message: "must start with http:// or https://".into() });
+            }
+            let index = get("MEILI_INDEX").filter(|v| !v.is_empty()).unwrap_or_else(|| "buurtkracht".into());
+            if !index.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') || index.len() > 400 {
+                return Err(SettingError { name: "MEILI_INDEX", message: "letters, digits, - and _ only".into() });
+            }
+            s.meili = Some(MeiliSettings {
+                url: url.trim_end_matches('/').to_owned(),
+                key: get("MEILI_MASTER_KEY").filter(|v| !v.is_empty()),
+                index,
+            });
         }
         Ok(s)
     }
@@ -192,6 +231,7 @@ impl fmt::Debug for Settings {
             .field("cors_origins", &self.cors_origins)
             .field("rate_limit_per_ip", &self.rate_limit_per_ip)
             .field("rate_limit_per_credential", &self.rate_limit_per_credential)
+            .field("meili", &self.meili)
             .finish()
     }
 }

@@ -105,6 +105,9 @@ pub enum ApiError {
     /// Something broke on our side; the cause is logged, never returned (`internal`).
     #[oai(status = 500, content_type = "application/problem+json")]
     Internal(Json<Problem>),
+    /// A server this answer needs is down for now (`search_unavailable`); try again later.
+    #[oai(status = 503, content_type = "application/problem+json")]
+    Unavailable(Json<Problem>),
 }
 
 impl ApiError {
@@ -128,7 +131,8 @@ impl ApiError {
             | Self::Conflict(p)
             | Self::Unprocessable(p)
             | Self::TooManyRequests(p)
-            | Self::Internal(p) => &p.0,
+            | Self::Internal(p)
+            | Self::Unavailable(p) => &p.0,
         }
     }
 
@@ -145,6 +149,11 @@ impl ApiError {
     /// A write that conflicts with existing data.
     pub fn conflict(detail: impl Into<String>) -> Self {
         Self::Conflict(Json(Problem::new(StatusCode::CONFLICT, "conflict", "Conflict", detail)))
+    }
+
+    /// A server the answer needs is down.
+    pub fn unavailable(code: &str, detail: impl Into<String>) -> Self {
+        Self::Unavailable(Json(Problem::new(StatusCode::SERVICE_UNAVAILABLE, code, "Service unavailable", detail)))
     }
 
     /// Well-formed input that cannot be carried out.

@@ -5,11 +5,11 @@ use buurtkracht::config::Settings;
 use buurtkracht::startup::App;
 use buurtkracht::{api, seed, store, telemetry};
 
-const USAGE: &str = "usage: buurtkracht [serve|migrate|seed|openapi|keys|token]
+const USAGE: &str = "usage: buurtkracht [serve|migrate|seed|reindex|openapi|keys|token]
 
   serve    start the API (default); settings from DATABASE_URL, BIND_ADDR, LOG_FORMAT, SEED_DEMO, AREAS_DIR,
            JWT_ISSUER, JWT_AUDIENCE, JWT_HS256_SECRET or JWT_RS256_PUBLIC_KEY(_FILE), CORS_ALLOWED_ORIGINS,
-           RATE_LIMIT_PER_IP, RATE_LIMIT_PER_CREDENTIAL
+           RATE_LIMIT_PER_IP, RATE_LIMIT_PER_CREDENTIAL, MEILI_URL, MEILI_MASTER_KEY, MEILI_INDEX
   migrate  apply database migrations and exit
   seed     load the demo town (Zaanstad) into an empty database and exit
   openapi  print the OpenAPI spec (JSON) and exit
@@ -17,6 +17,7 @@ const USAGE: &str = "usage: buurtkracht [serve|migrate|seed|openapi|keys|token]
   keys create --role organiser --initiative UUID [--label TEXT] [--expires-days N]
            create an API key and print it once
   keys list                  list keys (never the keys themselves)
+  reindex                    rebuild the Meilisearch index from the database (MEILI_URL)
   keys revoke UUID           revoke a key at once
   token --sub SUBJECT --role resident|organiser|professional|admin [--gemeente GM0479 ...] [--hours N]
            mint a bearer token with JWT_HS256_SECRET (development: a real issuer signs its own)";
@@ -52,6 +53,19 @@ async fn main() -> anyhow::Result<()> {
                 Some(report) => println!("loaded the demo town: {report:?}"),
                 None => println!("the database already holds initiatives; nothing loaded"),
             }
+            Ok(())
+        }
+        "reindex" => {
+            let Some(meili) = &settings.meili else {
+                eprintln!("reindex needs MEILI_URL (and MEILI_MASTER_KEY): the embedded engine reads the tables directly");
+                std::process::exit(2);
+            };
+            let db = store::connect(&settings.database_url).await.context("connecting")?;
+            store::migrate(&db).await.context("migrating")?;
+            let index = buurtkracht::search::meili::MeiliIndex::new(meili)?;
+            let started = std::time::Instant::now();
+            let n = buurtkracht::search::outbox::reindex(&db, &index).await.context("reindexing")?;
+            println!("indexed {n} documents in {:.1} s", started.elapsed().as_secs_f64());
             Ok(())
         }
         "keys" => keys(&settings).await,

@@ -28,6 +28,10 @@ pub struct AppState {
     pub cors_origins: Arc<Vec<String>>,
     /// Rate limits.
     pub limits: Arc<Limits>,
+    /// The Meilisearch index, when configured; search runs on the embedded engine otherwise.
+    pub search: Option<crate::search::meili::MeiliIndex>,
+    /// Search outbox delivery figures.
+    pub delivery: Arc<crate::search::outbox::DeliveryStats>,
 }
 
 impl AppState {
@@ -39,6 +43,8 @@ impl AppState {
             tokens: None,
             cors_origins: Arc::new(Vec::new()),
             limits: Arc::new(limits(&Settings::defaults())),
+            search: None,
+            delivery: Default::default(),
         }
     }
 }
@@ -78,12 +84,26 @@ impl App {
             Some(t) => Some(Verifier::new(t).map_err(anyhow::Error::msg).context("reading the token settings")?),
             None => None,
         };
+        let search = match &settings.meili {
+            Some(m) => {
+                let index = crate::search::meili::MeiliIndex::new(m).context("reading the Meilisearch settings")?;
+                // A Meilisearch that is down must not keep the API from starting: writes still
+                // land in the outbox, and the worker applies the settings once it answers.
+                if let Err(e) = index.apply_settings().await {
+                    tracing::warn!(error = %e, "could not apply the search index settings; retrying in the background");
+                }
+                Some(index)
+            }
+            None => None,
+        };
         let state = Arc::new(AppState {
             db,
             areas,
             tokens,
             cors_origins: Arc::new(settings.cors_origins.clone()),
             limits: Arc::new(limits(settings)),
+            search,
+            delivery: Default::default(),
         });
         if settings.seed_demo {
             crate::seed::seed_if_empty(&state).await.context("loading the demo town")?;
@@ -96,8 +116,32 @@ impl App {
         routes(self.state.clone())
     }
 
-    /// Serves until Ctrl-C or SIGTERM.
+    /// Starts the background workers: search outbox delivery (or, without Meilisearch, its
+    /// trimming). Tests drive delivery themselves instead, with [`crate::search::outbox::deliver_once`].
+    pub fn spawn_workers(&self) {
+        let db = self.state.db.clone();
+        match &self.state.search {
+            Some(index) => {
+                let (index, stats) = (index.clone(), self.state.delivery.clone());
+                tokio::spawn(async move {
+                    let mut wait = std::time::Duration::from_secs(1);
+                    while let Err(e) = index.apply_settings().await {
+                        tracing::warn!(error = %e, "search index settings not applied yet");
+                        tokio::time::sleep(wait).await;
+                        wait = (wait * 2).min(std::time::Duration::from_secs(60));
+                    }
+                    crate::search::outbox::run(db, index, stats).await
+                });
+            }
+            None => {
+                tokio::spawn(crate::search::outbox::discard_undelivered(db));
+            }
+        }
+    }
+
+    /// Serves until Ctrl-C or SIGTERM, with the background workers.
     pub async fn run(self, settings: &Settings) -> anyhow::Result<()> {
+        self.spawn_workers();
         tracing::info!(addr = %settings.bind_addr, "listening");
         Server::new(TcpListener::bind(settings.bind_addr))
             .run_with_graceful_shutdown(self.endpoint(), shutdown_signal(), Some(std::time::Duration::from_secs(10)))

@@ -12,6 +12,7 @@ mod m20261201_000004_professional_scopes;
 mod m20261201_000005_matches;
 mod m20261201_000006_matching_runs;
 mod m20261201_000007_accent_free_text;
+mod m20261201_000008_search_outbox;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000005_matches::Migration),
             Box::new(m20261201_000006_matching_runs::Migration),
             Box::new(m20261201_000007_accent_free_text::Migration),
+            Box::new(m20261201_000008_search_outbox::Migration),
         ]
     }
 }

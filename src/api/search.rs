@@ -118,7 +118,7 @@ pub struct SearchPage {
     pub facets: SearchFacets,
     /// Pass as `cursor` for the next page.
     pub next_cursor: Option<String>,
-    /// The engine that answered: `embedded`.
+    /// The engine that answered: `meilisearch`, or `embedded` (also while Meilisearch is down).
     pub engine: String,
 }
 
@@ -128,6 +128,18 @@ pub enum SearchResponse {
     /// One page.
     #[oai(status = 200)]
     Ok(Json<SearchPage>),
+}
+
+/// Results with where the next page starts, in either engine's terms.
+struct SearchOutcome {
+    results: search::SearchResults,
+    next_offset: Option<usize>,
+}
+
+impl SearchOutcome {
+    fn embedded(results: search::SearchResults) -> Self {
+        Self { results, next_offset: None }
+    }
 }
 
 /// The search resource.
@@ -191,8 +203,12 @@ impl SearchApi {
     /// Search the social map
     ///
     /// Initiatives, offers, requests and volunteer profiles in one list. `q` matches words by
-    /// prefix, accents and case ignored; an empty `q` browses everything the filters match,
-    /// nearest first where a point is given, else newest first. Only open listings, running
+    /// prefix, accents and case ignored (on Meilisearch typos too, and Dutch synonyms for common
+    /// help words); an empty `q` browses everything the filters match, nearest first where a
+    /// point is given, else newest first. With `q`, `relevance` on Meilisearch ranks by its
+    /// ranking rules; the embedded engine orders matches nearest first where a point is given,
+    /// else newest first. Meilisearch measures a resident's request from the centre of its
+    /// resolution-7 cell for every caller. Only open listings, running
     /// initiatives and active volunteers are found.
     ///
     /// Nothing is found here that the caller could not read through its own endpoint, nor shown
@@ -247,6 +263,12 @@ impl SearchApi {
         };
         // Relevance with a point pages nearest first, like a distance order.
         let by_distance = sort == SearchSort::Distance || (sort == SearchSort::Relevance && lat.0.is_some() && radius_m.0.is_some());
+        // Meilisearch pages by offset, the embedded engine by keyset: each reads its own cursor.
+        let engine = self.state.search.as_ref();
+        let (keyset_cursor, offset) = match (engine, cursor.0) {
+            (Some(_), Some(c)) => (None, Some(field("cursor", search::decode_offset(&c))?)),
+            (_, c) => (c, None),
+        };
         let list = ListParams {
             lat: lat.0,
             lng: lng.0,
@@ -258,7 +280,7 @@ impl SearchApi {
             q: q.0,
             sort: Some(if by_distance { SortParam::Distance } else { SortParam::Newest }),
             limit: limit.0,
-            cursor: cursor.0,
+            cursor: keyset_cursor,
         }
         .parse()?;
         let request = SearchRequest {
@@ -273,7 +295,30 @@ impl SearchApi {
             limit: list.limit,
             after: list.after,
         };
-        let results = search::embedded::search(&self.state.db, &p, &request, now()).await?;
+        let (results, engine_name) = match engine {
+            Some(index) => match index.search(&p, &request, offset.unwrap_or(0), now()).await {
+                Ok((mut r, next)) => {
+                    r.next = None;
+                    (SearchOutcome { results: r, next_offset: next }, "meilisearch")
+                }
+                // The embedded engine answers a first page while Meilisearch is down; a later
+                // page of a Meilisearch list cannot be continued by it.
+                Err(e) if offset.is_none() => {
+                    tracing::warn!(error = %e, "Meilisearch failed; answering from the embedded engine");
+                    (SearchOutcome::embedded(search::embedded::search(&self.state.db, &p, &request, now()).await?), "embedded")
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "Meilisearch failed");
+                    return Err(ApiError::unavailable("search_unavailable", "the search engine is not answering; try again shortly"));
+                }
+            },
+            None => (SearchOutcome::embedded(search::embedded::search(&self.state.db, &p, &request, now()).await?), "embedded"),
+        };
+        let next_cursor = match results.next_offset {
+            Some(o) => Some(search::encode_offset(o)),
+            None => results.results.next.as_ref().map(|c| c.encode()),
+        };
+        let results = results.results;
 
         let reads: Vec<Entry> = results
             .hits
@@ -316,8 +361,8 @@ impl SearchApi {
         Ok(SearchResponse::Ok(Json(SearchPage {
             hits: results.hits.into_iter().map(hit_out).collect(),
             facets: out,
-            next_cursor: results.next.map(|c| c.encode()),
-            engine: "embedded".into(),
+            next_cursor,
+            engine: engine_name.into(),
         })))
     }
 }

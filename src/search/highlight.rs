@@ -71,17 +71,20 @@ pub fn contains_all(text: &str, words: &[String]) -> bool {
     words.iter().all(|w| folded.iter().any(|t| t.starts_with(w.as_str())))
 }
 
-fn escape_into(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
+/// Appends `c`, HTML-escaped.
+pub fn escape_char(out: &mut String, c: char) {
+    match c {
+        '&' => out.push_str("&amp;"),
+        '<' => out.push_str("&lt;"),
+        '>' => out.push_str("&gt;"),
+        '"' => out.push_str("&quot;"),
+        '\'' => out.push_str("&#39;"),
+        c => out.push(c),
     }
+}
+
+fn escape_into(out: &mut String, text: &str) {
+    text.chars().for_each(|c| escape_char(out, c));
 }
 
 /// The start of `text`'s char at or before byte `i`.

@@ -6,8 +6,11 @@
 //! may read through the listing, initiative and volunteer endpoints, shown no more fully
 //! than there.
 
+pub mod document;
 pub mod embedded;
 pub mod highlight;
+pub mod meili;
+pub mod outbox;
 
 use uuid::Uuid;
 
@@ -168,6 +171,26 @@ pub struct SearchResults {
     pub facets: Vec<(Facet, Vec<FacetValue>)>,
     /// Where the next page starts.
     pub next: Option<Cursor>,
+}
+
+/// The opaque cursor of a Meilisearch page: where the next page starts.
+pub fn encode_offset(offset: usize) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{{\"o\":{offset}}}"))
+}
+
+/// Reads a cursor [`encode_offset`] made.
+pub fn decode_offset(text: &str) -> Result<usize, crate::domain::Invalid> {
+    use base64::Engine;
+    let bad = || crate::domain::Invalid::new("not a cursor this service issued");
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Offset {
+        o: usize,
+    }
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(text.trim()).map_err(|_| bad())?;
+    let o: Offset = serde_json::from_slice(&bytes).map_err(|_| bad())?;
+    (o.o <= meili::MAX_TOTAL_HITS).then_some(o.o).ok_or_else(bad)
 }
 
 /// Merges the buckets several sources counted for one facet and suppresses small groups of

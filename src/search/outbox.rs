@@ -1,0 +1,221 @@
+//! Delivery of the search outbox to Meilisearch, and full reindexing.
+//!
+//! Triggers write one outbox row per change (migration `m20261201_000008`), in the writing
+//! transaction. Delivery reads a batch in order, loads the current rows those entries name,
+//! replaces their documents (or deletes them, when the row is gone or no longer searchable),
+//! waits until Meilisearch reports both tasks succeeded, and only then deletes the entries.
+//! A crash at any point repeats work but loses none, and replacing by id makes repeats harmless.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::time::Duration;
+
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use uuid::Uuid;
+
+use super::document::{self, SearchDocument};
+use super::meili::{MeiliError, MeiliIndex};
+use crate::store::entities::{initiative, listing, volunteer};
+
+/// Entries delivered per batch.
+pub const BATCH: u64 = 2_000;
+
+/// Rows read per page by [`reindex`].
+const REINDEX_PAGE: u64 = 10_000;
+
+/// What delivery could not do.
+#[derive(Debug, thiserror::Error)]
+pub enum DeliveryError {
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] sea_orm::DbErr),
+    /// Meilisearch failed.
+    #[error(transparent)]
+    Meili(#[from] MeiliError),
+}
+
+/// Delivery figures, for `/metrics` and `/readyz`.
+#[derive(Debug, Default)]
+pub struct DeliveryStats {
+    /// Unix seconds of the last successful delivery (0: none yet).
+    pub last_delivery: AtomicI64,
+    /// Entries delivered since start.
+    pub delivered: AtomicU64,
+    /// Failed delivery attempts since start.
+    pub failures: AtomicU64,
+}
+
+/// How many entries wait, and the age in seconds of the oldest.
+pub async fn depth(db: &impl ConnectionTrait) -> Result<(u64, Option<i64>), sea_orm::DbErr> {
+    let age = match db.get_database_backend() {
+        sea_orm::DatabaseBackend::Postgres => "CAST(EXTRACT(EPOCH FROM (now() - min(created_at))) AS BIGINT)",
+        _ => "CAST((julianday('now') - julianday(min(created_at))) * 86400 AS INTEGER)",
+    };
+    let q = Query::select()
+        .expr_as(Expr::cust("count(*)"), Alias::new("n"))
+        .expr_as(Expr::cust(age), Alias::new("age"))
+        .from(Alias::new("search_outbox"))
+        .to_owned();
+    let Some(row) = db.query_one(&q).await? else { return Ok((0, None)) };
+    let n: i64 = row.try_get("", "n")?;
+    let age: Option<i64> = row.try_get("", "age")?;
+    Ok((n as u64, age.map(|a| Ord::max(a, 0))))
+}
+
+/// The current documents of the named rows: `Some` to replace, `None` to delete.
+async fn documents(
+    db: &impl ConnectionTrait,
+    table: &str,
+    ids: Vec<Uuid>,
+) -> Result<Vec<(String, Option<SearchDocument>)>, sea_orm::DbErr> {
+    let mut out: Vec<(String, Option<SearchDocument>)> = Vec::new();
+    let mut found = std::collections::HashSet::new();
+    match table {
+        "listings" => {
+            for m in listing::Entity::find().filter(listing::Column::Id.is_in(ids.clone())).all(db).await? {
+                found.insert(m.id);
+                out.push((document::doc_id(table, m.id), document::of_listing(&m)));
+            }
+        }
+        "initiatives" => {
+            for m in initiative::Entity::find().filter(initiative::Column::Id.is_in(ids.clone())).all(db).await? {
+                found.insert(m.id);
+                out.push((document::doc_id(table, m.id), document::of_initiative(&m)));
+            }
+        }
+        _ => {
+            for m in volunteer::Entity::find().filter(volunteer::Column::Id.is_in(ids.clone())).all(db).await? {
+                found.insert(m.id);
+                out.push((document::doc_id(table, m.id), document::of_volunteer(&m)));
+            }
+        }
+    }
+    out.extend(ids.into_iter().filter(|id| !found.contains(id)).map(|id| (document::doc_id(table, id), None)));
+    Ok(out)
+}
+
+/// Delivers up to `batch` entries; returns how many it delivered (0: the outbox is empty).
+pub async fn deliver_once(db: &DatabaseConnection, index: &MeiliIndex, batch: u64) -> Result<usize, DeliveryError> {
+    let q = Query::select()
+        .columns([Alias::new("seq"), Alias::new("doc_table"), Alias::new("doc_id")])
+        .from(Alias::new("search_outbox"))
+        .order_by(Alias::new("seq"), Order::Asc)
+        .limit(batch)
+        .to_owned();
+    let rows = db.query_all(&q).await?;
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let mut seqs = Vec::with_capacity(rows.len());
+    let mut by_table: std::collections::BTreeMap<String, Vec<Uuid>> = Default::default();
+    for r in &rows {
+        seqs.push(r.try_get::<i64>("", "seq")?);
+        let ids = by_table.entry(r.try_get("", "doc_table")?).or_default();
+        let id: Uuid = r.try_get("", "doc_id")?;
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    let mut replace = Vec::new();
+    let mut delete = Vec::new();
+    for (table, ids) in by_table {
+        for (doc_id, doc) in documents(db, &table, ids).await? {
+            match doc {
+                Some(d) => replace.push(d),
+                None => delete.push(doc_id),
+            }
+        }
+    }
+    index.replace(&replace).await?;
+    index.delete(&delete).await?;
+    let done = Query::delete().from_table(Alias::new("search_outbox")).and_where(Expr::col(Alias::new("seq")).is_in(seqs)).to_owned();
+    db.execute(&done).await?;
+    Ok(rows.len())
+}
+
+/// Rebuilds the index from the database: settings, then every searchable row. Entries
+/// written before the rebuild started are covered by it and removed; later ones are delivered
+/// as usual. Nothing erased can come back: only rows that exist are read.
+pub async fn reindex(db: &DatabaseConnection, index: &MeiliIndex) -> Result<usize, DeliveryError> {
+    let max_seq: Option<i64> = db
+        .query_one(&Query::select().expr_as(Expr::cust("max(seq)"), Alias::new("m")).from(Alias::new("search_outbox")).to_owned())
+        .await?
+        .and_then(|r| r.try_get("", "m").ok().flatten());
+    index.apply_settings().await?;
+    index.clear().await?;
+    let mut total = 0;
+    macro_rules! pages {
+        ($entity:ident, $doc:path) => {{
+            let mut after: Option<Uuid> = None;
+            loop {
+                let mut q = $entity::Entity::find().order_by_asc($entity::Column::Id).limit(REINDEX_PAGE);
+                if let Some(a) = after {
+                    q = q.filter($entity::Column::Id.gt(a));
+                }
+                let rows = q.all(db).await?;
+                let Some(last) = rows.last() else { break };
+                after = Some(last.id);
+                let docs: Vec<SearchDocument> = rows.iter().filter_map($doc).collect();
+                total += docs.len();
+                index.replace(&docs).await?;
+            }
+        }};
+    }
+    pages!(initiative, document::of_initiative);
+    pages!(listing, document::of_listing);
+    pages!(volunteer, document::of_volunteer);
+    if let Some(m) = max_seq {
+        db.execute(&Query::delete().from_table(Alias::new("search_outbox")).and_where(Expr::col(Alias::new("seq")).lte(m)).to_owned())
+            .await?;
+    }
+    Ok(total)
+}
+
+/// Runs delivery until the process ends: at once while entries wait, every half second when
+/// idle, with exponential backoff (up to a minute) while Meilisearch or the database fail.
+pub async fn run(db: DatabaseConnection, index: MeiliIndex, stats: Arc<DeliveryStats>) {
+    let mut backoff = Duration::from_millis(500);
+    loop {
+        match deliver_once(&db, &index, BATCH).await {
+            Ok(0) => {
+                backoff = Duration::from_millis(500);
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            Ok(n) => {
+                backoff = Duration::from_millis(500);
+                stats.delivered.fetch_add(n as u64, Ordering::Relaxed);
+                stats.last_delivery.store(chrono::Utc::now().timestamp(), Ordering::Relaxed);
+            }
+            Err(e) => {
+                stats.failures.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, "search outbox delivery failed");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(60));
+            }
+        }
+    }
+}
+
+/// Without Meilisearch nothing reads the outbox: every minute the entries that were there a
+/// minute before are dropped, so it stays small. Switching to Meilisearch starts with
+/// `reindex`, which needs none of them.
+pub async fn discard_undelivered(db: DatabaseConnection) {
+    let max_seq = Query::select().expr_as(Expr::cust("max(seq)"), Alias::new("m")).from(Alias::new("search_outbox")).to_owned();
+    loop {
+        let seen: Option<i64> = match db.query_one(&max_seq).await {
+            Ok(row) => row.and_then(|r| r.try_get("", "m").ok().flatten()),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read the search outbox");
+                None
+            }
+        };
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        if let Some(m) = seen {
+            let q = Query::delete().from_table(Alias::new("search_outbox")).and_where(Expr::col(Alias::new("seq")).lte(m)).to_owned();
+            if let Err(e) = db.execute(&q).await {
+                tracing::warn!(error = %e, "could not trim the search outbox");
+            }
+        }
+    }
+}
