@@ -11,41 +11,16 @@
 
 mod common;
 
-use common::{arg, percentile};
+use common::{arg, ensure_listings, percentile, random_point};
 
 use std::time::{Duration, Instant};
 
-use buurtkracht::domain::items::{ListingFields, Owner, PersonFields};
-use buurtkracht::domain::{
-    ActivityCategory, BoundedText, CellId, Coordinates, ListingKind, ListingStatus, LocationPrecision, Radius, ZrmDomain,
-};
-use buurtkracht::geo::{AreaIndex, storage_cell};
-use buurtkracht::store::listings::ListingPlace;
+use buurtkracht::domain::Radius;
+use buurtkracht::geo::AreaIndex;
 use buurtkracht::store::query::{ListQuery, Near, Sort};
-use buurtkracht::store::{self, areas, listings, people};
+use buurtkracht::store::{self, areas, listings};
+use rand::SeedableRng;
 use rand::rngs::SmallRng;
-use rand::{Rng, SeedableRng};
-use sea_orm::TransactionTrait;
-
-const TITLES: &[&str] = &[
-    "Boodschappen doen op dinsdag",
-    "Wandelmaatje gezocht",
-    "Hulp bij formulieren en post",
-    "Fietsen repareren",
-    "Samen koken en eten",
-    "Taalmaatje Nederlands",
-    "Hulp met smartphone en DigiD",
-    "Tuin bijhouden",
-];
-
-fn random_point(index: &AreaIndex, rng: &mut SmallRng) -> Coordinates {
-    loop {
-        let p = Coordinates::parse(rng.random_range(50.75..53.55), rng.random_range(3.35..7.22)).unwrap();
-        if index.containing(p).is_some() {
-            return p;
-        }
-    }
-}
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -64,32 +39,7 @@ async fn main() -> anyhow::Result<()> {
     let index = areas::load_index(&db).await?;
     let mut rng = SmallRng::seed_from_u64(7);
 
-    // One owner of each kind satisfies the foreign keys; every listing gets its own place.
-    let owner_point = random_point(&index, &mut rng);
-    let at = index.locate(owner_point).unwrap();
-    let person = people::create(
-        &db,
-        &PersonFields {
-            display_name: BoundedText::parse("Bench", 100).unwrap(),
-            languages: vec![],
-            contact: Default::default(),
-            home_cell: CellId::new(owner_point.cell(LocationPrecision::DEFAULT.resolution())),
-            precision: LocationPrecision::DEFAULT,
-        },
-        &at,
-        None,
-    )
-    .await?;
-
-    // A database that already holds the rows (from an earlier run with the same --database-url)
-    // is queried as it is, so query changes can be measured without reloading.
-    use sea_orm::{EntityTrait, PaginatorTrait};
-    let existing = buurtkracht::store::entities::listing::Entity::find().count(&db).await? as usize;
-    if existing >= rows {
-        println!("reusing {existing} listings already in the database");
-    } else {
-        load(&db, &index, &mut rng, rows, person.id).await?;
-    }
+    ensure_listings(&db, &index, &mut rng, rows).await?;
     run_queries(&db, &index, &mut rng, queries).await?;
     if let Some(path) = url.strip_prefix("sqlite://").and_then(|p| p.split('?').next())
         && arg("--database-url").is_none()
@@ -98,77 +48,6 @@ async fn main() -> anyhow::Result<()> {
             let _ = std::fs::remove_file(format!("{path}{suffix}"));
         }
     }
-    Ok(())
-}
-
-async fn load(
-    db: &sea_orm::DatabaseConnection,
-    index: &AreaIndex,
-    rng: &mut SmallRng,
-    rows: usize,
-    person_id: uuid::Uuid,
-) -> anyhow::Result<()> {
-    let t_gen = Instant::now();
-    let valid_until = chrono::Utc::now() + chrono::Duration::days(30);
-    let mut items = Vec::with_capacity(rows);
-    for i in 0..rows {
-        let p = random_point(index, rng);
-        let placed = index.locate(p).unwrap();
-        let cell8 = CellId::new(p.cell(LocationPrecision::DEFAULT.resolution()));
-        let place = if i % 2 == 0 {
-            ListingPlace {
-                cell: storage_cell(p).to_db(),
-                index_cell: storage_cell(p).to_db(),
-                point: Some((p.lat(), p.lng())),
-                gemeente_code: placed.gemeente_code,
-                wijk_code: placed.wijk_code,
-            }
-        } else {
-            let centre = Coordinates::of_cell_centre(cell8.index());
-            ListingPlace {
-                cell: cell8.to_db(),
-                index_cell: storage_cell(centre).to_db(),
-                point: None,
-                gemeente_code: placed.gemeente_code,
-                wijk_code: placed.wijk_code,
-            }
-        };
-        let title = TITLES[i % TITLES.len()];
-        let fields = ListingFields {
-            kind: if i % 3 == 0 { ListingKind::Request } else { ListingKind::Offer },
-            title: BoundedText::parse(title, 200).unwrap(),
-            description: BoundedText::parse(&format!("{title} in de buurt, nummer {i}."), 5000).unwrap(),
-            categories: vec![ActivityCategory::ALL[i % ActivityCategory::ALL.len()]],
-            zrm_domains: vec![ZrmDomain::ALL[i % ZrmDomain::ALL.len()]],
-            owner: Owner::Person(person_id),
-            valid_until,
-            status: ListingStatus::Open,
-        };
-        items.push((fields, place));
-    }
-    println!("generated {rows} listings in {:.1} s", t_gen.elapsed().as_secs_f64());
-
-    let t_load = Instant::now();
-    for chunk in items.chunks(20_000) {
-        let txn = db.begin().await?;
-        listings::bulk_insert(&txn, chunk).await?;
-        txn.commit().await?;
-    }
-    let load = t_load.elapsed();
-    println!("bulk load: {rows} listings in {:.1} s ({:.0} rows/s)", load.as_secs_f64(), rows as f64 / load.as_secs_f64());
-    // Planner statistics, as autovacuum (PostgreSQL) or a periodic ANALYZE (SQLite) would
-    // gather in production; without them PostgreSQL may plan the range query badly.
-    // On SQLite the rows sit in the write-ahead log until a checkpoint copies them into the main
-    // file; queries are measured after it, as a running service reaches that state on its own.
-    let t_after = Instant::now();
-    {
-        use sea_orm::ConnectionTrait;
-        db.execute_unprepared("ANALYZE").await?;
-        if db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
-            db.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)").await?;
-        }
-    }
-    println!("analyze (and checkpoint on SQLite): {:.1} s", t_after.elapsed().as_secs_f64());
     Ok(())
 }
 

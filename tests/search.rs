@@ -180,3 +180,17 @@ api_test!(bad_search_input_names_the_field, true, |app: TestApp| async move {
     let (s, v) = common::get_as(&app, &Auth::None, &format!("/v1/search?cursor={c}")).await;
     common::assert_problem(s, &v, 400, "cursor");
 });
+
+api_test!(words_within_a_small_circle_match_as_the_full_text_index_does, true, |app: TestApp| async move {
+    // Up to 5 km, SQLite checks words against the candidates' own text; beyond, FTS5 matches.
+    // The two must agree: a 3 km search is the 8 km search cut at 3 km.
+    let (lat, lng) = POELENBURG;
+    for (auth, q) in [(Auth::None, "koffie"), (Auth::None, "taalcafe"), (common::zaanstad_professional(), "hulp"), (Auth::None, "hulp bij")] {
+        let q = urlencode(q);
+        let small = all_hits(&app, &auth, &format!("/v1/search?q={q}&lat={lat}&lng={lng}&radius_m=3000")).await;
+        let large = all_hits(&app, &auth, &format!("/v1/search?q={q}&lat={lat}&lng={lng}&radius_m=8000")).await;
+        let cut: Vec<&Value> = large.iter().filter(|h| h["distance_m"].as_f64().unwrap() <= 3000.0).collect();
+        assert!(!cut.is_empty(), "{q}: nothing to compare");
+        assert_eq!(ids(&small), cut.iter().map(|v| v["id"].as_str().unwrap().to_owned()).collect(), "{q}");
+    }
+});

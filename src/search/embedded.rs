@@ -14,12 +14,9 @@ use super::{DocType, Facet, SearchHit, SearchRequest, SearchResults, merge_bucke
 use crate::auth::policy::{self, ListingView, PUBLIC_REQUEST_RESOLUTION};
 use crate::auth::{Principal, Role};
 use crate::domain::{ActivityCategory, CellId, ListingStatus};
-use crate::store::query::{self, Bucket, Cursor, FacetBy, ListQuery, Sort, TableSpec};
+use crate::store::entities::{initiative, listing, volunteer};
+use crate::store::query::{self, Bucket, Cursor, FacetBy, Hit, ListQuery, RowFacet, Sort, TableSpec};
 use crate::store::{StoreError, initiatives, listings, tags, volunteers};
-
-/// The most hits of one table whose facets are counted exactly when a radius is given: more
-/// than a 50 km circle holds in the densest town at a million items.
-const FACET_ROWS_MAX: u64 = 1_000_000;
 
 fn col(name: &str) -> Expr {
     Expr::col(Alias::new(name))
@@ -40,7 +37,7 @@ pub async fn search(
     if req.wants(DocType::Initiative) {
         let mut q = base_query(req);
         q.condition = q.condition.add(col("status").ne("ended"));
-        let (rows, next) = initiatives::list(db, &q).await?;
+        let (rows, next, every) = page::<initiative::Entity>(db, req, initiatives::SPEC, &q, |m| m.id).await?;
         more |= next.is_some();
         for (m, d) in rows {
             let Some(cell) = CellId::from_db(m.index_cell) else { continue };
@@ -56,7 +53,7 @@ pub async fn search(
                 audited_person: None,
             });
         }
-        count_facets(db, req, initiatives::SPEC, &q, "1 = 0", None, &mut buckets).await?;
+        count_facets(db, req, initiatives::SPEC, &q, every, "1 = 0", None, &mut buckets).await?;
     }
 
     let kinds: Vec<&str> = [DocType::Offer, DocType::Request].into_iter().filter(|t| req.wants(*t)).map(DocType::code).collect();
@@ -66,7 +63,7 @@ pub async fn search(
         q.condition = q.condition.add(col("kind").is_in(kinds)).add(listings::status_condition(&[ListingStatus::Open], now)).add(visible);
         let summarised = coarse.rows.clone();
         q.coarse = Some(coarse);
-        let (rows, next) = listings::list(db, &q).await?;
+        let (rows, next, every) = page::<listing::Entity>(db, req, listings::SPEC, &q, |m| m.id).await?;
         more |= next.is_some();
         for (m, d) in rows {
             let view = policy::listing_view(p, &listings::facts(&m, now));
@@ -103,13 +100,13 @@ pub async fn search(
             };
             hits.push(hit);
         }
-        count_facets(db, req, listings::SPEC, &q, "owner_person_id IS NOT NULL", Some(summarised), &mut buckets).await?;
+        count_facets(db, req, listings::SPEC, &q, every, "owner_person_id IS NOT NULL", Some(summarised), &mut buckets).await?;
     }
 
     if req.wants(DocType::Volunteer)
         && let Some(mut q) = volunteer_query(p, req, &words)
     {
-        let (rows, next) = volunteers::list(db, &q).await?;
+        let (rows, next, every) = page::<volunteer::Entity>(db, req, volunteers::SPEC, &q, |m| m.id).await?;
         more |= next.is_some();
         for (m, d) in rows {
             let Some(cell) = CellId::from_db(m.cell) else { continue };
@@ -131,7 +128,7 @@ pub async fn search(
             });
         }
         q.text = None;
-        count_facets(db, req, volunteers::SPEC, &q, "1 = 1", None, &mut buckets).await?;
+        count_facets(db, req, volunteers::SPEC, &q, every, "1 = 1", None, &mut buckets).await?;
     }
 
     let sort = req.list_sort();
@@ -142,6 +139,27 @@ pub async fn search(
         if more { hits.last().map(|h| Cursor::at(sort, h.id, if sort == Sort::Distance { h.distance_m } else { None })) } else { None };
     let facets = req.facets.iter().map(|f| (*f, merge_buckets(buckets.iter().filter(|(g, _)| g == f).map(|(_, b)| b.clone())))).collect();
     Ok(SearchResults { hits, facets, next })
+}
+
+/// One page of a table; with facets asked around a point, also every hit, read once for both.
+#[allow(clippy::type_complexity)]
+async fn page<E>(
+    db: &impl ConnectionTrait,
+    req: &SearchRequest,
+    spec: TableSpec,
+    q: &ListQuery,
+    id_of: impl Fn(&E::Model) -> uuid::Uuid,
+) -> Result<(Vec<(E::Model, Option<f64>)>, Option<Cursor>, Option<Vec<Hit>>), StoreError>
+where
+    E: sea_orm::EntityTrait,
+    E::Model: serde::de::DeserializeOwned,
+{
+    if !req.facets.is_empty() && q.near.is_some() {
+        let (rows, next, every) = query::list_with_all_hits::<E>(db, spec, q, id_of).await?;
+        return Ok((rows, next, Some(every)));
+    }
+    let (rows, next) = query::list::<E>(db, spec, q, id_of).await?;
+    Ok((rows, next, None))
 }
 
 /// The list query every table shares.
@@ -195,12 +213,14 @@ fn volunteer_query(p: &Principal, req: &SearchRequest, words: &[String]) -> Opti
 }
 
 /// Adds the counts of the asked facets over everything `q` matches in one table. With a
-/// radius the hits' rows are counted, so that the counts agree with the exact distance check.
+/// radius the hits themselves are counted (one read of their rows), so that the counts agree
+/// with the exact distance check; otherwise SQL aggregates count what the conditions select.
 async fn count_facets(
     db: &impl ConnectionTrait,
     req: &SearchRequest,
     spec: TableSpec,
     q: &ListQuery,
+    every: Option<Vec<Hit>>,
     personal: &str,
     hidden_wijk: Option<Condition>,
     out: &mut Vec<(Facet, Bucket)>,
@@ -210,12 +230,32 @@ async fn count_facets(
     }
     let mut all = q.clone();
     all.after = None;
-    let rows: Option<Vec<i64>> = if q.near.is_some() {
-        all.limit = FACET_ROWS_MAX;
-        Some(query::find(db, spec, &all).await?.hits.iter().map(|h| h.row).collect())
-    } else {
-        None
-    };
+    if let Some(hits) = every {
+        let volunteers = spec.table == volunteers::SPEC.table;
+        let by: Vec<RowFacet> = req
+            .facets
+            .iter()
+            .map(|f| match f {
+                Facet::Category if volunteers => RowFacet::Codes("skills"),
+                Facet::Category => RowFacet::Codes("categories"),
+                Facet::Zrm => RowFacet::Codes("zrm_domains"),
+                Facet::Kind if volunteers => RowFacet::Constant("volunteer"),
+                Facet::Kind => RowFacet::Column("kind"),
+                Facet::Area => RowFacet::Column("wijk_code"),
+            })
+            .collect();
+        // A summary's wijk is finer than its reader may know.
+        let hide: Vec<bool> = req.facets.iter().map(|f| *f == Facet::Area).collect();
+        let person_column = match spec.table {
+            "listings" => Some("owner_person_id"),
+            "volunteers" => Some("person_id"),
+            _ => None,
+        };
+        for (facet, buckets) in req.facets.iter().zip(query::count_rows(db, spec, &hits, &by, person_column, &hide).await?) {
+            out.extend(buckets.into_iter().map(|b| (*facet, b)));
+        }
+        return Ok(());
+    }
     for facet in &req.facets {
         let (by, except) = match facet {
             Facet::Category => (FacetBy::Tag(tags::CATEGORY), None),
@@ -225,7 +265,7 @@ async fn count_facets(
             // A summary's wijk is finer than its reader may know.
             Facet::Area => (FacetBy::Column("wijk_code"), hidden_wijk.clone()),
         };
-        for b in query::facet_counts(db, spec, &all, rows.as_deref(), by, personal, except).await? {
+        for b in query::facet_counts(db, spec, &all, by, personal, except).await? {
             out.push((*facet, b));
         }
     }

@@ -86,7 +86,11 @@ impl MeiliIndex {
     }
 
     async fn wait(&self, task: TaskInfo) -> Result<(), MeiliError> {
-        let done = task.wait_for_completion(&self.client, Some(Duration::from_millis(20)), Some(TASK_TIMEOUT)).await?;
+        self.wait_up_to(task, TASK_TIMEOUT).await
+    }
+
+    async fn wait_up_to(&self, task: TaskInfo, timeout: Duration) -> Result<(), MeiliError> {
+        let done = task.wait_for_completion(&self.client, Some(Duration::from_millis(20)), Some(timeout)).await?;
         if done.is_success() { Ok(()) } else { Err(MeiliError::Task(format!("{:?}", done.unwrap_failure()))) }
     }
 
@@ -140,6 +144,21 @@ impl MeiliIndex {
         }
         let task = self.index().add_or_replace(docs, Some("doc_id")).await?;
         self.wait(task).await
+    }
+
+    /// Sends documents to add or replace without waiting: Meilisearch indexes queued batches
+    /// together, which is what makes a rebuild fast. Pass the tasks to [`Self::wait_all`].
+    pub async fn enqueue_replace(&self, docs: &[SearchDocument]) -> Result<TaskInfo, MeiliError> {
+        Ok(self.index().add_or_replace(docs, Some("doc_id")).await?)
+    }
+
+    /// Waits until every task succeeded; the first failure is the error.
+    pub async fn wait_all(&self, tasks: Vec<TaskInfo>) -> Result<(), MeiliError> {
+        // Queued batches may be indexed together, so the first may finish only with the last.
+        for t in tasks {
+            self.wait_up_to(t, Duration::from_secs(3600)).await?;
+        }
+        Ok(())
     }
 
     /// Deletes documents by `doc_id` (absent ones are no error), and waits.

@@ -145,6 +145,7 @@ pub async fn reindex(db: &DatabaseConnection, index: &MeiliIndex) -> Result<usiz
     index.apply_settings().await?;
     index.clear().await?;
     let mut total = 0;
+    let mut tasks = Vec::new();
     macro_rules! pages {
         ($entity:ident, $doc:path) => {{
             let mut after: Option<Uuid> = None;
@@ -158,13 +159,16 @@ pub async fn reindex(db: &DatabaseConnection, index: &MeiliIndex) -> Result<usiz
                 after = Some(last.id);
                 let docs: Vec<SearchDocument> = rows.iter().filter_map($doc).collect();
                 total += docs.len();
-                index.replace(&docs).await?;
+                if !docs.is_empty() {
+                    tasks.push(index.enqueue_replace(&docs).await?);
+                }
             }
         }};
     }
     pages!(initiative, document::of_initiative);
     pages!(listing, document::of_listing);
     pages!(volunteer, document::of_volunteer);
+    index.wait_all(tasks).await?;
     if let Some(m) = max_seq {
         db.execute(&Query::delete().from_table(Alias::new("search_outbox")).and_where(Expr::col(Alias::new("seq")).lte(m)).to_owned())
             .await?;

@@ -14,7 +14,8 @@ use crate::domain::{ActivityCategory, ZrmDomain};
 use crate::geo::{Placement, storage_cell};
 
 /// How the shared list query sees this table.
-pub const SPEC: TableSpec = TableSpec { table: "initiatives", cell_column: None, has_point: true, full_text: true };
+pub const SPEC: TableSpec =
+    TableSpec { table: "initiatives", cell_column: None, has_point: true, full_text: true, text_columns: &["name", "description"] };
 
 fn opt(t: &Option<crate::domain::BoundedText>) -> Option<String> {
     t.as_ref().map(|t| t.as_str().to_owned())

@@ -15,7 +15,8 @@ use crate::domain::taxonomy::join_codes;
 use crate::domain::{ActivityCategory, ListingKind, ListingStatus, ZrmDomain};
 
 /// How the shared list query sees this table.
-pub const SPEC: TableSpec = TableSpec { table: "listings", cell_column: Some("cell"), has_point: true, full_text: true };
+pub const SPEC: TableSpec =
+    TableSpec { table: "listings", cell_column: Some("cell"), has_point: true, full_text: true, text_columns: &["title", "description"] };
 
 /// Where a listing sits, copied from its owner.
 #[derive(Debug, Clone, PartialEq)]

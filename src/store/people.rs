@@ -12,7 +12,8 @@ use crate::domain::items::PersonFields;
 use crate::geo::{Placement, storage_cell};
 
 /// How the shared list query sees this table.
-pub const SPEC: TableSpec = TableSpec { table: "people", cell_column: Some("home_cell"), has_point: false, full_text: false };
+pub const SPEC: TableSpec =
+    TableSpec { table: "people", cell_column: Some("home_cell"), has_point: false, full_text: false, text_columns: &[] };
 
 fn apply(m: &mut person::ActiveModel, f: &PersonFields, at: &Placement) {
     m.display_name = Set(f.display_name.as_str().to_owned());

@@ -28,7 +28,15 @@ pub struct TableSpec {
     pub has_point: bool,
     /// Whether the table has a full-text index (`{table}_fts` on SQLite, `search_vector` on PostgreSQL).
     pub full_text: bool,
+    /// The columns that index covers.
+    pub text_columns: &'static [&'static str],
 }
+
+/// Radius queries up to this size match words on SQLite against the candidates' own text
+/// instead of through FTS5: a common word ("hulp") matches a large part of a big table, and
+/// FTS5 hands over every match before the radius can narrow them, hundreds of milliseconds at
+/// a million rows; the few hundred candidates of a small circle are read and checked faster.
+pub const TEXT_IN_MEMORY_MAX_M: f64 = 5_000.0;
 
 /// The order of a list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -171,6 +179,8 @@ pub struct Hit {
     pub row: i64,
     /// Its distance from the query point, when one was given.
     pub distance_m: Option<f64>,
+    /// Whether the reader sees it only coarsely ([`ListQuery::coarse`]).
+    pub coarse: bool,
 }
 
 /// One page of hits and the cursor for the next page, if there is one.
@@ -244,7 +254,10 @@ pub async fn find(db: &impl ConnectionTrait, spec: TableSpec, q: &ListQuery) -> 
             (Some(_), None) => continue,
             (None, _) => None,
         };
-        hits.push(Hit { id, row, distance_m });
+        hits.push(Hit { id, row, distance_m, coarse: coarse && q.coarse.is_some() });
+    }
+    if text_in_memory(backend, spec, q) {
+        hits = with_words(db, spec, hits, q.text.as_deref().unwrap_or_default()).await?;
     }
 
     if !in_memory {
@@ -255,6 +268,11 @@ pub async fn find(db: &impl ConnectionTrait, spec: TableSpec, q: &ListQuery) -> 
         return Ok(HitPage { hits, next });
     }
 
+    Ok(paginate(hits, q))
+}
+
+/// Orders in-memory hits as `q` asks and cuts the page after `q`'s cursor.
+fn paginate(mut hits: Vec<Hit>, q: &ListQuery) -> HitPage {
     match q.sort {
         Sort::Newest => hits.sort_by_key(|h| std::cmp::Reverse(h.id)),
         Sort::Distance => hits.sort_by(|a, b| a.distance_m.unwrap_or(0.0).total_cmp(&b.distance_m.unwrap_or(0.0)).then(a.id.cmp(&b.id))),
@@ -273,21 +291,24 @@ pub async fn find(db: &impl ConnectionTrait, spec: TableSpec, q: &ListQuery) -> 
     hits.truncate(q.limit as usize);
     let next =
         if more { hits.last().map(|h| Cursor::at(q.sort, h.id, if q.sort == Sort::Distance { h.distance_m } else { None })) } else { None };
-    Ok(HitPage { hits, next })
+    HitPage { hits, next }
 }
 
 /// Every condition of `q` but the cursor: the rows [`find`] reads before its exact checks.
 fn match_condition(backend: DatabaseBackend, spec: TableSpec, q: &ListQuery) -> Condition {
-    let mut cond = q.condition.clone().add(filters(backend, spec, q));
+    let mut cond = q.condition.clone().add(filters(backend, spec, q, !text_in_memory(backend, spec, q)));
     if let Some(near) = q.near {
-        let fine = in_ranges(covering_ranges(near.centre, near.radius));
-        cond = cond.add(match &q.coarse {
-            None => fine,
-            // Coarse rows match through the centre of their coarse cell only.
-            Some(c) => Condition::any().add(Condition::all().add(c.rows.clone().not()).add(fine)).add(
-                Condition::all().add(c.rows.clone()).add(in_ranges(crate::geo::coarse_ranges(near.centre, near.radius, c.resolution))),
-            ),
-        });
+        let mut any = in_ranges(covering_ranges(near.centre, near.radius));
+        // Coarse rows match through the centre of their coarse cell only: their candidates come
+        // from the coarse cover too, and the exact check measures them to that centre. The
+        // ranges stay one flat OR, each term led by an `index_cell` range, so that SQLite reads
+        // every term through the index (nested under AND/NOT it scanned the whole table).
+        if let Some(c) = &q.coarse {
+            for r in crate::geo::coarse_ranges(near.centre, near.radius, c.resolution) {
+                any = any.add(Condition::all().add(col("index_cell").between(r.lo, r.hi)).add(c.rows.clone()));
+            }
+        }
+        cond = cond.add(any);
         // Exact points outside the circle's bounding box cannot match: the cover is wider than
         // the circle, so this drops a third of the point candidates before they are read.
         if spec.has_point
@@ -326,34 +347,107 @@ pub struct Bucket {
     pub personal: u64,
 }
 
+/// What to count the loaded rows of [`count_rows`] by.
+#[derive(Debug, Clone, Copy)]
+pub enum RowFacet {
+    /// The codes of a comma-separated code column (an item counts once for each).
+    Codes(&'static str),
+    /// The value of a column.
+    Column(&'static str),
+    /// One value for every row.
+    Constant(&'static str),
+}
+
+/// Counts the hits of one query by each of `by`, from one read of the hits' rows: what
+/// [`facet_counts`] does with SQL aggregates, for the bounded hit set of a radius query, where
+/// one indexed read by row number beats one aggregate per facet. `personal` is a column that
+/// is not NULL on a person's rows; `hide_coarse[i]` leaves coarse hits out of facet `i`.
+pub async fn count_rows(
+    db: &impl ConnectionTrait,
+    spec: TableSpec,
+    hits: &[Hit],
+    by: &[RowFacet],
+    personal: Option<&'static str>,
+    hide_coarse: &[bool],
+) -> Result<Vec<Vec<Bucket>>, DbErr> {
+    use std::collections::BTreeMap;
+    let mut counts: Vec<BTreeMap<String, (u64, u64)>> = vec![BTreeMap::new(); by.len()];
+    if hits.is_empty() || by.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut columns: Vec<&str> = by
+        .iter()
+        .filter_map(|f| match f {
+            RowFacet::Codes(c) | RowFacet::Column(c) => Some(*c),
+            RowFacet::Constant(_) => None,
+        })
+        .collect();
+    columns.sort_unstable();
+    columns.dedup();
+    let coarse: std::collections::HashSet<i64> = hits.iter().filter(|h| h.coarse).map(|h| h.row).collect();
+    let rows: Vec<i64> = hits.iter().map(|h| h.row).collect();
+    let list = serde_json::to_string(&rows).expect("integers serialise");
+    let mut select = Query::select();
+    select.from(Alias::new(spec.table)).column(Alias::new("seq"));
+    for c in &columns {
+        select.column(Alias::new(*c));
+    }
+    select.expr_as(
+        Expr::cust(match personal {
+            Some(c) => format!("CASE WHEN {c} IS NULL THEN 0 ELSE 1 END"),
+            None => "0".into(),
+        }),
+        Alias::new("p"),
+    );
+    select.and_where(match db.get_database_backend() {
+        DatabaseBackend::Postgres => {
+            Expr::cust_with_values("seq IN (SELECT jsonb_array_elements_text($1::jsonb)::bigint)", [Value::from(list)])
+        }
+        _ => Expr::cust_with_values("seq IN (SELECT value FROM json_each(?))", [Value::from(list)]),
+    });
+    for row in db.query_all(&select).await? {
+        let seq: i64 = row.try_get("", "seq")?;
+        let p: i32 = row.try_get("", "p")?;
+        let is_coarse = coarse.contains(&seq);
+        for (i, f) in by.iter().enumerate() {
+            if is_coarse && hide_coarse.get(i).copied().unwrap_or(false) {
+                continue;
+            }
+            let values: Vec<String> = match f {
+                RowFacet::Constant(v) => vec![(*v).to_owned()],
+                RowFacet::Column(c) => row.try_get::<Option<String>>("", c)?.into_iter().collect(),
+                RowFacet::Codes(c) => {
+                    let text: String = row.try_get("", c)?;
+                    let mut codes: Vec<String> = text.split(',').filter(|v| !v.is_empty()).map(str::to_owned).collect();
+                    codes.dedup();
+                    codes
+                }
+            };
+            for v in values {
+                let e = counts[i].entry(v).or_default();
+                e.0 += 1;
+                e.1 += p as u64;
+            }
+        }
+    }
+    Ok(counts.into_iter().map(|m| m.into_iter().map(|(value, (count, personal))| Bucket { value, count, personal }).collect()).collect())
+}
+
 /// Counts the items `q` matches by `by`.
 ///
-/// `rows` are the row numbers of all hits when `q` ends with exact checks (a radius or a cell):
-/// then only they are counted, so the counts agree with the hits. Otherwise the query's own
-/// conditions select the rows. `personal` is a SQL condition on the table's columns saying
+/// The query's own conditions select the rows, so this is for queries without exact checks
+/// (no radius, no cell); for those, [`count_rows`] counts the hits. `personal` is a SQL condition on the table's columns saying
 /// that a row is a person's; `except` drops rows that must not count for this facet.
 pub async fn facet_counts(
     db: &impl ConnectionTrait,
     spec: TableSpec,
     q: &ListQuery,
-    rows: Option<&[i64]>,
     by: FacetBy,
     personal: &str,
     except: Option<Condition>,
 ) -> Result<Vec<Bucket>, DbErr> {
     let backend = db.get_database_backend();
-    let mut cond = match rows {
-        Some(rows) => {
-            let list = serde_json::to_string(rows).expect("integers serialise");
-            Condition::all().add(match backend {
-                DatabaseBackend::Postgres => {
-                    Expr::cust_with_values("seq IN (SELECT jsonb_array_elements_text($1::jsonb)::bigint)", [Value::from(list)])
-                }
-                _ => Expr::cust_with_values("seq IN (SELECT value FROM json_each(?))", [Value::from(list)]),
-            })
-        }
-        None => match_condition(backend, spec, q),
-    };
+    let mut cond = match_condition(backend, spec, q);
     if let Some(e) = except {
         cond = cond.add(e.not());
     }
@@ -404,6 +498,35 @@ pub async fn facet_counts(
         }
     }
     Ok(out)
+}
+
+/// The hits whose text has every word of `text` (as a word's start, case and accents ignored,
+/// as FTS5 matches); a coarse hit never matches by its text.
+async fn with_words(db: &impl ConnectionTrait, spec: TableSpec, hits: Vec<Hit>, text: &str) -> Result<Vec<Hit>, DbErr> {
+    let words = crate::search::highlight::query_words(text);
+    let hits: Vec<Hit> = hits.into_iter().filter(|h| !h.coarse).collect();
+    if words.is_empty() || hits.is_empty() {
+        return Ok(if words.is_empty() { Vec::new() } else { hits });
+    }
+    let list = serde_json::to_string(&hits.iter().map(|h| h.row).collect::<Vec<_>>()).expect("integers serialise");
+    let mut select = Query::select();
+    select.from(Alias::new(spec.table)).column(Alias::new("seq"));
+    for c in spec.text_columns {
+        select.column(Alias::new(*c));
+    }
+    select.and_where(Expr::cust_with_values("seq IN (SELECT value FROM json_each(?))", [Value::from(list)]));
+    let mut matching = std::collections::HashSet::new();
+    for row in db.query_all(&select).await? {
+        let mut text = String::new();
+        for c in spec.text_columns {
+            text.push_str(&row.try_get::<String>("", c)?);
+            text.push(' ');
+        }
+        if crate::search::highlight::contains_all(&text, &words) {
+            matching.insert(row.try_get::<i64>("", "seq")?);
+        }
+    }
+    Ok(hits.into_iter().filter(|h| matching.contains(&h.row)).collect())
 }
 
 /// A latitude/longitude box that contains the whole circle, with a margin; `None` near the
@@ -564,8 +687,16 @@ fn cell_candidates(cell: CellId) -> Vec<crate::geo::CellRange> {
     ranges
 }
 
-/// Conditions that do not depend on the order: cell, area, tags, text.
-fn filters(backend: DatabaseBackend, spec: TableSpec, q: &ListQuery) -> Condition {
+/// Whether [`find`] checks `q`'s words against each candidate's text (see [`TEXT_IN_MEMORY_MAX_M`]).
+fn text_in_memory(backend: DatabaseBackend, spec: TableSpec, q: &ListQuery) -> bool {
+    backend == DatabaseBackend::Sqlite
+        && spec.full_text
+        && q.text.is_some()
+        && q.near.is_some_and(|n| n.radius.metres() <= TEXT_IN_MEMORY_MAX_M)
+}
+
+/// Conditions that do not depend on the order: cell, area, tags, and text when `text_in_sql`.
+fn filters(backend: DatabaseBackend, spec: TableSpec, q: &ListQuery, text_in_sql: bool) -> Condition {
     let mut cond = Condition::all();
     if let Some(cell) = q.cell {
         cond = cond.add(in_ranges(cell_candidates(cell)));
@@ -595,6 +726,7 @@ fn filters(backend: DatabaseBackend, spec: TableSpec, q: &ListQuery) -> Conditio
     }
     if let Some(text) = &q.text
         && spec.full_text
+        && text_in_sql
     {
         cond = cond.add(text_condition(backend, spec.table, text));
         // Nor may its text decide whether it matches.
@@ -648,6 +780,29 @@ where
     let wanted: Vec<i64> = page.hits.iter().map(|h| h.row).collect();
     let rows = load_page::<E>(db, &wanted).await?;
     Ok((in_hit_order(&page.hits, rows, id_of), page.next))
+}
+
+/// As [`list`], for a query with a radius or a cell, also returning every hit regardless of
+/// cursor and page: what facet counts need, from one candidate read instead of two.
+pub async fn list_with_all_hits<E>(
+    db: &impl ConnectionTrait,
+    spec: TableSpec,
+    q: &ListQuery,
+    id_of: impl Fn(&E::Model) -> Uuid,
+) -> Result<(Vec<(E::Model, Option<f64>)>, Option<Cursor>, Vec<Hit>), DbErr>
+where
+    E: sea_orm::EntityTrait,
+    E::Model: serde::de::DeserializeOwned,
+{
+    debug_assert!(q.near.is_some() || q.cell.is_some(), "only in-memory queries hold all their hits");
+    let mut all = q.clone();
+    all.after = None;
+    all.limit = u64::MAX / 2;
+    let every = find(db, spec, &all).await?.hits;
+    let page = paginate(every.clone(), q);
+    let wanted: Vec<i64> = page.hits.iter().map(|h| h.row).collect();
+    let rows = load_page::<E>(db, &wanted).await?;
+    Ok((in_hit_order(&page.hits, rows, id_of), page.next, every))
 }
 
 /// Reorders loaded rows to the order of `hits`, dropping ids that vanished meanwhile.

@@ -13,7 +13,8 @@ use crate::domain::taxonomy::join_codes;
 use crate::domain::{ActivityCategory, ZrmDomain};
 
 /// How the shared list query sees this table.
-pub const SPEC: TableSpec = TableSpec { table: "volunteers", cell_column: Some("cell"), has_point: false, full_text: false };
+pub const SPEC: TableSpec =
+    TableSpec { table: "volunteers", cell_column: Some("cell"), has_point: false, full_text: false, text_columns: &[] };
 
 fn apply(m: &mut volunteer::ActiveModel, f: &VolunteerFields) {
     m.skills = Set(join_codes(&f.skills, ActivityCategory::code));
