@@ -185,7 +185,8 @@ api_test!(words_within_a_small_circle_match_as_the_full_text_index_does, true, |
     // Up to 5 km, SQLite checks words against the candidates' own text; beyond, FTS5 matches.
     // The two must agree: a 3 km search is the 8 km search cut at 3 km.
     let (lat, lng) = POELENBURG;
-    for (auth, q) in [(Auth::None, "koffie"), (Auth::None, "taalcafe"), (common::zaanstad_professional(), "hulp"), (Auth::None, "hulp bij")] {
+    for (auth, q) in [(Auth::None, "koffie"), (Auth::None, "taalcafe"), (common::zaanstad_professional(), "hulp"), (Auth::None, "hulp bij")]
+    {
         let q = urlencode(q);
         let small = all_hits(&app, &auth, &format!("/v1/search?q={q}&lat={lat}&lng={lng}&radius_m=3000")).await;
         let large = all_hits(&app, &auth, &format!("/v1/search?q={q}&lat={lat}&lng={lng}&radius_m=8000")).await;

@@ -215,6 +215,7 @@ fn volunteer_query(p: &Principal, req: &SearchRequest, words: &[String]) -> Opti
 /// Adds the counts of the asked facets over everything `q` matches in one table. With a
 /// radius the hits themselves are counted (one read of their rows), so that the counts agree
 /// with the exact distance check; otherwise SQL aggregates count what the conditions select.
+#[allow(clippy::too_many_arguments)]
 async fn count_facets(
     db: &impl ConnectionTrait,
     req: &SearchRequest,
