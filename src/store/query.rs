@@ -405,26 +405,54 @@ pub async fn count_rows(
         }
         _ => Expr::cust_with_values("seq IN (SELECT value FROM json_each(?))", [Value::from(list)]),
     });
-    for row in db.query_all(&select).await? {
-        let seq: i64 = row.try_get("", "seq")?;
-        let p: i32 = row.try_get("", "p")?;
+    // (seq, personal, values in `columns` order); on SQLite packed into one value, as the
+    // candidates are (see [`candidates`]): a few hundred rows handed over one by one cost more
+    // than reading them.
+    let mut records: Vec<(i64, i64, Vec<String>)> = Vec::new();
+    if db.get_database_backend() == DatabaseBackend::Postgres {
+        for row in db.query_all(&select).await? {
+            let values =
+                columns.iter().map(|c| row.try_get::<Option<String>>("", c).map(Option::unwrap_or_default)).collect::<Result<_, _>>()?;
+            records.push((row.try_get("", "seq")?, i64::from(row.try_get::<i32>("", "p")?), values));
+        }
+    } else {
+        let fields: Vec<String> = columns.iter().map(|c| format!("ifnull({c}, '')")).collect();
+        let packed = format!("group_concat(seq || char(31) || p || char(31) || {}, char(30))", fields.join(" || char(31) || "));
+        let outer = Query::select().expr_as(Expr::cust(packed), Alias::new("packed")).from_subquery(select, Alias::new("r")).to_owned();
+        let text: Option<String> = match db.query_one(&outer).await? {
+            Some(row) => row.try_get("", "packed")?,
+            None => None,
+        };
+        let bad = || DbErr::Custom("unreadable packed facet row".into());
+        for item in text.as_deref().unwrap_or_default().split('\u{1e}').filter(|i| !i.is_empty()) {
+            let mut parts = item.split('\u{1f}');
+            let seq = parts.next().and_then(|v| v.parse().ok()).ok_or_else(bad)?;
+            let p = parts.next().and_then(|v| v.parse().ok()).ok_or_else(bad)?;
+            let values: Vec<String> = parts.map(str::to_owned).collect();
+            if values.len() != columns.len() {
+                return Err(bad());
+            }
+            records.push((seq, p, values));
+        }
+    }
+    for (seq, p, values) in records {
         let is_coarse = coarse.contains(&seq);
         for (i, f) in by.iter().enumerate() {
             if is_coarse && hide_coarse.get(i).copied().unwrap_or(false) {
                 continue;
             }
-            let values: Vec<String> = match f {
-                RowFacet::Constant(v) => vec![(*v).to_owned()],
-                RowFacet::Column(c) => row.try_get::<Option<String>>("", c)?.into_iter().collect(),
+            let at = |c: &str| columns.iter().position(|x| *x == c).map(|i| values[i].as_str()).unwrap_or_default();
+            let found: Vec<&str> = match f {
+                RowFacet::Constant(v) => vec![v],
+                RowFacet::Column(c) => Some(at(c)).filter(|v| !v.is_empty()).into_iter().collect(),
                 RowFacet::Codes(c) => {
-                    let text: String = row.try_get("", c)?;
-                    let mut codes: Vec<String> = text.split(',').filter(|v| !v.is_empty()).map(str::to_owned).collect();
+                    let mut codes: Vec<&str> = at(c).split(',').filter(|v| !v.is_empty()).collect();
                     codes.dedup();
                     codes
                 }
             };
-            for v in values {
-                let e = counts[i].entry(v).or_default();
+            for v in found {
+                let e = counts[i].entry(v.to_owned()).or_default();
                 e.0 += 1;
                 e.1 += p as u64;
             }
@@ -509,21 +537,27 @@ async fn with_words(db: &impl ConnectionTrait, spec: TableSpec, hits: Vec<Hit>, 
         return Ok(if words.is_empty() { Vec::new() } else { hits });
     }
     let list = serde_json::to_string(&hits.iter().map(|h| h.row).collect::<Vec<_>>()).expect("integers serialise");
-    let mut select = Query::select();
-    select.from(Alias::new(spec.table)).column(Alias::new("seq"));
-    for c in spec.text_columns {
-        select.column(Alias::new(*c));
-    }
-    select.and_where(Expr::cust_with_values("seq IN (SELECT value FROM json_each(?))", [Value::from(list)]));
+    // One JSON value for all rows (see [`candidates`] for why), `[seq, text, text ...]` each.
+    let packed = format!("json_group_array(json_array(seq, {}))", spec.text_columns.join(", "));
+    let select = Query::select()
+        .expr_as(Expr::cust(packed), Alias::new("packed"))
+        .from(Alias::new(spec.table))
+        .and_where(Expr::cust_with_values("seq IN (SELECT value FROM json_each(?))", [Value::from(list)]))
+        .to_owned();
+    let text: Option<String> = match db.query_one(&select).await? {
+        Some(row) => row.try_get("", "packed")?,
+        None => None,
+    };
+    let rows: Vec<Vec<serde_json::Value>> = match text {
+        Some(t) => serde_json::from_str(&t).map_err(|e| DbErr::Custom(format!("unreadable packed texts: {e}")))?,
+        None => Vec::new(),
+    };
     let mut matching = std::collections::HashSet::new();
-    for row in db.query_all(&select).await? {
-        let mut text = String::new();
-        for c in spec.text_columns {
-            text.push_str(&row.try_get::<String>("", c)?);
-            text.push(' ');
-        }
-        if crate::search::highlight::contains_all(&text, &words) {
-            matching.insert(row.try_get::<i64>("", "seq")?);
+    for row in rows {
+        let Some(seq) = row.first().and_then(serde_json::Value::as_i64) else { continue };
+        let text: Vec<&str> = row[1..].iter().filter_map(serde_json::Value::as_str).collect();
+        if crate::search::highlight::contains_all(&text.join(" "), &words) {
+            matching.insert(seq);
         }
     }
     Ok(hits.into_iter().filter(|h| matching.contains(&h.row)).collect())
