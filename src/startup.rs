@@ -84,13 +84,15 @@ impl App {
             Some(t) => Some(Verifier::new(t).map_err(anyhow::Error::msg).context("reading the token settings")?),
             None => None,
         };
+        let delivery = Arc::new(crate::search::outbox::DeliveryStats::default());
         let search = match &settings.meili {
             Some(m) => {
                 let index = crate::search::meili::MeiliIndex::new(m).context("reading the Meilisearch settings")?;
                 // A Meilisearch that is down must not keep the API from starting: writes still
                 // land in the outbox, and the worker applies the settings once it answers.
-                if let Err(e) = index.apply_settings().await {
-                    tracing::warn!(error = %e, "could not apply the search index settings; retrying in the background");
+                match index.apply_settings().await {
+                    Ok(()) => delivery.settings_applied.store(true, std::sync::atomic::Ordering::Relaxed),
+                    Err(e) => tracing::warn!(error = %e, "could not apply the search index settings; retrying in the background"),
                 }
                 Some(index)
             }
@@ -103,7 +105,7 @@ impl App {
             cors_origins: Arc::new(settings.cors_origins.clone()),
             limits: Arc::new(limits(settings)),
             search,
-            delivery: Default::default(),
+            delivery,
         });
         if settings.seed_demo {
             crate::seed::seed_if_empty(&state).await.context("loading the demo town")?;
@@ -125,11 +127,15 @@ impl App {
                 let (index, stats) = (index.clone(), self.state.delivery.clone());
                 tokio::spawn(async move {
                     let mut wait = std::time::Duration::from_secs(1);
-                    while let Err(e) = index.apply_settings().await {
+                    // Start-up applied them already unless Meilisearch was down then.
+                    while !stats.settings_applied.load(std::sync::atomic::Ordering::Relaxed)
+                        && let Err(e) = index.apply_settings().await
+                    {
                         tracing::warn!(error = %e, "search index settings not applied yet");
                         tokio::time::sleep(wait).await;
                         wait = (wait * 2).min(std::time::Duration::from_secs(60));
                     }
+                    stats.settings_applied.store(true, std::sync::atomic::Ordering::Relaxed);
                     crate::search::outbox::run(db, index, stats).await
                 });
             }

@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use buurtkracht::config::MeiliSettings;
 use buurtkracht::search::outbox;
 use common::{Auth, POELENBURG, TestApp};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
 /// The configured server with a fresh index name, or `None` (printing why).
@@ -263,6 +263,4 @@ meili_test!(delivery_stopped_midway_loses_and_duplicates_nothing, true, |app: Te
     let n = outbox::reindex(db, index).await.unwrap();
     assert_eq!(n, want.len());
     assert_eq!(indexed(s).await.into_iter().collect::<BTreeSet<_>>(), want);
-    let persons = buurtkracht::store::entities::person::Entity::find().count(db).await.unwrap();
-    assert!(persons > 0);
 });

@@ -130,18 +130,6 @@ pub enum SearchResponse {
     Ok(Json<SearchPage>),
 }
 
-/// Results with where the next page starts, in either engine's terms.
-struct SearchOutcome {
-    results: search::SearchResults,
-    next_offset: Option<usize>,
-}
-
-impl SearchOutcome {
-    fn embedded(results: search::SearchResults) -> Self {
-        Self { results, next_offset: None }
-    }
-}
-
 /// The search resource.
 pub struct SearchApi {
     /// Shared state.
@@ -297,28 +285,21 @@ impl SearchApi {
         };
         let (results, engine_name) = match engine {
             Some(index) => match index.search(&p, &request, offset.unwrap_or(0), now()).await {
-                Ok((mut r, next)) => {
-                    r.next = None;
-                    (SearchOutcome { results: r, next_offset: next }, "meilisearch")
-                }
+                Ok(r) => (r, "meilisearch"),
                 // The embedded engine answers a first page while Meilisearch is down; a later
                 // page of a Meilisearch list cannot be continued by it.
                 Err(e) if offset.is_none() => {
                     tracing::warn!(error = %e, "Meilisearch failed; answering from the embedded engine");
-                    (SearchOutcome::embedded(search::embedded::search(&self.state.db, &p, &request, now()).await?), "embedded")
+                    (search::embedded::search(&self.state.db, &p, &request, now()).await?, "embedded")
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "Meilisearch failed");
                     return Err(ApiError::unavailable("search_unavailable", "the search engine is not answering; try again shortly"));
                 }
             },
-            None => (SearchOutcome::embedded(search::embedded::search(&self.state.db, &p, &request, now()).await?), "embedded"),
+            None => (search::embedded::search(&self.state.db, &p, &request, now()).await?, "embedded"),
         };
-        let next_cursor = match results.next_offset {
-            Some(o) => Some(search::encode_offset(o)),
-            None => results.results.next.as_ref().map(|c| c.encode()),
-        };
-        let results = results.results;
+        let next_cursor = results.next.as_ref().map(search::NextPage::encode);
 
         let reads: Vec<Entry> = results
             .hits

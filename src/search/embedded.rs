@@ -10,7 +10,7 @@ use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait};
 
 use super::highlight::{fold, query_words, snippet};
-use super::{DocType, Facet, SearchHit, SearchRequest, SearchResults, merge_buckets, order_hits};
+use super::{DocType, Facet, NextPage, SearchHit, SearchRequest, SearchResults, merge_buckets, order_hits};
 use crate::auth::policy::{self, ListingView, PUBLIC_REQUEST_RESOLUTION};
 use crate::auth::{Principal, Role};
 use crate::domain::{ActivityCategory, CellId, ListingStatus};
@@ -135,8 +135,11 @@ pub async fn search(
     order_hits(&mut hits, sort);
     more |= hits.len() as u64 > req.limit;
     hits.truncate(req.limit as usize);
-    let next =
-        if more { hits.last().map(|h| Cursor::at(sort, h.id, if sort == Sort::Distance { h.distance_m } else { None })) } else { None };
+    let next = if more {
+        hits.last().map(|h| NextPage::After(Cursor::at(sort, h.id, if sort == Sort::Distance { h.distance_m } else { None })))
+    } else {
+        None
+    };
     let facets = req.facets.iter().map(|f| (*f, merge_buckets(buckets.iter().filter(|(g, _)| g == f).map(|(_, b)| b.clone())))).collect();
     Ok(SearchResults { hits, facets, next })
 }

@@ -17,7 +17,7 @@ use meilisearch_sdk::task_info::TaskInfo;
 
 use super::document::{SearchDocument, audience};
 use super::highlight::query_words;
-use super::{DocType, Facet, SearchHit, SearchRequest, SearchResults, SearchSort, merge_buckets};
+use super::{DocType, Facet, NextPage, SearchHit, SearchRequest, SearchResults, SearchSort, merge_buckets};
 use crate::auth::policy;
 use crate::auth::{Principal, Role};
 use crate::config::MeiliSettings;
@@ -188,13 +188,7 @@ impl MeiliIndex {
     }
 
     /// Runs `req` for `p`; `offset` is where the page starts.
-    pub async fn search(
-        &self,
-        p: &Principal,
-        req: &SearchRequest,
-        offset: usize,
-        now: DateTime<Utc>,
-    ) -> Result<(SearchResults, Option<usize>), MeiliError> {
+    pub async fn search(&self, p: &Principal, req: &SearchRequest, offset: usize, now: DateTime<Utc>) -> Result<SearchResults, MeiliError> {
         let has_text = req.text.as_deref().is_some_and(|t| !query_words(t).is_empty());
         let filter = filters(p, req, has_text, now);
         let text = req.text.clone().unwrap_or_default();
@@ -230,7 +224,7 @@ impl MeiliIndex {
                 hits.push(hit);
             }
         }
-        let next = (found.hits.len() > limit && offset + limit < MAX_TOTAL_HITS).then_some(offset + limit);
+        let next = (found.hits.len() > limit && offset + limit < MAX_TOTAL_HITS).then_some(NextPage::Offset(offset + limit));
 
         let mut facets = Vec::new();
         if !req.facets.is_empty() {
@@ -248,7 +242,7 @@ impl MeiliIndex {
                 facets.push((*f, merge_buckets(parts.iter().filter(|(g, _)| g == f).map(|(_, b)| b.clone()))));
             }
         }
-        Ok((SearchResults { hits, facets, next: None }, next))
+        Ok(SearchResults { hits, facets, next })
     }
 
     /// Counts of `attributes` over all matches, with how many of each are a person's.

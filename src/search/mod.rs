@@ -170,11 +170,30 @@ pub struct SearchResults {
     /// Counts per asked facet, over all matches (not only this page).
     pub facets: Vec<(Facet, Vec<FacetValue>)>,
     /// Where the next page starts.
-    pub next: Option<Cursor>,
+    pub next: Option<NextPage>,
+}
+
+/// Where the next page starts, in the answering engine's terms.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NextPage {
+    /// After this item (the embedded engine pages by keyset).
+    After(Cursor),
+    /// At this offset (Meilisearch).
+    Offset(usize),
+}
+
+impl NextPage {
+    /// The opaque text handed to clients as `next_cursor`.
+    pub fn encode(&self) -> String {
+        match self {
+            NextPage::After(c) => c.encode(),
+            NextPage::Offset(o) => encode_offset(*o),
+        }
+    }
 }
 
 /// The opaque cursor of a Meilisearch page: where the next page starts.
-pub fn encode_offset(offset: usize) -> String {
+fn encode_offset(offset: usize) -> String {
     use base64::Engine;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{{\"o\":{offset}}}"))
 }

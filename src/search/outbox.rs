@@ -44,6 +44,8 @@ pub struct DeliveryStats {
     pub delivered: AtomicU64,
     /// Failed delivery attempts since start.
     pub failures: AtomicU64,
+    /// Whether the index settings have been applied since start (delivery waits for them).
+    pub settings_applied: std::sync::atomic::AtomicBool,
 }
 
 /// How many entries wait, and the age in seconds of the oldest.
