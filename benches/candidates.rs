@@ -89,6 +89,8 @@ async fn load(db: &sea_orm::DatabaseConnection, index: &AreaIndex, rng: &mut Sma
             categories: vec![cat(rng), cat(rng)],
             zrm_domains: vec![ZrmDomain::SociaalNetwerk],
             owner: Owner::Person(owner.id),
+            availability: Vec::new(),
+            languages: Vec::new(),
             valid_until: now + chrono::Duration::days(30),
             status: ListingStatus::Open,
         };

@@ -56,6 +56,7 @@ fn helper(i: usize, rng: &mut SmallRng) -> Helper {
         feedback: Feedback { count: rng.random_range(0..5), mean: rng.random_range(1.0..5.0), no_shows: 0 },
         confirmed_days_ago: Some(rng.random_range(0.0..400.0)),
         in_network: false,
+        members_nearby: 0,
         open: true,
         words: vec!["koffie".into(), "samen".into()],
     }

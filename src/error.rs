@@ -96,7 +96,9 @@ pub enum ApiError {
     #[oai(status = 409, content_type = "application/problem+json")]
     Conflict(Json<Problem>),
     /// The body is well-formed but cannot be carried out: an unknown reference, a place outside
-    /// every known wijk (`unknown_reference`, `outside_service_area`, `invalid_state`).
+    /// every known wijk, a state that does not allow it, a helper with no places left
+    /// (`unknown_reference`, `outside_service_area`, `invalid_state`, `not_a_request`,
+    /// `not_an_offer`, `no_capacity`).
     #[oai(status = 422, content_type = "application/problem+json")]
     Unprocessable(Json<Problem>),
     /// Too many requests from this client or credential (`rate_limited`); see `Retry-After`.

@@ -77,6 +77,8 @@ fn fixture() -> &'static Fixture {
                     categories: vec![ActivityCategory::Groceries],
                     zrm_domains: vec![],
                     owner: Owner::Person(owner.id),
+                    availability: Vec::new(),
+                    languages: Vec::new(),
                     valid_until: chrono::Utc::now() + chrono::Duration::days(30),
                     status: ListingStatus::Open,
                 };

@@ -212,3 +212,101 @@ api_test!(erasure_takes_the_matches_along, false, |app: TestApp| async move {
     let (_, mine) = common::get_as(&app, &p.helper, "/v1/matches").await;
     assert!(mine["items"].as_array().unwrap().is_empty());
 });
+
+/// A Poelenburg group for company with `capacity` places (none: unlimited).
+async fn company_group(app: &TestApp, capacity: Option<u32>) -> (String, Auth) {
+    let mut body = json!({"name": "Koffieochtend De Bron", "description": "Koffie en een praatje met buren.", "kind": "informal_group",
+                          "categories": ["companionship"], "zrm_domains": ["sociaal_netwerk"],
+                          "location": {"lat": common::POELENBURG.0, "lng": common::POELENBURG.1}});
+    if let Some(c) = capacity {
+        body["capacity"] = json!(c);
+    }
+    common::new_initiative(app, body).await
+}
+
+/// A new Poelenburg resident with an open request for company: (their token, the request id).
+async fn asks_for_company(app: &TestApp, name: &str) -> (Auth, String) {
+    let (pid, me) = common::poelenburg_person(app, name).await;
+    let body = json!({"kind": "request", "title": "Gezelschap gezocht", "description": "Samen koffie drinken.", "categories": ["companionship"],
+                      "zrm_domains": ["sociaal_netwerk"], "owner": {"person_id": pid}});
+    let (s, r) = common::post_as(app, &me, "/v1/listings", body).await;
+    assert_eq!(s, 201, "{r}");
+    (me, r["id"].as_str().unwrap().to_owned())
+}
+
+async fn candidate(app: &TestApp, who: &Auth, request: &str, helper: &str) -> Option<Value> {
+    let (s, v) = common::get_as(app, who, &format!("/v1/listings/{request}/candidates?limit=100")).await;
+    assert_eq!(s, 200, "{v}");
+    v["items"].as_array().unwrap().iter().find(|c| c["id"] == helper).cloned()
+}
+
+api_test!(an_initiative_with_every_place_taken_is_left_out, false, |app: TestApp| async move {
+    let (group, _) = company_group(&app, Some(1)).await;
+    let (ans, first) = asks_for_company(&app, "Ans").await;
+    let (bep, second) = asks_for_company(&app, "Bep").await;
+    assert!(candidate(&app, &bep, &second, &group).await.is_some(), "a free place: the group is a candidate");
+    let (s, m) = propose(&app, &ans, &first, "initiative", &group).await;
+    assert_eq!(s, 201, "{m}");
+    // Its one place is taken by a match on its way in.
+    assert!(candidate(&app, &bep, &second, &group).await.is_none(), "no place left, yet still a candidate");
+    let (s, v) = propose(&app, &bep, &second, "initiative", &group).await;
+    common::assert_problem(s, &v, 422, "helper_id");
+    assert_eq!(v["code"], "no_capacity");
+    let (_, mine) = common::get_as(&app, &bep, "/v1/matches").await;
+    assert_eq!(mine["items"].as_array().unwrap().len(), 0, "the refused proposal stored nothing: {mine}");
+    // Ans cancels: the place is free again.
+    let (s, _) = common::post_as(&app, &ans, &format!("/v1/matches/{}/cancel", m["id"].as_str().unwrap()), json!({})).await;
+    assert_eq!(s, 200);
+    assert!(candidate(&app, &bep, &second, &group).await.is_some());
+    let (s, v) = propose(&app, &bep, &second, "initiative", &group).await;
+    assert_eq!(s, 201, "{v}");
+});
+
+api_test!(neighbours_who_joined_a_group_are_told_from_five, false, |app: TestApp| async move {
+    let (group, organiser) = company_group(&app, None).await;
+    let (newcomer, asks) = asks_for_company(&app, "Nieuwe buur").await;
+    let told = |c: &Value| c["reasons"].as_array().unwrap().iter().find(|r| r["code"] == "members_nearby").cloned();
+    for (i, name) in ["Ans", "Bep", "Cor", "Dien", "Eef"].into_iter().enumerate() {
+        let (me, request) = asks_for_company(&app, name).await;
+        let (s, m) = propose(&app, &me, &request, "initiative", &group).await;
+        assert_eq!(s, 201, "{m}");
+        let url = format!("/v1/matches/{}", m["id"].as_str().unwrap());
+        let (s, v) = common::post_as(&app, &organiser, &format!("{url}/accept"), json!({})).await;
+        assert_eq!(s, 200, "{v}");
+        let (s, v) = common::post_as(&app, &me, &format!("{url}/complete"), json!({"join_network": true})).await;
+        assert_eq!(s, 200, "{v}");
+        let c = candidate(&app, &newcomer, &asks, &group).await.expect("the group stays a candidate");
+        if i < 4 {
+            // Fewer than five could point at one neighbour: not told.
+            assert!(told(&c).is_none(), "{} members told: {c}", i + 1);
+        } else {
+            let r = told(&c).expect("five neighbours go there");
+            assert_eq!(r["en"], "5 people from your neighbourhood go there");
+            assert_eq!(r["nl"], "5 mensen uit je buurt gaan hierheen");
+            assert!(r["effect"].as_f64().unwrap() > 0.0);
+        }
+    }
+});
+
+async fn area_run(app: &TestApp, pro: &Auth) -> Value {
+    let (s, run) = common::post_as(app, pro, "/v1/areas/WK047912/matching-runs", json!({})).await;
+    assert_eq!(s, 201, "{run}");
+    run
+}
+
+api_test!(a_matching_run_gives_an_initiative_no_more_than_its_places, false, |app: TestApp| async move {
+    let (group, organiser) = company_group(&app, Some(1)).await;
+    let _ = asks_for_company(&app, "Ans").await;
+    let _ = asks_for_company(&app, "Bep").await;
+    let pro = common::zaanstad_professional();
+    let one = area_run(&app, &pro).await;
+    assert_eq!(one["requests"], 2, "{one}");
+    let proposals = one["proposals"].as_array().unwrap();
+    assert_eq!(proposals.len(), 1, "one place, one proposal: {one}");
+    assert_eq!(proposals[0]["helper_id"], group.as_str());
+    assert_eq!(one["unmatched"].as_array().unwrap().len(), 1);
+    let (s, v) = common::patch_as(&app, &organiser, &format!("/v1/initiatives/{group}"), json!({"capacity": 2})).await;
+    assert_eq!(s, 200, "{v}");
+    let two = area_run(&app, &pro).await;
+    assert_eq!(two["proposals"].as_array().unwrap().len(), 2, "{two}");
+});

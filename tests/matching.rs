@@ -205,3 +205,88 @@ api_test!(a_matching_run_respects_capacities_and_proposals_become_matches, true,
     assert_eq!(s, 201, "{wijk}");
     assert!(wijk["requests"].as_u64().unwrap() < requests as u64);
 });
+
+/// Whether any of `ranges` (wire time ranges) overlaps Wednesday 14:00–16:00.
+fn fits_wednesday_afternoon(ranges: &Value) -> bool {
+    ranges
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["weekday"] == "wed" && r["start"].as_str().unwrap() < "16:00" && r["end"].as_str().unwrap() > "14:00")
+}
+
+api_test!(a_request_states_when_and_in_which_languages, true, |app: TestApp| async move {
+    let (auth, pid, _) = request_of(&app, "p09", "Taalmaatje gezocht om Nederlands te oefenen").await;
+    let pro = common::zaanstad_professional();
+    let wednesday = json!([{"weekday": "wed", "start": "14:00", "end": "16:00"}]);
+    let (s, request) = common::post_as(
+        &app,
+        &auth,
+        "/v1/listings",
+        json!({"kind": "request", "title": "Samen wandelen of koffie drinken", "description": "Op woensdagmiddag, graag in het Arabisch.",
+               "categories": ["companionship", "exercise"], "zrm_domains": ["sociaal_netwerk"], "owner": {"person_id": pid},
+               "availability": wednesday, "languages": ["ar"]}),
+    )
+    .await;
+    assert_eq!(s, 201, "{request}");
+    assert_eq!(request["availability"], wednesday);
+    assert_eq!(request["languages"], json!(["ar"]));
+    let id = request["id"].as_str().unwrap();
+    // The public sees a summary: no times, no languages, nothing that tells who asks.
+    let (_, public) = common::get_as(&app, &Auth::None, &format!("/v1/listings/{id}")).await;
+    assert_eq!(public["visibility"], "summary", "{public}");
+    assert!(public.get("availability").is_none() && public.get("languages").is_none(), "{public}");
+
+    let url = format!("/v1/listings/{id}/candidates?limit=100&radius_m=5000");
+    let (s, constrained) = common::get_as(&app, &auth, &url).await;
+    assert_eq!(s, 200, "{constrained}");
+    let (_, vols) = common::get_as(&app, &pro, "/v1/volunteers?limit=200").await;
+    let (_, inits) = common::get_as(&app, &pro, "/v1/initiatives?limit=200").await;
+    let profile = |c: &Value| -> Value {
+        let pool = if c["kind"] == "volunteer" { &vols } else { &inits };
+        pool["items"].as_array().unwrap().iter().find(|p| p["id"] == c["id"]).cloned().unwrap_or(Value::Null)
+    };
+    let items = constrained["items"].as_array().unwrap();
+    // Below the limit, so every helper that fits is on the list.
+    assert!(!items.is_empty() && items.len() < 100, "{constrained}");
+    for c in items.iter().filter(|c| c["kind"] != "offer") {
+        let p = profile(c);
+        let times = if c["kind"] == "volunteer" { &p["availability"] } else { &p["schedule"] };
+        let langs = p["languages"].as_array().unwrap();
+        assert!(times.as_array().unwrap().is_empty() || fits_wednesday_afternoon(times), "not free then: {p}");
+        assert!(langs.is_empty() || langs.contains(&json!("ar")), "no shared language: {p}");
+        if !times.as_array().unwrap().is_empty() {
+            let codes: Vec<&str> = c["reasons"].as_array().unwrap().iter().map(|r| r["code"].as_str().unwrap()).collect();
+            assert!(codes.contains(&"availability"), "{c}");
+        }
+    }
+
+    // Without the times and languages, helpers the request left out come back.
+    let (s, _) = common::patch_as(&app, &auth, &format!("/v1/listings/{id}"), json!({"availability": [], "languages": []})).await;
+    assert_eq!(s, 200);
+    let (_, open) = common::get_as(&app, &auth, &url).await;
+    let before: std::collections::HashSet<&Value> = items.iter().map(|c| &c["id"]).collect();
+    let returned: Vec<&Value> = open["items"].as_array().unwrap().iter().filter(|c| !before.contains(&c["id"])).collect();
+    assert!(!returned.is_empty(), "the constraints left nobody out: {open}");
+    assert!(
+        returned.iter().filter(|c| c["kind"] != "offer").all(|c| {
+            let p = profile(c);
+            let times = if c["kind"] == "volunteer" { &p["availability"] } else { &p["schedule"] };
+            !fits_wednesday_afternoon(times) || !p["languages"].as_array().unwrap().contains(&json!("ar"))
+        }),
+        "{returned:?}"
+    );
+
+    // Bad times and languages name the field and write nothing.
+    for (body, field) in [
+        (json!({"availability": [{"weekday": "wed", "start": "16:00", "end": "14:00"}]}), "availability[0].end"),
+        (json!({"availability": [{"weekday": "someday", "start": "14:00", "end": "16:00"}]}), "availability"),
+        (json!({"languages": ["arabic"]}), "languages[0]"),
+    ] {
+        let (s, v) = common::patch_as(&app, &auth, &format!("/v1/listings/{id}"), body).await;
+        common::assert_problem(s, &v, 400, field);
+    }
+    let (_, after) = common::get_as(&app, &auth, &format!("/v1/listings/{id}")).await;
+    assert_eq!(after["availability"], json!([]));
+    assert_eq!(after["languages"], json!([]));
+});

@@ -66,6 +66,8 @@ async fn bulk_insert_indexes_full_text_and_restores_the_trigger() {
         categories: vec![ActivityCategory::Repair],
         zrm_domains: vec![],
         owner: Owner::Person(person.id),
+        availability: Vec::new(),
+        languages: Vec::new(),
         valid_until: chrono::Utc::now() + chrono::Duration::days(30),
         status: ListingStatus::Open,
     };

@@ -86,6 +86,8 @@ pub async fn load(
             categories: vec![ActivityCategory::ALL[i % ActivityCategory::ALL.len()]],
             zrm_domains: vec![ZrmDomain::ALL[i % ZrmDomain::ALL.len()]],
             owner: Owner::Person(person_id),
+            availability: Vec::new(),
+            languages: Vec::new(),
             valid_until,
             status: ListingStatus::Open,
         };

@@ -19,6 +19,7 @@ use super::initiatives::Deleted;
 use crate::auth::Principal;
 use crate::auth::policy::{self, ListingView};
 use crate::domain::items::{ListingFields, Owner};
+use crate::domain::schedule::ranges_from_json;
 use crate::domain::taxonomy::split_codes;
 use crate::domain::{ActivityCategory, BoundedText, CellId, Coordinates, ListingKind, ListingStatus, ZrmDomain};
 use crate::error::ApiError;
@@ -82,6 +83,17 @@ pub struct ListingInput {
     pub zrm_domains: Vec<ZrmDomain>,
     /// The owner; cannot change after creation.
     pub owner: OwnerIo,
+    /// Weekly times: for a request, when the requester is free (a candidate must fit one of
+    /// them); for an offer, when the helper can. Empty (the default): any time.
+    #[oai(default, validator(max_items = 50))]
+    #[serde(default)]
+    pub availability: Vec<TimeRangeIo>,
+    /// Language codes (ISO 639-1, e.g. `nl`, `ar`): for a request, the languages the requester
+    /// can be helped in (a candidate must speak one of them); for an offer, the languages the
+    /// helper speaks. Empty (the default): no requirement.
+    #[oai(default, validator(max_items = 20))]
+    #[serde(default)]
+    pub languages: Vec<String>,
     /// Open until; default 30 days from now, at most 366 days ahead, must be in the future.
     #[serde(default)]
     pub valid_until: Option<DateTime<Utc>>,
@@ -119,6 +131,8 @@ impl ListingInput {
             categories: dedup_codes("categories", &self.categories, 1)?,
             zrm_domains: dedup_codes("zrm_domains", &self.zrm_domains, 0)?,
             owner,
+            availability: parse_ranges("availability", &self.availability)?,
+            languages: parse_languages("languages", &self.languages)?,
             valid_until,
             status: match self.status {
                 SettableStatus::Open => ListingStatus::Open,
@@ -136,6 +150,8 @@ impl ListingInput {
             categories: split_codes(&m.categories, ActivityCategory::from_code),
             zrm_domains: split_codes(&m.zrm_domains, ZrmDomain::from_code),
             owner: OwnerIo { person_id: m.owner_person_id, initiative_id: m.owner_initiative_id },
+            availability: ranges_out(&ranges_from_json(&m.availability)),
+            languages: languages_out(&m.languages),
             valid_until: Some(m.valid_until),
             status: match m.status.as_str() {
                 "matched" => SettableStatus::Matched,
@@ -157,6 +173,10 @@ pub struct ListingPatch {
     pub categories: Option<Vec<ActivityCategory>>,
     /// See ListingInput.
     pub zrm_domains: Option<Vec<ZrmDomain>>,
+    /// See ListingInput.
+    pub availability: Option<Vec<TimeRangeIo>>,
+    /// See ListingInput.
+    pub languages: Option<Vec<String>>,
     /// See ListingInput.
     pub valid_until: Option<DateTime<Utc>>,
     /// See ListingInput.
@@ -199,6 +219,12 @@ pub struct Listing {
     /// professionals of their gemeente.
     #[oai(skip_serializing_if_is_none)]
     pub owner: Option<OwnerIo>,
+    /// Weekly times (see ListingInput; not in a summary).
+    #[oai(skip_serializing_if_is_none)]
+    pub availability: Option<Vec<TimeRangeIo>>,
+    /// Language codes (see ListingInput; not in a summary).
+    #[oai(skip_serializing_if_is_none)]
+    pub languages: Option<Vec<String>>,
     /// The listing's cell (lower-case hex): a person's home cell at their precision (in a
     /// summary: its resolution-7 parent), or the resolution-9 cell of an initiative's place.
     pub cell: String,
@@ -255,6 +281,8 @@ impl Listing {
             categories: i.categories,
             zrm_domains: i.zrm_domains,
             owner,
+            availability: text.then_some(i.availability),
+            languages: text.then_some(i.languages),
             cell: cell_out(cell),
             location,
             gemeente_code: m.gemeente_code,

@@ -472,10 +472,26 @@ pub async fn propose_match(app: &AppState, p: &Principal, b: &MatchInput) -> Res
         }
         HelperKindIo::Volunteer => {
             let v = volunteers::get(&app.db, b.helper_id).await?.ok_or_else(|| unknown("helper_id", "volunteer"))?;
+            if v.status != "active" {
+                return Err(ApiError::unprocessable("invalid_state", "helper_id", "the volunteer is not active"));
+            }
             ("volunteer", (Some(v.person_id), None))
         }
         HelperKindIo::Initiative => {
             let i = initiatives::get(&app.db, b.helper_id).await?.ok_or_else(|| unknown("helper_id", "initiative"))?;
+            if i.status != "active" {
+                return Err(ApiError::unprocessable("invalid_state", "helper_id", "the initiative is not active"));
+            }
+            if let Some(places) = i.capacity {
+                let (_, open) = store::helper_track_record(&app.db, &[i.id], now).await?;
+                if i64::from(open.get(&i.id).copied().unwrap_or(0)) >= i64::from(places) {
+                    return Err(ApiError::unprocessable(
+                        "no_capacity",
+                        "helper_id",
+                        "the initiative has no places left: every place is taken by a match in progress",
+                    ));
+                }
+            }
             ("initiative", (None, Some(i.id)))
         }
     };

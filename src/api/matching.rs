@@ -15,6 +15,7 @@ use super::caller::SignedIn;
 use super::common::*;
 use crate::auth::policy::{self, ListingFacts, ListingView};
 use crate::auth::{Principal, Role};
+use crate::domain::schedule::ranges_from_json;
 use crate::domain::taxonomy::split_codes;
 use crate::domain::{ActivityCategory, CellId, Coordinates, ListingKind, ListingStatus, Radius, ZrmDomain};
 use crate::error::ApiError;
@@ -216,8 +217,8 @@ fn need_of(m: &crate::store::entities::listing::Model, radius: Radius) -> Option
         zrm_domains: split_codes(&m.zrm_domains, ZrmDomain::from_code),
         location,
         radius_m: radius.metres(),
-        availability: Vec::new(),
-        languages: Vec::new(),
+        availability: ranges_from_json(&m.availability),
+        languages: candidates::languages(&m.languages),
         words: candidates::request_words(&m.title, &m.description),
     })
 }
@@ -375,8 +376,9 @@ impl MatchingApi {
     /// Run matching over an area
     ///
     /// For all open requests in a gemeente or wijk: the assignment of helpers that maximises
-    /// the total score while no volunteer gets more than `volunteer_capacity` new matches and
-    /// no offer more than one (min-cost flow, not greedy). Stored; accept proposals one by one
+    /// the total score while no volunteer gets more than `volunteer_capacity` new matches, no
+    /// offer more than one and no initiative more than its places left (min-cost flow, not
+    /// greedy). Stored; accept proposals one by one
     /// with `POST /v1/matching-runs/{id}/accept`. For professionals and admins of the gemeente.
     #[oai(path = "/v1/areas/:code/matching-runs", method = "post", operation_id = "run_matching")]
     async fn run(&self, caller: SignedIn, code: Path<String>, body: JsonBody<RunInput>) -> Result<RunResponse, ApiError> {
@@ -432,8 +434,8 @@ impl MatchingApi {
                     capacities.push(match c.kind {
                         HelperKind::Volunteer => volunteer_capacity,
                         HelperKind::Offer => u32::from(h.open_matches == 0),
-                        // An initiative's places are many; its capacity limits are its own.
-                        HelperKind::Initiative(_) => requests.len() as u32,
+                        // Its places left; without a stated capacity, room for every request.
+                        HelperKind::Initiative(_) => h.capacity_left.unwrap_or(requests.len() as u32),
                     });
                     capacities.len() - 1
                 });

@@ -128,6 +128,10 @@ pub struct ListingFields {
     pub zrm_domains: Vec<ZrmDomain>,
     /// Owner.
     pub owner: Owner,
+    /// A request's free times (a helper must fit one), an offer's times; empty: any time.
+    pub availability: Vec<TimeRange>,
+    /// A request's languages (a helper must share one), an offer's helper's; empty: any.
+    pub languages: Vec<LanguageCode>,
     /// Open until.
     pub valid_until: DateTime<Utc>,
     /// Stored status (never `expired`: that follows from `valid_until`).

@@ -117,6 +117,8 @@ pub struct Helper {
     pub confirmed_days_ago: Option<f64>,
     /// Whether the requester already belongs to it (their own network).
     pub in_network: bool,
+    /// Members of its network who live near the requester (an initiative's).
+    pub members_nearby: u32,
     /// Open and not expired.
     pub open: bool,
     /// Words of its text (lower case).
@@ -182,6 +184,9 @@ pub mod weights {
     pub const NO_SHOW: f64 = 0.05;
     /// The most no-shows can take away.
     pub const NO_SHOW_MAX: f64 = 0.15;
+    /// Enough neighbours of the requester already go there (at least
+    /// [`MIN_GROUP_SIZE`](crate::auth::policy::MIN_GROUP_SIZE), so that nobody is singled out).
+    pub const MEMBERS_NEARBY: f64 = 0.04;
     /// Details not confirmed for more than [`STALE_DAYS`].
     pub const STALE: f64 = 0.05;
     /// When details count as stale.
@@ -334,6 +339,16 @@ pub fn score(need: &Need, h: &Helper) -> Candidate {
             format!("on {den} {}–{}, when you are free", slot.start, slot.end),
         ));
     }
+    // A count of people is only told, or let move a score, from k = 5 up: below that it could
+    // point at one neighbour.
+    if u64::from(h.members_nearby) >= crate::auth::policy::MIN_GROUP_SIZE {
+        reasons.push(reason(
+            "members_nearby",
+            MEMBERS_NEARBY,
+            format!("{} mensen uit je buurt gaan hierheen", h.members_nearby),
+            format!("{} people from your neighbourhood go there", h.members_nearby),
+        ));
+    }
     let text = jaccard(&need.words, &h.words);
     if text > 0.0 {
         reasons.push(reason("text", TEXT * text, "de beschrijving lijkt op je vraag", "the description resembles your request"));
@@ -434,6 +449,7 @@ mod tests {
             feedback: Feedback::default(),
             confirmed_days_ago: None,
             in_network: false,
+            members_nearby: 0,
             open: true,
             words: vec![],
         }
@@ -495,6 +511,21 @@ mod tests {
         assert!(score(&n, &Helper { feedback: Feedback { count: 0, mean: 0.0, no_shows: 2 }, ..fresh.clone() }).score < base);
         assert!(score(&n, &Helper { confirmed_days_ago: Some(400.0), ..fresh.clone() }).score < base);
         assert!(score(&n, &Helper { in_network: true, ..fresh.clone() }).score > base);
+    }
+
+    #[test]
+    fn neighbours_who_go_there_count_from_five() {
+        let n = need();
+        let group = helper(HelperKind::Initiative(InitiativeKind::ResidentInitiative), 500.0);
+        let base = score(&n, &group);
+        let four = score(&n, &Helper { members_nearby: 4, ..group.clone() });
+        let five = score(&n, &Helper { members_nearby: 5, ..group.clone() });
+        // Four could point at a neighbour: no effect at all, and nothing said.
+        assert_eq!(four, base);
+        assert!(five.score > base.score);
+        let told = five.reasons.iter().find(|r| r.code == "members_nearby").expect("the reason is given");
+        assert_eq!(told.en, "5 people from your neighbourhood go there");
+        assert_eq!(told.nl, "5 mensen uit je buurt gaan hierheen");
     }
 
     fn arb_kind() -> impl Strategy<Value = HelperKind> {

@@ -100,6 +100,10 @@ struct SeedListing {
     categories: Vec<ActivityCategory>,
     zrm_domains: Vec<ZrmDomain>,
     owner: SeedOwner,
+    #[serde(default)]
+    availability: Vec<TimeRangeIo>,
+    #[serde(default)]
+    languages: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -283,6 +287,8 @@ pub async fn seed(state: &AppState, document: &str) -> anyhow::Result<SeedReport
             categories: s.categories,
             zrm_domains: s.zrm_domains,
             owner,
+            availability: s.availability,
+            languages: s.languages,
             valid_until: None,
             status: SettableStatus::Open,
         };

@@ -40,7 +40,8 @@ macro_rules! nearest {
     }};
 }
 
-fn languages(stored: &str) -> Vec<LanguageCode> {
+/// Stored comma-joined language codes, parsed.
+pub fn languages(stored: &str) -> Vec<LanguageCode> {
     stored.split(',').filter_map(|l| LanguageCode::parse(l).ok()).collect()
 }
 
@@ -116,14 +117,15 @@ pub async fn near(
             max_travel_m: None,
             categories: split_codes(&m.categories, ActivityCategory::from_code),
             zrm_domains: split_codes(&m.zrm_domains, ZrmDomain::from_code),
-            availability: Vec::new(),
-            languages: Vec::new(),
+            availability: ranges_from_json(&m.availability),
+            languages: languages(&m.languages),
             has_vog: false,
             capacity_left: None,
             open_matches: 0,
             feedback: Feedback::default(),
             confirmed_days_ago: None,
             in_network: m.owner_initiative_id.is_some_and(|i| network.contains(&i)),
+            members_nearby: 0,
             open: true,
             words: words(&[&m.title, &m.description]),
         });
@@ -145,6 +147,7 @@ pub async fn near(
             feedback: Feedback::default(),
             confirmed_days_ago: None,
             in_network: false,
+            members_nearby: 0,
             open: true,
             words: Vec::new(),
         });
@@ -162,23 +165,34 @@ pub async fn near(
             availability: ranges_from_json(&m.schedule),
             languages: languages(&m.languages),
             has_vog: false,
-            capacity_left: None,
+            // Its places; what is taken is subtracted below.
+            capacity_left: m.capacity.map(|c| u32::try_from(c).unwrap_or(0)),
             open_matches: 0,
             feedback: Feedback::default(),
             confirmed_days_ago: m.last_confirmed_at.map(|t| (now - t).num_seconds() as f64 / 86_400.0),
             in_network: network.contains(&m.id),
+            members_nearby: 0,
             open: true,
             words: words(&[&m.name, &m.description]),
         });
     }
-    // What earlier matches taught: feedback and no-shows, and how busy each helper is.
+    // What earlier matches taught: feedback and no-shows, how busy each helper is, and who
+    // from the neighbourhood already joined an initiative.
     let ids: Vec<Uuid> = out.iter().map(|h| h.id).collect();
-    let (feedback, open) = super::matches::helper_track_record(db, &ids, now).await?;
+    let groups: Vec<Uuid> = out.iter().filter(|h| matches!(h.kind, HelperKind::Initiative(_))).map(|h| h.id).collect();
+    let ((feedback, open), nearby) = tokio::try_join!(
+        super::matches::helper_track_record(db, &ids, now),
+        super::matches::members_nearby(db, &groups, centre, requester),
+    )?;
     for h in &mut out {
         if let Some(f) = feedback.get(&h.id) {
             h.feedback = *f;
         }
         h.open_matches = open.get(&h.id).copied().unwrap_or(0);
+        h.members_nearby = nearby.get(&h.id).copied().unwrap_or(0);
+        // Places are taken by matches on their way in; the organiser keeps `capacity` at the
+        // places there are now, so finished matches free theirs.
+        h.capacity_left = h.capacity_left.map(|c| c.saturating_sub(h.open_matches));
     }
     Ok(Nearby { helpers: out, names })
 }

@@ -11,6 +11,7 @@ use super::entities::{initiative, listing, person};
 use super::query::{self, Coarse, Cursor, ListQuery, TableSpec};
 use super::{StoreError, tags};
 use crate::domain::items::{ListingFields, Owner};
+use crate::domain::schedule::ranges_to_json;
 use crate::domain::taxonomy::join_codes;
 use crate::domain::{ActivityCategory, ListingKind, ListingStatus, ZrmDomain};
 
@@ -87,6 +88,8 @@ fn active(id: Uuid, f: &ListingFields, place: &ListingPlace, created: DateTime<U
         index_cell: Set(place.index_cell),
         gemeente_code: Set(place.gemeente_code.clone()),
         wijk_code: Set(place.wijk_code.clone()),
+        availability: Set(ranges_to_json(&f.availability)),
+        languages: Set(f.languages.iter().map(|l| l.as_str()).collect::<Vec<_>>().join(",")),
         created_at: Set(created),
         updated_at: Set(now),
     }
@@ -106,7 +109,7 @@ pub async fn create(db: &DatabaseConnection, f: &ListingFields) -> Result<listin
 /// Inserts many listings at known places in one transaction (seeding and benchmarks).
 pub async fn bulk_insert(db: &impl ConnectionTrait, items: &[(ListingFields, ListingPlace)]) -> Result<(), StoreError> {
     let now = Utc::now();
-    // Keep bind parameters under SQLite's limit (32,766): 18 columns a row.
+    // Keep bind parameters under SQLite's limit (32,766): 20 columns a row.
     for chunk in items.chunks(1_000) {
         let mut tag_rows = Vec::new();
         let rows: Vec<listing::ActiveModel> = chunk

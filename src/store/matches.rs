@@ -7,7 +7,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityT
 use uuid::Uuid;
 
 use super::StoreError;
-use super::entities::{match_feedback, match_row, network_member};
+use super::entities::{match_feedback, match_row, network_member, person};
 use crate::matching::Feedback;
 use crate::matching::lifecycle::{State, Status};
 
@@ -220,6 +220,45 @@ pub async fn network_of(db: &impl ConnectionTrait, person: Uuid) -> Result<Vec<U
         .into_iter()
         .map(|m| m.initiative_id)
         .collect())
+}
+
+/// For each of `initiatives`, how many members of its network live in the neighbourhood of
+/// `centre` (see [`crate::geo::in_neighbourhood`]), leaving `requester` out.
+pub async fn members_nearby(
+    db: &impl ConnectionTrait,
+    initiatives: &[Uuid],
+    centre: crate::domain::Coordinates,
+    requester: Option<Uuid>,
+) -> Result<HashMap<Uuid, u32>, StoreError> {
+    let mut out = HashMap::new();
+    if initiatives.is_empty() {
+        return Ok(out);
+    }
+    let members = network_member::Entity::find().filter(network_member::Column::InitiativeId.is_in(initiatives.to_vec())).all(db).await?;
+    let people: Vec<Uuid> = members.iter().map(|m| m.person_id).filter(|p| Some(*p) != requester).collect();
+    if people.is_empty() {
+        return Ok(out);
+    }
+    let homes: HashMap<Uuid, i64> = person::Entity::find()
+        .select_only()
+        .column(person::Column::Id)
+        .column(person::Column::HomeCell)
+        .filter(person::Column::Id.is_in(people))
+        .into_tuple::<(Uuid, i64)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    for m in members {
+        let near = homes
+            .get(&m.person_id)
+            .and_then(|c| crate::domain::CellId::from_db(*c))
+            .is_some_and(|c| crate::geo::in_neighbourhood(centre, c.index()));
+        if near {
+            *out.entry(m.initiative_id).or_default() += 1;
+        }
+    }
+    Ok(out)
 }
 
 /// Removes every match a person is a side of (on erasure).

@@ -41,6 +41,12 @@ pub struct Model {
     pub gemeente_code: String,
     /// CBS wijk.
     pub wijk_code: String,
+    /// JSON array of weekly time ranges: a request's free times, an offer's times.
+    #[sea_orm(column_type = "Text")]
+    pub availability: String,
+    /// Comma-joined language codes: a request's languages, an offer's helper's.
+    #[sea_orm(column_type = "Text")]
+    pub languages: String,
     /// Created.
     pub created_at: DateTimeUtc,
     /// Last changed.
