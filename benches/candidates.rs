@@ -3,6 +3,9 @@
 //! `GET /v1/listings/{id}/candidates` runs below the handler.
 //!
 //!     cargo bench --bench candidates -- --helpers 100000 --queries 1000 [--database-url URL]
+//!
+//! With `--run-requests R` it then adds R open requests of the town's residents (once) and
+//! times a matching run over Zaanstad, as `POST /v1/areas/GM0479/matching-runs` plans it.
 
 mod common;
 
@@ -190,6 +193,79 @@ async fn load(db: &sea_orm::DatabaseConnection, index: &AreaIndex, rng: &mut Sma
     Ok(())
 }
 
+/// Open requests of the town's residents, up to `n` in all, each at its owner's home cell.
+async fn load_requests(db: &sea_orm::DatabaseConnection, n: usize, rng: &mut SmallRng) -> anyhow::Result<()> {
+    use buurtkracht::store::entities::listing;
+    use sea_orm::{ColumnTrait, QueryFilter, QuerySelect};
+    let have = listing::Entity::find().filter(listing::Column::Kind.eq("request")).count(db).await? as usize;
+    if have >= n {
+        println!("reusing the {have} requests already in the database");
+        return Ok(());
+    }
+    let t = Instant::now();
+    let owners: Vec<person::Model> = person::Entity::find().limit(n as u64).all(db).await?;
+    let now = chrono::Utc::now();
+    let mut batch = Vec::with_capacity(n - have);
+    for i in have..n {
+        let o = &owners[i % owners.len()];
+        let place = ListingPlace {
+            cell: o.home_cell,
+            point: None,
+            index_cell: o.index_cell,
+            gemeente_code: o.gemeente_code.clone(),
+            wijk_code: o.wijk_code.clone(),
+        };
+        let fields = ListingFields {
+            kind: ListingKind::Request,
+            title: BoundedText::parse("Wie helpt mij?", 200).unwrap(),
+            description: BoundedText::parse("Graag iemand uit de buurt, met koffie", 5000).unwrap(),
+            categories: vec![cat(rng)],
+            zrm_domains: vec![ZrmDomain::SociaalNetwerk],
+            owner: Owner::Person(o.id),
+            availability: Vec::new(),
+            languages: Vec::new(),
+            valid_until: now + chrono::Duration::days(30),
+            status: ListingStatus::Open,
+        };
+        batch.push((fields, place));
+    }
+    let txn = db.begin().await?;
+    listings::bulk_insert(&txn, &batch).await?;
+    txn.commit().await?;
+    sea_orm::ConnectionTrait::execute_unprepared(db, "ANALYZE").await?;
+    println!("loaded {} requests in {:.1} s", batch.len(), t.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// Times matching runs over Zaanstad with its open requests.
+async fn time_runs(db: &sea_orm::DatabaseConnection) -> anyhow::Result<()> {
+    use buurtkracht::service::matching_run::{RunOptions, plan};
+    let area = buurtkracht::domain::CbsCode::parse("GM0479")?;
+    let options = RunOptions { radius: Radius::parse(3_000.0)?, volunteer_capacity: 2, candidates_per_request: 10, max_requests: 20_000 };
+    let mut times = Vec::new();
+    for _ in 0..3 {
+        let t = Instant::now();
+        let run = plan(db, &area, &options, chrono::Utc::now()).await?;
+        let took = t.elapsed();
+        println!(
+            "matching run over GM0479: {} requests, {} helpers in the pool, {} candidate pairs, {} proposals: {:.2} s \
+             (read {:.2} s, rank {:.2} s, assign {:.2} s)",
+            run.requests.len(),
+            run.pool_size,
+            run.pairs,
+            run.proposals.len(),
+            took.as_secs_f64(),
+            run.timings.read.as_secs_f64(),
+            run.timings.rank.as_secs_f64(),
+            run.timings.assign.as_secs_f64()
+        );
+        times.push(took);
+    }
+    times.sort();
+    println!("matching run: best {:.2} s, median {:.2} s", times[0].as_secs_f64(), times[1].as_secs_f64());
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let n: usize = arg("--helpers").map(|v| v.parse()).transpose()?.unwrap_or(100_000);
@@ -209,11 +285,14 @@ async fn main() -> anyhow::Result<()> {
     } else {
         load(&db, &index, &mut rng, n).await?;
     }
+    if let Some(r) = arg("--run-requests") {
+        load_requests(&db, r.parse()?, &mut rng).await?;
+    }
     let radius = Radius::parse(3_000.0)?;
     let mut times = Vec::with_capacity(queries);
     let mut found = 0usize;
     for i in 0..queries + 20 {
-        let need = Need {
+        let mut need = Need {
             categories: vec![cat(&mut rng)],
             zrm_domains: vec![],
             location: point(&index, &mut rng),
@@ -222,10 +301,13 @@ async fn main() -> anyhow::Result<()> {
             languages: vec![],
             needs_vog: rng.random_bool(0.2),
             words: vec!["koffie".into()],
+            requester: None,
+            network: vec![],
+            members_nearby: vec![],
         };
         let t = Instant::now();
-        let helpers = candidates::near(&db, need.location, radius, None, chrono::Utc::now()).await?.helpers;
-        let ranked = buurtkracht::matching::rank::rank(&need, &helpers);
+        let helpers = candidates::near(&db, &mut need, chrono::Utc::now()).await?.helpers;
+        let ranked = buurtkracht::matching::rank::rank(&need, &helpers, 20);
         let took = t.elapsed();
         if i >= 20 {
             times.push(took);
@@ -240,6 +322,9 @@ async fn main() -> anyhow::Result<()> {
         times.last().unwrap().as_secs_f64() * 1e3,
         found as f64 / queries as f64
     );
+    if arg("--run-requests").is_some() {
+        time_runs(&db).await?;
+    }
     if arg("--database-url").is_none()
         && let Some(path) = url.strip_prefix("sqlite://").and_then(|p| p.split('?').next())
     {

@@ -1,6 +1,8 @@
 //! Benchmarks of the matching core (plain Rust, no database):
 //!
 //! - ranking: candidates for one need among the helpers near it, drawn from a town of N helpers;
+//! - the candidate graph of a run: R needs at distinct points (the worst case: residents'
+//!   requests share their home cell's centre, and share its neighbours) among H helpers;
 //! - assignment: a matching run over R requests and H helpers with capacities, each request
 //!   with its K best candidates as the sparse graph.
 //!
@@ -13,7 +15,7 @@ use common::{arg, percentile};
 use std::time::Instant;
 
 use buurtkracht::domain::{ActivityCategory, Coordinates, InitiativeKind, ZrmDomain};
-use buurtkracht::matching::{Feedback, Helper, HelperKind, Need, Pairing, assign, rank};
+use buurtkracht::matching::{Feedback, Helper, HelperKind, Need, Pairing, area, assign, rank};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use uuid::Uuid;
@@ -55,8 +57,8 @@ fn helper(i: usize, rng: &mut SmallRng) -> Helper {
         open_matches: rng.random_range(0..3),
         feedback: Feedback { count: rng.random_range(0..5), mean: rng.random_range(1.0..5.0), no_shows: 0 },
         confirmed_days_ago: Some(rng.random_range(0.0..400.0)),
-        in_network: false,
-        members_nearby: 0,
+        person: None,
+        initiative: None,
         open: true,
         words: vec!["koffie".into(), "samen".into()],
     }
@@ -72,6 +74,9 @@ fn need(rng: &mut SmallRng) -> Need {
         languages: Vec::new(),
         needs_vog: rng.random_bool(0.2),
         words: vec!["koffie".into()],
+        requester: None,
+        network: vec![],
+        members_nearby: vec![],
     }
 }
 
@@ -91,7 +96,7 @@ fn main() {
         let nd = need(&mut rng);
         let near: Vec<Helper> = town.iter().filter(|h| nd.location.distance_m(h.location) <= nd.radius_m).take(300).cloned().collect();
         let t = Instant::now();
-        let ranked = rank::rank(&nd, &near);
+        let ranked = rank::rank(&nd, &near, 20);
         times.push(t.elapsed());
         sizes += near.len();
         std::hint::black_box(ranked);
@@ -102,6 +107,18 @@ fn main() {
         sizes as f64 / 1_000.0,
         percentile(&times, 0.5).as_secs_f64() * 1e3,
         percentile(&times, 0.99).as_secs_f64() * 1e3
+    );
+
+    // The candidate graph: every need at a point of its own.
+    let pool: Vec<Helper> = (0..assign_helpers).map(|i| helper(i, &mut rng)).collect();
+    let mut needs: Vec<Need> = (0..requests).map(|_| need(&mut rng)).collect();
+    let t = Instant::now();
+    let index = area::HelperIndex::new(&pool);
+    let graph = area::candidate_graph(&mut needs, &pool, &index, &Default::default(), 10);
+    println!(
+        "candidate graph: {requests} needs at distinct points, {assign_helpers} helpers, 10 candidates each: {:.3} s, {} pairs",
+        t.elapsed().as_secs_f64(),
+        graph.len()
     );
 
     // Assignment: each request with its k best candidates among helpers with capacity 1 or 2.

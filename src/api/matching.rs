@@ -15,18 +15,12 @@ use super::caller::SignedIn;
 use super::common::*;
 use crate::auth::policy::{self, ListingFacts, ListingView};
 use crate::auth::{Principal, Role};
-use crate::domain::schedule::ranges_from_json;
-use crate::domain::taxonomy::split_codes;
 use crate::domain::{ActivityCategory, CellId, Coordinates, ListingKind, ListingStatus, Radius, ZrmDomain};
 use crate::error::ApiError;
 use crate::matching::{self, HelperKind, Need, Rung};
+use crate::service::matching_run::{self, RunOptions};
 use crate::startup::AppState;
 use crate::store::{candidates, listings};
-
-/// Requests in these categories are help at home, with children or with vulnerable people:
-/// a person helping needs a VOG.
-const VOG_CATEGORIES: [ActivityCategory; 4] =
-    [ActivityCategory::Children, ActivityCategory::Housekeeping, ActivityCategory::CaregiverSupport, ActivityCategory::OddJobs];
 
 /// How far to look when the caller gives no radius.
 pub const DEFAULT_RADIUS_M: f64 = 3_000.0;
@@ -174,53 +168,31 @@ fn round(v: f64, places: i32) -> f64 {
     (v * f).round() / f
 }
 
-async fn ranked(state: &AppState, need: &Need, requester: Option<Uuid>, limit: usize) -> Result<Vec<CandidateIo>, ApiError> {
-    let now = now();
-    let radius = Radius::parse(need.radius_m).map_err(|e| ApiError::invalid("radius_m", e.0))?;
-    let mut nearby = candidates::near(&state.db, need.location, radius, requester, now).await?;
-    let mut out = Vec::new();
-    for c in matching::rank::rank(need, &nearby.helpers).into_iter().take(limit) {
-        let kind = match c.kind {
-            HelperKind::Offer => CandidateKind::Offer,
-            HelperKind::Volunteer => CandidateKind::Volunteer,
-            HelperKind::Initiative(_) => CandidateKind::Initiative,
-        };
-        let name = nearby.names.remove(&c.helper_id);
-        let step = matching::rank::display_step(c.kind);
-        out.push(CandidateIo {
-            kind,
-            id: c.helper_id,
-            name,
-            score: round(c.score, 4),
-            rung: c.rung.into(),
-            distance_m: (c.distance_m / step).round() * step,
-            reasons: c
-                .reasons
-                .into_iter()
-                .map(|r| ReasonIo { code: r.code.to_owned(), effect: round(r.effect, 4), nl: r.nl, en: r.en })
-                .collect(),
-        });
-    }
-    Ok(out)
+async fn ranked(state: &AppState, mut need: Need, limit: usize) -> Result<Vec<CandidateIo>, ApiError> {
+    let mut nearby = candidates::near(&state.db, &mut need, now()).await?;
+    Ok(matching::rank::rank(&need, &nearby.helpers, limit).into_iter().map(|c| candidate_out(c, &mut nearby.names)).collect())
 }
 
-/// The need a stored request states.
-fn need_of(m: &crate::store::entities::listing::Model, radius: Radius) -> Option<Need> {
-    let location = match (m.lat, m.lng) {
-        (Some(a), Some(b)) => Coordinates::parse(a, b).ok()?,
-        _ => Coordinates::of_cell_centre(CellId::from_db(m.cell)?.index()),
+fn candidate_out(c: matching::Candidate, names: &mut std::collections::HashMap<Uuid, String>) -> CandidateIo {
+    let kind = match c.kind {
+        HelperKind::Offer => CandidateKind::Offer,
+        HelperKind::Volunteer => CandidateKind::Volunteer,
+        HelperKind::Initiative(_) => CandidateKind::Initiative,
     };
-    let categories = split_codes(&m.categories, ActivityCategory::from_code);
-    Some(Need {
-        needs_vog: categories.iter().any(|c| VOG_CATEGORIES.contains(c)),
-        categories,
-        zrm_domains: split_codes(&m.zrm_domains, ZrmDomain::from_code),
-        location,
-        radius_m: radius.metres(),
-        availability: ranges_from_json(&m.availability),
-        languages: candidates::languages(&m.languages),
-        words: candidates::request_words(&m.title, &m.description),
-    })
+    let step = matching::rank::display_step(c.kind);
+    CandidateIo {
+        kind,
+        id: c.helper_id,
+        name: names.remove(&c.helper_id),
+        score: round(c.score, 4),
+        rung: c.rung.into(),
+        distance_m: (c.distance_m / step).round() * step,
+        reasons: c
+            .reasons
+            .into_iter()
+            .map(|r| ReasonIo { code: r.code.to_owned(), effect: round(r.effect, 4), nl: r.nl, en: r.en })
+            .collect(),
+    }
 }
 
 /// A matching run to make.
@@ -292,7 +264,7 @@ struct StoredRun {
 }
 
 /// The most open requests one run takes on.
-pub const RUN_MAX_REQUESTS: u64 = 2_000;
+pub const RUN_MAX_REQUESTS: u64 = 20_000;
 
 fn run_out(m: crate::store::entities::matching_run::Model) -> Result<MatchingRun, ApiError> {
     let stored: StoredRun = serde_json::from_str(&m.proposals).map_err(|e| ApiError::internal(&e))?;
@@ -368,8 +340,8 @@ impl MatchingApi {
             ));
         }
         let limit = candidate_limit(limit.0)?;
-        let need = need_of(&m, radius(radius_m.0)?).ok_or_else(|| ApiError::not_found("listing"))?;
-        let items = ranked(&self.state, &need, m.owner_person_id, limit).await?;
+        let need = candidates::need_of_request(&m, radius(radius_m.0)?.metres()).ok_or_else(|| ApiError::not_found("listing"))?;
+        let items = ranked(&self.state, need, limit).await?;
         Ok(Json(CandidateList { items }))
     }
 
@@ -401,67 +373,24 @@ impl MatchingApi {
             Some(v) if v <= 20 => v,
             Some(_) => return Err(ApiError::invalid("volunteer_capacity", "at most 20")),
         };
-        let now = now();
-        let mut q = crate::store::query::ListQuery::new(200);
-        q.area = Some(area);
-        q.condition = q
-            .condition
-            .add(sea_orm::sea_query::ExprTrait::eq(sea_orm::sea_query::Expr::col(sea_orm::sea_query::Alias::new("kind")), "request"))
-            .add(listings::status_condition(&[ListingStatus::Open], now));
-        let mut requests = Vec::new();
-        loop {
-            let (page, next) = listings::list(&self.state.db, &q).await?;
-            requests.extend(page.into_iter().map(|(m, _)| m));
-            match next {
-                Some(c) if (requests.len() as u64) < RUN_MAX_REQUESTS => q.after = Some(c),
-                _ => break,
-            }
-        }
-        requests.truncate(RUN_MAX_REQUESTS as usize);
-        // The candidate graph: each request with its k best candidates.
-        let mut helper_index: std::collections::HashMap<Uuid, usize> = std::collections::HashMap::new();
-        let mut helper_kinds: Vec<HelperKind> = Vec::new();
-        let mut capacities: Vec<u32> = Vec::new();
-        let mut pairings = Vec::new();
-        for (ri, m) in requests.iter().enumerate() {
-            let Some(need) = need_of(m, r) else { continue };
-            let helpers = candidates::near(&self.state.db, need.location, r, m.owner_person_id, now).await?.helpers;
-            let by_id: std::collections::HashMap<Uuid, &matching::Helper> = helpers.iter().map(|h| (h.id, h)).collect();
-            for c in matching::rank::rank(&need, &helpers).into_iter().take(k) {
-                let h = by_id[&c.helper_id];
-                let hi = *helper_index.entry(c.helper_id).or_insert_with(|| {
-                    helper_kinds.push(c.kind);
-                    capacities.push(match c.kind {
-                        HelperKind::Volunteer => volunteer_capacity,
-                        HelperKind::Offer => u32::from(h.open_matches == 0),
-                        // Its places left; without a stated capacity, room for every request.
-                        HelperKind::Initiative(_) => h.capacity_left.unwrap_or(requests.len() as u32),
-                    });
-                    capacities.len() - 1
-                });
-                pairings.push(matching::Pairing { request: ri, helper: hi, score: c.score });
-            }
-        }
-        let ids: Vec<Uuid> = helper_index.iter().fold(vec![Uuid::nil(); helper_kinds.len()], |mut v, (id, i)| {
-            v[*i] = *id;
-            v
-        });
-        let chosen = matching::assign(requests.len(), &capacities, &pairings);
-        let proposals: Vec<RunProposal> = chosen
+        let options = RunOptions { radius: r, volunteer_capacity, candidates_per_request: k, max_requests: RUN_MAX_REQUESTS };
+        let plan = matching_run::plan(&self.state.db, &area, &options, now()).await?;
+        let proposals: Vec<RunProposal> = plan
+            .proposals
             .iter()
-            .map(|c| RunProposal {
-                request_id: requests[c.request].id,
-                helper_kind: match helper_kinds[c.helper] {
+            .map(|p| RunProposal {
+                request_id: p.request_id,
+                helper_kind: match p.helper_kind {
                     HelperKind::Offer => "offer",
                     HelperKind::Volunteer => "volunteer",
                     HelperKind::Initiative(_) => "initiative",
                 }
                 .to_owned(),
-                helper_id: ids[c.helper],
-                score: round(c.score, 4),
+                helper_id: p.helper_id,
+                score: round(p.score, 4),
             })
             .collect();
-        let stored = StoredRun { requests: requests.iter().map(|m| m.id).collect(), proposals };
+        let stored = StoredRun { requests: plan.requests, proposals };
         let text = serde_json::to_string(&stored).map_err(|e| ApiError::internal(&e))?;
         let row = crate::store::matches::save_run(&self.state.db, &code.0, &gemeente, &p.actor(), text).await?;
         Ok(RunResponse::Created(Json(run_out(row)?)))
@@ -534,7 +463,7 @@ impl MatchingApi {
             return Err(ApiError::forbidden("the cell lies outside the gemeenten you work in"));
         }
         let need = Need {
-            needs_vog: b.needs_vog.unwrap_or_else(|| b.categories.iter().any(|c| VOG_CATEGORIES.contains(c))),
+            needs_vog: b.needs_vog.unwrap_or_else(|| matching::rank::needs_vog(&b.categories)),
             categories: dedup_codes("categories", &b.categories, 0)?,
             zrm_domains: dedup_codes("zrm_domains", &b.zrm_domains, 0)?,
             location,
@@ -542,8 +471,11 @@ impl MatchingApi {
             availability: parse_ranges("availability", &b.availability)?,
             languages: parse_languages("languages", &b.languages)?,
             words: Vec::new(),
+            requester: None,
+            network: Vec::new(),
+            members_nearby: Vec::new(),
         };
-        let items = ranked(&self.state, &need, None, candidate_limit(b.limit)?).await?;
+        let items = ranked(&self.state, need, candidate_limit(b.limit)?).await?;
         Ok(Json(CandidateList { items }))
     }
 }

@@ -53,6 +53,35 @@ pub fn covering_ranges(centre: Coordinates, radius: Radius) -> Vec<CellRange> {
     ranges_of(cells)
 }
 
+/// Storage ranges covering every point within `r` metres of any of `points`: the region a
+/// matching run over many needs draws its helpers from, in one read.
+///
+/// Points are grouped by their resolution-7 cell; each group is covered as one circle around
+/// the cell centre, widened by the group's own spread, so the cover stays a few dozen ranges
+/// for a whole gemeente.
+pub fn region_ranges(points: &[Coordinates], r: f64) -> Vec<CellRange> {
+    let mut groups: std::collections::BTreeMap<CellIndex, f64> = std::collections::BTreeMap::new();
+    for p in points {
+        let cell = p.cell(Resolution::Seven);
+        let spread = p.distance_m(Coordinates::of_cell_centre(cell));
+        let e = groups.entry(cell).or_insert(0.0);
+        *e = e.max(spread);
+    }
+    let mut cells = Vec::new();
+    for (cell, spread) in groups {
+        let centre = Coordinates::of_cell_centre(cell);
+        // A metre more than the spread: the farthest point of the group must not be lost to rounding.
+        let wide = r + spread + 1.0;
+        let (origin, k, reach) = choose_grid(centre, wide);
+        cells.extend(
+            origin.grid_disk::<Vec<_>>(k).into_iter().filter(|c| centre.distance_m(Coordinates::of_cell_centre(*c)) <= wide + reach),
+        );
+    }
+    cells.sort_unstable();
+    cells.dedup();
+    ranges_of(cells)
+}
+
 /// The storage ranges of the descendants of `cells`, as few as possible.
 fn ranges_of(mut cells: Vec<CellIndex>) -> Vec<CellRange> {
     // Compaction replaces full sibling sets by their parent: fewer, wider ranges.
@@ -185,6 +214,33 @@ pub(crate) mod tests {
 
     fn pt(lat: f64, lng: f64) -> Coordinates {
         Coordinates::parse(lat, lng).unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(100))]
+
+        /// A region around many needs holds every point within the radius of any of them.
+        #[test]
+        fn a_region_holds_everything_near_any_need(
+            lat in 51.0f64..53.3, lng in 4.0f64..6.8,
+            r in 100.0f64..10_000.0,
+            needs in proptest::collection::vec((0.0f64..360.0, 0.0f64..15_000.0), 1..30),
+            probes in proptest::collection::vec((0.0f64..360.0, 0.0f64..1.2), 30),
+        ) {
+            let origin = pt(lat, lng);
+            let points: Vec<Coordinates> = needs.iter().map(|(b, d)| destination(origin, *b, *d)).collect();
+            let ranges = region_ranges(&points, r);
+            for w in ranges.windows(2) {
+                prop_assert!(w[0].hi < w[1].lo, "ranges overlap or are unsorted: {:?}", w);
+            }
+            for (i, (bearing, f)) in probes.iter().enumerate() {
+                let need = points[i % points.len()];
+                let p = destination(need, *bearing, r * f);
+                if need.distance_m(p) <= r {
+                    prop_assert!(ranges.iter().any(|x| x.contains(storage_cell(p).to_db())), "{:?} within {} m of {:?} is missed", p, r, need);
+                }
+            }
+        }
     }
 
     /// Brute force: every storage cell of a point within the radius must fall in a range.

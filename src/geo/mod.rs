@@ -10,7 +10,7 @@ use ::geo::{Distance, Haversine, Point};
 use crate::domain::Coordinates;
 
 pub use areas::{AreaIndex, AreaShape, Placement};
-pub use cover::{CellRange, STORAGE_RESOLUTION, coarse_ranges, covering_ranges, storage_cell};
+pub use cover::{CellRange, STORAGE_RESOLUTION, coarse_ranges, covering_ranges, region_ranges, storage_cell};
 
 /// Great-circle distance in metres between two points.
 pub fn haversine_m(a: Coordinates, b: Coordinates) -> f64 {

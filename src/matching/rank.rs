@@ -73,6 +73,35 @@ pub struct Need {
     pub needs_vog: bool,
     /// Words of the request's text (lower case).
     pub words: Vec<String>,
+    /// The person asking, who is never their own helper.
+    pub requester: Option<Uuid>,
+    /// The initiatives whose network the requester belongs to: their own network.
+    pub network: Vec<Uuid>,
+    /// For initiatives, how many members of their network live near the requester (only
+    /// those with any).
+    pub members_nearby: Vec<(Uuid, u32)>,
+}
+
+impl Need {
+    fn members_nearby_of(&self, h: &Helper) -> u32 {
+        // An initiative's own members; an offer an initiative makes is not the group itself.
+        let (HelperKind::Initiative(_), Some(i)) = (h.kind, h.initiative) else { return 0 };
+        self.members_nearby.iter().find(|(id, _)| *id == i).map_or(0, |(_, n)| *n)
+    }
+
+    fn in_network(&self, h: &Helper) -> bool {
+        h.initiative.is_some_and(|i| self.network.contains(&i))
+    }
+}
+
+/// Requests in these categories are help at home, with children or with vulnerable people:
+/// a person helping needs a VOG.
+pub const VOG_CATEGORIES: [ActivityCategory; 4] =
+    [ActivityCategory::Children, ActivityCategory::Housekeeping, ActivityCategory::CaregiverSupport, ActivityCategory::OddJobs];
+
+/// Whether help in these categories needs a VOG.
+pub fn needs_vog(categories: &[ActivityCategory]) -> bool {
+    categories.iter().any(|c| VOG_CATEGORIES.contains(c))
 }
 
 /// Feedback a helper collected.
@@ -115,10 +144,10 @@ pub struct Helper {
     pub feedback: Feedback,
     /// Days since its details were last confirmed, for initiatives.
     pub confirmed_days_ago: Option<f64>,
-    /// Whether the requester already belongs to it (their own network).
-    pub in_network: bool,
-    /// Members of its network who live near the requester (an initiative's).
-    pub members_nearby: u32,
+    /// The person behind an offer or volunteer profile.
+    pub person: Option<Uuid>,
+    /// The initiative it is, or that offers it: a network a requester may belong to.
+    pub initiative: Option<Uuid>,
     /// Open and not expired.
     pub open: bool,
     /// Words of its text (lower case).
@@ -193,9 +222,9 @@ pub mod weights {
     pub const STALE_DAYS: f64 = 180.0;
 }
 
-/// The rung of a helper.
-pub fn rung(h: &Helper) -> Rung {
-    if h.in_network {
+/// The rung of a helper for this need.
+pub fn rung(need: &Need, h: &Helper) -> Rung {
+    if need.in_network(h) {
         return Rung::OwnNetwork;
     }
     match h.kind {
@@ -209,9 +238,16 @@ pub fn rung(h: &Helper) -> Rung {
 
 /// Why a helper is left out, or `None` when it may be proposed.
 pub fn excluded(need: &Need, h: &Helper) -> Option<&'static str> {
-    let d = need.location.distance_m(h.location);
+    excluded_at(need, h, need.location.distance_m(h.location))
+}
+
+/// [`excluded`] for a helper `d` metres from the need.
+fn excluded_at(need: &Need, h: &Helper, d: f64) -> Option<&'static str> {
     if !h.open {
         return Some("not_open");
+    }
+    if need.requester.is_some() && h.person == need.requester {
+        return Some("own_offer");
     }
     if d > need.radius_m || h.max_travel_m.is_some_and(|t| d > t) {
         return Some("out_of_reach");
@@ -264,10 +300,6 @@ fn day(w: Weekday) -> (&'static str, &'static str) {
     }
 }
 
-fn reason(code: &'static str, effect: f64, nl: impl Into<String>, en: impl Into<String>) -> Reason {
-    Reason { code, effect, nl: nl.into(), en: en.into() }
-}
-
 fn jaccard(a: &[String], b: &[String]) -> f64 {
     if a.is_empty() || b.is_empty() {
         return 0.0;
@@ -285,131 +317,152 @@ pub fn display_step(kind: HelperKind) -> f64 {
     }
 }
 
-/// Scores one helper that passed [`excluded`].
-pub fn score(need: &Need, h: &Helper) -> Candidate {
-    use weights::*;
-    let mut reasons = Vec::new();
-    let d = need.location.distance_m(h.location);
-    let (nl, en) = metres(d, display_step(h.kind));
-    reasons.push(reason("distance", DISTANCE * 0.5f64.powf(d / DISTANCE_HALF_M), nl, en));
+/// Adds up the factors of one candidate; writes their texts only when asked, since a run
+/// scores hundreds of helpers per request and explains ten.
+struct Tally {
+    explain: bool,
+    score: f64,
+    reasons: Vec<Reason>,
+}
 
-    let shared: Vec<ActivityCategory> = need.categories.iter().copied().filter(|c| h.categories.contains(c)).collect();
-    if !need.categories.is_empty() && !shared.is_empty() {
-        let names_nl: Vec<&str> = shared.iter().map(|c| c.label_nl()).collect();
-        let names_en: Vec<&str> = shared.iter().map(|c| c.label_en()).collect();
-        reasons.push(reason(
-            "category",
-            CATEGORY * shared.len() as f64 / need.categories.len() as f64,
-            format!("biedt {}, waar je om vroeg", names_nl.join(", ").to_lowercase()),
-            format!("offers {}, which you asked for", names_en.join(", ").to_lowercase()),
-        ));
+impl Tally {
+    fn add(&mut self, code: &'static str, effect: f64, text: impl FnOnce() -> (String, String)) {
+        self.score += effect;
+        if self.explain {
+            let (nl, en) = text();
+            self.reasons.push(Reason { code, effect, nl, en });
+        }
     }
-    let zrm: Vec<ZrmDomain> = need.zrm_domains.iter().copied().filter(|z| h.zrm_domains.contains(z)).collect();
-    if !need.zrm_domains.is_empty() && !zrm.is_empty() {
-        let names_nl: Vec<&str> = zrm.iter().map(|z| z.label_nl()).collect();
-        let names_en: Vec<&str> = zrm.iter().map(|z| z.label_en()).collect();
-        reasons.push(reason(
-            "zrm",
-            ZRM * zrm.len() as f64 / need.zrm_domains.len() as f64,
-            format!("helpt bij {}", names_nl.join(", ").to_lowercase()),
-            format!("helps with {}", names_en.join(", ").to_lowercase()),
-        ));
+}
+
+/// The score of a helper that passed the hard constraints, with every factor that moved it.
+pub fn score(need: &Need, h: &Helper) -> Candidate {
+    evaluate(need, h, need.location.distance_m(h.location), true)
+}
+
+fn labels<T: Copy>(items: &[T], label: impl Fn(T) -> &'static str) -> String {
+    items.iter().map(|i| label(*i)).collect::<Vec<_>>().join(", ").to_lowercase()
+}
+
+fn evaluate(need: &Need, h: &Helper, d: f64, explain: bool) -> Candidate {
+    use weights::*;
+    let mut t = Tally { explain, score: 0.0, reasons: Vec::new() };
+    t.add("distance", DISTANCE * 0.5f64.powf(d / DISTANCE_HALF_M), || metres(d, display_step(h.kind)));
+
+    let shared = need.categories.iter().filter(|c| h.categories.contains(c)).count();
+    if !need.categories.is_empty() && shared > 0 {
+        t.add("category", CATEGORY * shared as f64 / need.categories.len() as f64, || {
+            let both: Vec<ActivityCategory> = need.categories.iter().copied().filter(|c| h.categories.contains(c)).collect();
+            (
+                format!("biedt {}, waar je om vroeg", labels(&both, ActivityCategory::label_nl)),
+                format!("offers {}, which you asked for", labels(&both, ActivityCategory::label_en)),
+            )
+        });
     }
-    let r = rung(h);
-    let (nl, en) = match r {
-        Rung::OwnNetwork => ("je bent hier al bij aangesloten", "you already belong to this network"),
-        Rung::Neighbours => ("een buurtgenoot: informele hulp eerst", "a neighbour: informal help first"),
-        Rung::ResidentInitiative => ("een bewonersinitiatief: informele hulp eerst", "a resident initiative: informal help first"),
-        Rung::VolunteerOrganisation => ("een vrijwilligersorganisatie", "a volunteer organisation"),
-        Rung::GeneralProvision => ("een algemene voorziening", "a general provision"),
-        Rung::ProfessionalService => ("professionele hulp", "professional help"),
-    };
-    reasons.push(reason("ladder", LADDER * (5.0 - r.index()) / 5.0, nl, en));
+    let zrm = need.zrm_domains.iter().filter(|z| h.zrm_domains.contains(z)).count();
+    if !need.zrm_domains.is_empty() && zrm > 0 {
+        t.add("zrm", ZRM * zrm as f64 / need.zrm_domains.len() as f64, || {
+            let both: Vec<ZrmDomain> = need.zrm_domains.iter().copied().filter(|z| h.zrm_domains.contains(z)).collect();
+            (format!("helpt bij {}", labels(&both, ZrmDomain::label_nl)), format!("helps with {}", labels(&both, ZrmDomain::label_en)))
+        });
+    }
+    let r = rung(need, h);
+    t.add("ladder", LADDER * (5.0 - r.index()) / 5.0, || {
+        let (nl, en) = match r {
+            Rung::OwnNetwork => ("je bent hier al bij aangesloten", "you already belong to this network"),
+            Rung::Neighbours => ("een buurtgenoot: informele hulp eerst", "a neighbour: informal help first"),
+            Rung::ResidentInitiative => ("een bewonersinitiatief: informele hulp eerst", "a resident initiative: informal help first"),
+            Rung::VolunteerOrganisation => ("een vrijwilligersorganisatie", "a volunteer organisation"),
+            Rung::GeneralProvision => ("een algemene voorziening", "a general provision"),
+            Rung::ProfessionalService => ("professionele hulp", "professional help"),
+        };
+        (nl.into(), en.into())
+    });
 
     let social = need.zrm_domains.iter().any(|z| matches!(z, ZrmDomain::SociaalNetwerk | ZrmDomain::Tijdsbesteding));
     if social && matches!(h.kind, HelperKind::Initiative(_)) {
-        reasons.push(reason("group", GROUP, "een groep: samen met anderen", "a group: together with others"));
+        t.add("group", GROUP, || ("een groep: samen met anderen".into(), "a group: together with others".into()));
     }
     if let Some(slot) = need.availability.iter().find_map(|a| h.availability.iter().find(|b| a.overlaps(b))) {
-        let (dnl, den) = day(slot.weekday);
-        reasons.push(reason(
-            "availability",
-            AVAILABILITY,
-            format!("op {dnl} {}–{}, wanneer je kunt", slot.start, slot.end),
-            format!("on {den} {}–{}, when you are free", slot.start, slot.end),
-        ));
+        t.add("availability", AVAILABILITY, || {
+            let (dnl, den) = day(slot.weekday);
+            (
+                format!("op {dnl} {}–{}, wanneer je kunt", slot.start, slot.end),
+                format!("on {den} {}–{}, when you are free", slot.start, slot.end),
+            )
+        });
     }
     // A count of people is only told, or let move a score, from k = 5 up: below that it could
     // point at one neighbour.
-    if u64::from(h.members_nearby) >= crate::auth::policy::MIN_GROUP_SIZE {
-        reasons.push(reason(
-            "members_nearby",
-            MEMBERS_NEARBY,
-            format!("{} mensen uit je buurt gaan hierheen", h.members_nearby),
-            format!("{} people from your neighbourhood go there", h.members_nearby),
-        ));
+    let members = need.members_nearby_of(h);
+    if u64::from(members) >= crate::auth::policy::MIN_GROUP_SIZE {
+        t.add("members_nearby", MEMBERS_NEARBY, || {
+            (format!("{members} mensen uit je buurt gaan hierheen"), format!("{members} people from your neighbourhood go there"))
+        });
     }
     let text = jaccard(&need.words, &h.words);
     if text > 0.0 {
-        reasons.push(reason("text", TEXT * text, "de beschrijving lijkt op je vraag", "the description resembles your request"));
+        t.add("text", TEXT * text, || ("de beschrijving lijkt op je vraag".into(), "the description resembles your request".into()));
     }
-    if h.open_matches > 0 {
-        reasons.push(reason(
-            "load",
-            -(LOAD * h.open_matches as f64).min(LOAD_MAX),
-            format!("helpt nu al {} {}", h.open_matches, if h.open_matches == 1 { "persoon" } else { "personen" }),
-            format!("already helps {} {}", h.open_matches, if h.open_matches == 1 { "person" } else { "people" }),
-        ));
+    let open = h.open_matches;
+    if open > 0 {
+        t.add("load", -(LOAD * open as f64).min(LOAD_MAX), || {
+            (
+                format!("helpt nu al {open} {}", if open == 1 { "persoon" } else { "personen" }),
+                format!("already helps {open} {}", if open == 1 { "person" } else { "people" }),
+            )
+        });
     }
-    if h.feedback.count > 0 {
-        let effect = FEEDBACK * (h.feedback.mean.clamp(1.0, 5.0) - 3.0) / 2.0;
-        reasons.push(reason(
-            "feedback",
-            effect,
-            format!("waardering {:.1} van 5 ({}×)", h.feedback.mean, h.feedback.count).replace('.', ","),
-            format!("rated {:.1} of 5 ({} times)", h.feedback.mean, h.feedback.count),
-        ));
+    let f = h.feedback;
+    if f.count > 0 {
+        t.add("feedback", FEEDBACK * (f.mean.clamp(1.0, 5.0) - 3.0) / 2.0, || {
+            (
+                format!("waardering {:.1} van 5 ({}×)", f.mean, f.count).replace('.', ","),
+                format!("rated {:.1} of 5 ({} times)", f.mean, f.count),
+            )
+        });
     }
-    if h.feedback.no_shows > 0 {
-        reasons.push(reason(
-            "no_show",
-            -(NO_SHOW * h.feedback.no_shows as f64).min(NO_SHOW_MAX),
-            format!("{}× niet komen opdagen", h.feedback.no_shows),
-            format!("did not show up {} times", h.feedback.no_shows),
-        ));
+    if f.no_shows > 0 {
+        t.add("no_show", -(NO_SHOW * f.no_shows as f64).min(NO_SHOW_MAX), || {
+            (format!("{}× niet komen opdagen", f.no_shows), format!("did not show up {} times", f.no_shows))
+        });
     }
     if let Some(days) = h.confirmed_days_ago
         && days > STALE_DAYS
     {
         let months = (days / 30.0).floor();
-        reasons.push(reason(
-            "stale",
-            -STALE,
-            format!("gegevens {months:.0} maanden niet bevestigd"),
-            format!("details not confirmed for {months:.0} months"),
-        ));
+        t.add("stale", -STALE, || {
+            (format!("gegevens {months:.0} maanden niet bevestigd"), format!("details not confirmed for {months:.0} months"))
+        });
     }
-    let score = reasons.iter().map(|r| r.effect).sum();
+    let mut reasons = t.reasons;
     reasons.sort_by(|a, b| b.effect.abs().total_cmp(&a.effect.abs()).then(a.code.cmp(b.code)));
-    Candidate { helper_id: h.id, kind: h.kind, score, rung: r, distance_m: d, reasons }
+    Candidate { helper_id: h.id, kind: h.kind, score: t.score, rung: r, distance_m: d, reasons }
 }
 
-/// The helpers that may be proposed for `need`, best first. Deterministic: equal scores order
-/// by rung, then distance, then id.
-pub fn rank(need: &Need, helpers: &[Helper]) -> Vec<Candidate> {
-    let mut out: Vec<Candidate> = helpers.iter().filter(|h| excluded(need, h).is_none()).map(|h| score(need, h)).collect();
-    out.sort_by(|a, b| {
+/// The best `limit` helpers that may be proposed for `need`, best first, with their reasons.
+/// Deterministic: equal scores order by rung, then distance, then id.
+pub fn rank<'a>(need: &Need, helpers: impl IntoIterator<Item = &'a Helper>, limit: usize) -> Vec<Candidate> {
+    rank_measured(need, helpers.into_iter().map(|h| (h, need.location.distance_m(h.location))), limit)
+}
+
+/// [`rank`] for helpers whose distance to the need is known already.
+pub fn rank_measured<'a>(need: &Need, helpers: impl IntoIterator<Item = (&'a Helper, f64)>, limit: usize) -> Vec<Candidate> {
+    let mut out: Vec<(Candidate, &Helper)> =
+        helpers.into_iter().filter(|(h, d)| excluded_at(need, h, *d).is_none()).map(|(h, d)| (evaluate(need, h, d, false), h)).collect();
+    out.sort_by(|(a, _), (b, _)| {
         b.score
             .total_cmp(&a.score)
             .then(a.rung.cmp(&b.rung))
             .then(a.distance_m.total_cmp(&b.distance_m))
             .then(a.helper_id.cmp(&b.helper_id))
     });
-    out
+    // Only those shown are explained; the same arithmetic gives the same score.
+    out.into_iter().take(limit).map(|(c, h)| evaluate(need, h, c.distance_m, true)).collect()
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::geo::cover::tests::destination;
     use proptest::prelude::*;
@@ -420,7 +473,8 @@ mod tests {
         Coordinates::parse(HOME.0, HOME.1).unwrap()
     }
 
-    fn need() -> Need {
+    /// A need for company at HOME within 3 km.
+    pub(crate) fn need() -> Need {
         Need {
             categories: vec![ActivityCategory::Companionship],
             zrm_domains: vec![ZrmDomain::SociaalNetwerk],
@@ -430,10 +484,14 @@ mod tests {
             languages: vec![],
             needs_vog: false,
             words: vec![],
+            requester: None,
+            network: vec![],
+            members_nearby: vec![],
         }
     }
 
-    fn helper(kind: HelperKind, metres: f64) -> Helper {
+    /// A companionship helper `metres` east of HOME.
+    pub(crate) fn helper(kind: HelperKind, metres: f64) -> Helper {
         Helper {
             id: Uuid::from_u128(metres as u128 + 1),
             kind,
@@ -448,8 +506,8 @@ mod tests {
             open_matches: 0,
             feedback: Feedback::default(),
             confirmed_days_ago: None,
-            in_network: false,
-            members_nearby: 0,
+            person: None,
+            initiative: matches!(kind, HelperKind::Initiative(_)).then(|| Uuid::from_u128(metres as u128 + 1)),
             open: true,
             words: vec![],
         }
@@ -460,7 +518,7 @@ mod tests {
         let n = need();
         let kamer = helper(HelperKind::Initiative(InitiativeKind::ResidentInitiative), 400.0);
         let pro = Helper { id: Uuid::from_u128(99), ..helper(HelperKind::Initiative(InitiativeKind::ProfessionalService), 200.0) };
-        let ranked = rank(&n, &[pro.clone(), kamer.clone()]);
+        let ranked = rank(&n, &[pro.clone(), kamer.clone()], usize::MAX);
         assert_eq!(ranked[0].helper_id, kamer.id, "{ranked:#?}");
         assert_eq!(ranked[0].rung, Rung::ResidentInitiative);
         let codes: Vec<&str> = ranked[0].reasons.iter().map(|r| r.code).collect();
@@ -510,7 +568,10 @@ mod tests {
         assert!(score(&n, &Helper { feedback: Feedback { count: 4, mean: 4.8, no_shows: 0 }, ..fresh.clone() }).score > base);
         assert!(score(&n, &Helper { feedback: Feedback { count: 0, mean: 0.0, no_shows: 2 }, ..fresh.clone() }).score < base);
         assert!(score(&n, &Helper { confirmed_days_ago: Some(400.0), ..fresh.clone() }).score < base);
-        assert!(score(&n, &Helper { in_network: true, ..fresh.clone() }).score > base);
+        let group = helper(HelperKind::Initiative(InitiativeKind::ResidentInitiative), 500.0);
+        let member = Need { network: vec![group.initiative.unwrap()], ..need() };
+        assert!(score(&member, &group).score > score(&n, &group).score);
+        assert_eq!(rung(&member, &group), Rung::OwnNetwork);
     }
 
     #[test]
@@ -518,8 +579,9 @@ mod tests {
         let n = need();
         let group = helper(HelperKind::Initiative(InitiativeKind::ResidentInitiative), 500.0);
         let base = score(&n, &group);
-        let four = score(&n, &Helper { members_nearby: 4, ..group.clone() });
-        let five = score(&n, &Helper { members_nearby: 5, ..group.clone() });
+        let id = group.initiative.unwrap();
+        let four = score(&Need { members_nearby: vec![(id, 4)], ..need() }, &group);
+        let five = score(&Need { members_nearby: vec![(id, 5)], ..need() }, &group);
         // Four could point at a neighbour: no effect at all, and nothing said.
         assert_eq!(four, base);
         assert!(five.score > base.score);
@@ -557,8 +619,8 @@ mod tests {
             let n = Need { zrm_domains: vec![ZrmDomain::Financien], ..need() };
             let ha = Helper { id: Uuid::from_u128(1), ..helper(a, d) };
             let hb = Helper { id: Uuid::from_u128(2), ..helper(b, d) };
-            let ranked = rank(&n, &[ha.clone(), hb.clone()]);
-            let (ra, rb) = (rung(&ha), rung(&hb));
+            let ranked = rank(&n, &[ha.clone(), hb.clone()], usize::MAX);
+            let (ra, rb) = (rung(&n, &ha), rung(&n, &hb));
             if ra != rb {
                 let first = if ra < rb { ha.id } else { hb.id };
                 prop_assert_eq!(ranked[0].helper_id, first);
@@ -573,9 +635,11 @@ mod tests {
             needs_vog in any::<bool>(),
             radius in 200.0f64..5_000.0,
         ) {
-            let n = Need { needs_vog, radius_m: radius, ..need() };
+            let me = Uuid::from_u128(7_777);
+            let n = Need { needs_vog, radius_m: radius, requester: Some(me), ..need() };
             let helpers: Vec<Helper> = specs.iter().enumerate().map(|(i, (kind, d, bearing, vog, open, cap, travel))| Helper {
                 id: Uuid::from_u128(i as u128),
+                person: (i % 5 == 0 && !matches!(kind, HelperKind::Initiative(_))).then_some(me),
                 location: destination(home(), *bearing, *d),
                 has_vog: *vog,
                 open: *open,
@@ -585,17 +649,20 @@ mod tests {
                 zrm_domains: vec![],
                 ..helper(*kind, 0.0)
             }).collect();
-            let ranked = rank(&n, &helpers);
+            let ranked = rank(&n, &helpers, usize::MAX);
             for c in &ranked {
                 let h = helpers.iter().find(|h| h.id == c.helper_id).unwrap();
                 prop_assert!(h.open && h.capacity_left != Some(0));
+                prop_assert!(h.person != Some(me), "nobody is their own helper");
                 prop_assert!(c.distance_m <= radius && h.max_travel_m.is_none_or(|t| c.distance_m <= t));
                 prop_assert!(h.categories.contains(&ActivityCategory::Companionship));
                 prop_assert!(!needs_vog || h.has_vog || matches!(h.kind, HelperKind::Initiative(_)));
             }
             let mut reversed = helpers.clone();
             reversed.reverse();
-            prop_assert_eq!(rank(&n, &reversed), ranked);
+            prop_assert_eq!(&rank(&n, &reversed, usize::MAX), &ranked);
+            // A short list is the head of the long one, reasons and all.
+            prop_assert_eq!(rank(&n, &helpers, 3), ranked.iter().take(3).cloned().collect::<Vec<_>>());
         }
     }
 }

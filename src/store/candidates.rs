@@ -5,15 +5,21 @@ use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait};
 use uuid::Uuid;
 
+use std::collections::HashMap;
+
+use sea_orm::{EntityTrait, QueryFilter};
+
 use super::StoreError;
-use super::query::{ListQuery, Near};
+use super::entities::{initiative, listing, volunteer};
+use super::query::{ListQuery, Near, load_packed};
 use crate::domain::schedule::ranges_from_json;
 use crate::domain::taxonomy::split_codes;
 use crate::domain::{ActivityCategory, CellId, Coordinates, InitiativeKind, LanguageCode, ListingStatus, Radius, ZrmDomain};
-use crate::matching::{Feedback, Helper, HelperKind};
+use crate::geo::CellRange;
+use crate::matching::{Feedback, Helper, HelperKind, Need};
 
 /// At most this many helpers of each kind are considered for one need (the nearest).
-pub const PER_KIND: u64 = 100;
+pub const PER_KIND: u64 = crate::matching::area::PER_KIND as u64;
 
 /// The first radius searched; it doubles until a kind has [`PER_KIND`] helpers or the
 /// need's own radius is reached. In a dense town the nearest 100 are close by, and a query
@@ -58,28 +64,129 @@ pub struct Nearby {
     /// For the ranking.
     pub helpers: Vec<Helper>,
     /// An offer's title or an initiative's name; volunteers stay nameless until a match.
-    pub names: std::collections::HashMap<Uuid, String>,
+    pub names: HashMap<Uuid, String>,
 }
 
-/// Offers, volunteers and initiatives within `radius` of `centre`, nearest first per kind.
-/// `requester` is left out (nobody is their own helper), and the initiatives whose network
-/// they joined count as their own network.
-pub async fn near(
-    db: &impl ConnectionTrait,
-    centre: Coordinates,
-    radius: Radius,
-    requester: Option<Uuid>,
-    now: DateTime<Utc>,
-) -> Result<Nearby, StoreError> {
-    let network = match requester {
+fn cell_centre(cell: i64, fallback: Coordinates) -> Coordinates {
+    CellId::from_db(cell).map(|c| Coordinates::of_cell_centre(c.index())).unwrap_or(fallback)
+}
+
+/// An open offer as the ranking sees it.
+pub fn offer(m: &listing::Model, fallback: Coordinates) -> Helper {
+    let location = match (m.lat, m.lng) {
+        (Some(a), Some(b)) => Coordinates::parse(a, b).unwrap_or(fallback),
+        _ => cell_centre(m.cell, fallback),
+    };
+    Helper {
+        id: m.id,
+        kind: HelperKind::Offer,
+        location,
+        max_travel_m: None,
+        categories: split_codes(&m.categories, ActivityCategory::from_code),
+        zrm_domains: split_codes(&m.zrm_domains, ZrmDomain::from_code),
+        availability: ranges_from_json(&m.availability),
+        languages: languages(&m.languages),
+        has_vog: false,
+        capacity_left: None,
+        open_matches: 0,
+        feedback: Feedback::default(),
+        confirmed_days_ago: None,
+        person: m.owner_person_id,
+        initiative: m.owner_initiative_id,
+        open: true,
+        words: words(&[&m.title, &m.description]),
+    }
+}
+
+/// An active volunteer profile as the ranking sees it.
+pub fn volunteer(m: &volunteer::Model, fallback: Coordinates) -> Helper {
+    Helper {
+        id: m.id,
+        kind: HelperKind::Volunteer,
+        location: cell_centre(m.cell, fallback),
+        max_travel_m: Some(f64::from(m.max_travel_m)),
+        categories: split_codes(&m.skills, ActivityCategory::from_code),
+        zrm_domains: split_codes(&m.zrm_domains, ZrmDomain::from_code),
+        availability: ranges_from_json(&m.availability),
+        languages: languages(&m.languages),
+        has_vog: m.has_vog,
+        capacity_left: None,
+        open_matches: 0,
+        feedback: Feedback::default(),
+        confirmed_days_ago: None,
+        person: Some(m.person_id),
+        initiative: None,
+        open: true,
+        words: Vec::new(),
+    }
+}
+
+/// An active initiative as the ranking sees it; its places left follow from its track record.
+pub fn initiative(m: &initiative::Model, now: DateTime<Utc>, fallback: Coordinates) -> Helper {
+    Helper {
+        id: m.id,
+        kind: HelperKind::Initiative(InitiativeKind::from_code(&m.kind).unwrap_or(InitiativeKind::ProfessionalService)),
+        location: Coordinates::parse(m.lat, m.lng).unwrap_or(fallback),
+        max_travel_m: None,
+        categories: split_codes(&m.categories, ActivityCategory::from_code),
+        zrm_domains: split_codes(&m.zrm_domains, ZrmDomain::from_code),
+        availability: ranges_from_json(&m.schedule),
+        languages: languages(&m.languages),
+        has_vog: false,
+        // Its places; what is taken is subtracted with the track record.
+        capacity_left: m.capacity.map(|c| u32::try_from(c).unwrap_or(0)),
+        open_matches: 0,
+        feedback: Feedback::default(),
+        confirmed_days_ago: m.last_confirmed_at.map(|t| (now - t).num_seconds() as f64 / 86_400.0),
+        person: None,
+        initiative: Some(m.id),
+        open: true,
+        words: words(&[&m.name, &m.description]),
+    }
+}
+
+/// Adds what earlier matches taught to `helpers`: feedback and no-shows, how busy each is,
+/// and so an initiative's places left.
+pub async fn add_track_records(db: &impl ConnectionTrait, helpers: &mut [Helper], now: DateTime<Utc>) -> Result<(), StoreError> {
+    let ids: Vec<Uuid> = helpers.iter().map(|h| h.id).collect();
+    let mut feedback = HashMap::new();
+    let mut open = HashMap::new();
+    // Bounded lists: SQLite takes at most 32,766 bound values in one statement.
+    for chunk in ids.chunks(ID_CHUNK) {
+        let (f, o) = super::matches::helper_track_record(db, chunk, now).await?;
+        feedback.extend(f);
+        open.extend(o);
+    }
+    for h in helpers {
+        if let Some(f) = feedback.get(&h.id) {
+            h.feedback = *f;
+        }
+        h.open_matches = open.get(&h.id).copied().unwrap_or(0);
+        // Places are taken by matches on their way in; the organiser keeps `capacity` at the
+        // places there are now, so finished matches free theirs.
+        h.capacity_left = h.capacity_left.map(|c| c.saturating_sub(h.open_matches));
+    }
+    Ok(())
+}
+
+/// The most ids bound in one `IN (...)` list.
+const ID_CHUNK: usize = 5_000;
+
+/// Offers, volunteers and initiatives within the need's radius, nearest first per kind, and
+/// the requester's context filled into `need`: their network (the initiatives they joined
+/// count as their own network) and who from their neighbourhood joined which initiative.
+/// The requester is left out: nobody is their own helper.
+pub async fn near(db: &impl ConnectionTrait, need: &mut Need, now: DateTime<Utc>) -> Result<Nearby, StoreError> {
+    let centre = need.location;
+    let radius = Radius::parse(need.radius_m).map_err(|e| StoreError::Reference { field: "radius_m", message: e.0 })?;
+    let requester = need.requester;
+    need.network = match requester {
         Some(person) => super::matches::network_of(db, person).await?,
         None => Vec::new(),
     };
     let mut q = ListQuery::new(PER_KIND);
     q.near = Some(Near { centre, radius });
     q.sort = super::query::Sort::Distance;
-    let mut out = Vec::new();
-    let mut names = std::collections::HashMap::new();
 
     let mut offers = q.clone();
     offers.condition =
@@ -104,97 +211,78 @@ pub async fn near(
         async { Ok::<_, StoreError>(nearest!(super::volunteers::list, db, volunteers, radius)) },
         async { Ok::<_, StoreError>(nearest!(super::initiatives::list, db, initiatives, radius)) },
     )?;
-    for (m, _) in offer_rows {
-        names.insert(m.id, m.title.clone());
-        let location = match (m.lat, m.lng) {
-            (Some(a), Some(b)) => Coordinates::parse(a, b).unwrap_or(centre),
-            _ => CellId::from_db(m.cell).map(|c| Coordinates::of_cell_centre(c.index())).unwrap_or(centre),
-        };
-        out.push(Helper {
-            id: m.id,
-            kind: HelperKind::Offer,
-            location,
-            max_travel_m: None,
-            categories: split_codes(&m.categories, ActivityCategory::from_code),
-            zrm_domains: split_codes(&m.zrm_domains, ZrmDomain::from_code),
-            availability: ranges_from_json(&m.availability),
-            languages: languages(&m.languages),
-            has_vog: false,
-            capacity_left: None,
-            open_matches: 0,
-            feedback: Feedback::default(),
-            confirmed_days_ago: None,
-            in_network: m.owner_initiative_id.is_some_and(|i| network.contains(&i)),
-            members_nearby: 0,
-            open: true,
-            words: words(&[&m.title, &m.description]),
-        });
+    let mut out = Nearby::default();
+    for (m, _) in &offer_rows {
+        out.names.insert(m.id, m.title.clone());
+        out.helpers.push(offer(m, centre));
     }
+    out.helpers.extend(volunteer_rows.iter().map(|(m, _)| volunteer(m, centre)));
+    for (m, _) in &initiative_rows {
+        out.names.insert(m.id, m.name.clone());
+        out.helpers.push(initiative(m, now, centre));
+    }
+    let groups: Vec<Uuid> = initiative_rows.iter().map(|(m, _)| m.id).collect();
+    let ((), homes) = tokio::try_join!(add_track_records(db, &mut out.helpers, now), super::matches::member_homes(db, &groups))?;
+    need.members_nearby = crate::matching::area::members_nearby(centre, requester, &homes, groups);
+    Ok(out)
+}
 
-    for (m, _) in volunteer_rows {
-        out.push(Helper {
-            id: m.id,
-            kind: HelperKind::Volunteer,
-            location: CellId::from_db(m.cell).map(|c| Coordinates::of_cell_centre(c.index())).unwrap_or(centre),
-            max_travel_m: Some(f64::from(m.max_travel_m)),
-            categories: split_codes(&m.skills, ActivityCategory::from_code),
-            zrm_domains: split_codes(&m.zrm_domains, ZrmDomain::from_code),
-            availability: ranges_from_json(&m.availability),
-            languages: languages(&m.languages),
-            has_vog: m.has_vog,
-            capacity_left: None,
-            open_matches: 0,
-            feedback: Feedback::default(),
-            confirmed_days_ago: None,
-            in_network: false,
-            members_nearby: 0,
-            open: true,
-            words: Vec::new(),
-        });
+/// Every open offer, active volunteer and active initiative whose place lies in `ranges`
+/// (storage-cell ranges, see [`crate::geo::region_ranges`]): the pool of a matching run.
+pub async fn in_region(db: &impl ConnectionTrait, ranges: &[CellRange], now: DateTime<Utc>) -> Result<Nearby, StoreError> {
+    let mut out = Nearby::default();
+    if ranges.is_empty() {
+        return Ok(out);
     }
-
-    for (m, _) in initiative_rows {
-        names.insert(m.id, m.name.clone());
-        out.push(Helper {
-            id: m.id,
-            kind: HelperKind::Initiative(InitiativeKind::from_code(&m.kind).unwrap_or(InitiativeKind::ProfessionalService)),
-            location: Coordinates::parse(m.lat, m.lng).unwrap_or(centre),
-            max_travel_m: None,
-            categories: split_codes(&m.categories, ActivityCategory::from_code),
-            zrm_domains: split_codes(&m.zrm_domains, ZrmDomain::from_code),
-            availability: ranges_from_json(&m.schedule),
-            languages: languages(&m.languages),
-            has_vog: false,
-            // Its places; what is taken is subtracted below.
-            capacity_left: m.capacity.map(|c| u32::try_from(c).unwrap_or(0)),
-            open_matches: 0,
-            feedback: Feedback::default(),
-            confirmed_days_ago: m.last_confirmed_at.map(|t| (now - t).num_seconds() as f64 / 86_400.0),
-            in_network: network.contains(&m.id),
-            members_nearby: 0,
-            open: true,
-            words: words(&[&m.name, &m.description]),
-        });
-    }
-    // What earlier matches taught: feedback and no-shows, how busy each helper is, and who
-    // from the neighbourhood already joined an initiative.
-    let ids: Vec<Uuid> = out.iter().map(|h| h.id).collect();
-    let groups: Vec<Uuid> = out.iter().filter(|h| matches!(h.kind, HelperKind::Initiative(_))).map(|h| h.id).collect();
-    let ((feedback, open), nearby) = tokio::try_join!(
-        super::matches::helper_track_record(db, &ids, now),
-        super::matches::members_nearby(db, &groups, centre, requester),
+    let within = |col: &str| ranges.iter().fold(sea_orm::Condition::any(), |c, r| c.add(Expr::col(Alias::new(col)).between(r.lo, r.hi)));
+    let fallback = Coordinates::parse(0.0, 0.0).expect("a valid point");
+    let (offers, volunteers, initiatives) = tokio::try_join!(
+        load_packed(
+            db,
+            listing::Entity::find()
+                .filter(within("index_cell"))
+                .filter(Expr::col(Alias::new("kind")).eq("offer"))
+                .filter(super::listings::status_condition(&[ListingStatus::Open], now)),
+        ),
+        load_packed(db, volunteer::Entity::find().filter(within("index_cell")).filter(Expr::col(Alias::new("status")).eq("active"))),
+        load_packed(db, initiative::Entity::find().filter(within("index_cell")).filter(Expr::col(Alias::new("status")).eq("active"))),
     )?;
-    for h in &mut out {
-        if let Some(f) = feedback.get(&h.id) {
-            h.feedback = *f;
-        }
-        h.open_matches = open.get(&h.id).copied().unwrap_or(0);
-        h.members_nearby = nearby.get(&h.id).copied().unwrap_or(0);
-        // Places are taken by matches on their way in; the organiser keeps `capacity` at the
-        // places there are now, so finished matches free theirs.
-        h.capacity_left = h.capacity_left.map(|c| c.saturating_sub(h.open_matches));
+    out.helpers.reserve(offers.len() + volunteers.len() + initiatives.len());
+    for m in &offers {
+        out.names.insert(m.id, m.title.clone());
+        out.helpers.push(offer(m, fallback));
     }
-    Ok(Nearby { helpers: out, names })
+    out.helpers.extend(volunteers.iter().map(|m| volunteer(m, fallback)));
+    for m in &initiatives {
+        out.names.insert(m.id, m.name.clone());
+        out.helpers.push(initiative(m, now, fallback));
+    }
+    add_track_records(db, &mut out.helpers, now).await?;
+    Ok(out)
+}
+
+/// The need a stored request states, searched within `radius_m`; its requester's context
+/// (network, neighbours) is filled in by [`near`] or by a run. `None` for a row whose place
+/// cannot be read.
+pub fn need_of_request(m: &listing::Model, radius_m: f64) -> Option<Need> {
+    let location = match (m.lat, m.lng) {
+        (Some(a), Some(b)) => Coordinates::parse(a, b).ok()?,
+        _ => Coordinates::of_cell_centre(CellId::from_db(m.cell)?.index()),
+    };
+    let categories = split_codes(&m.categories, ActivityCategory::from_code);
+    Some(Need {
+        needs_vog: crate::matching::rank::needs_vog(&categories),
+        categories,
+        zrm_domains: split_codes(&m.zrm_domains, ZrmDomain::from_code),
+        location,
+        radius_m,
+        availability: ranges_from_json(&m.availability),
+        languages: languages(&m.languages),
+        words: request_words(&m.title, &m.description),
+        requester: m.owner_person_id,
+        network: Vec::new(),
+        members_nearby: Vec::new(),
+    })
 }
 
 /// The words of a request, as the ranking compares them.

@@ -3,7 +3,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -168,6 +169,31 @@ pub async fn delete_owned(db: &impl ConnectionTrait, owner_column: listing::Colu
 /// One listing.
 pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<listing::Model>, StoreError> {
     Ok(listing::Entity::find_by_id(id).one(db).await?)
+}
+
+/// The open requests of a gemeente or wijk, oldest first, at most `limit`: what a matching
+/// run takes on.
+pub async fn open_requests_in(
+    db: &impl ConnectionTrait,
+    area: &crate::domain::CbsCode,
+    now: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<listing::Model>, StoreError> {
+    let in_area = match area {
+        crate::domain::CbsCode::Gemeente(c) => listing::Column::GemeenteCode.eq(c.as_str()),
+        crate::domain::CbsCode::Wijk(c) => listing::Column::WijkCode.eq(c.as_str()),
+    };
+    let select = listing::Entity::find()
+        .filter(in_area)
+        .filter(listing::Column::Kind.eq(ListingKind::Request.code()))
+        .filter(status_condition(&[ListingStatus::Open], now))
+        .order_by_asc(listing::Column::CreatedAt)
+        .order_by_asc(listing::Column::Id)
+        .limit(limit);
+    let mut rows = query::load_packed(db, select).await?;
+    // json_group_array need not keep the subquery's order.
+    rows.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
+    Ok(rows)
 }
 
 /// The status a reader sees: an open listing past `valid_until` is expired.

@@ -211,6 +211,17 @@ pub async fn join_network(db: &impl ConnectionTrait, person: Uuid, initiative: U
     Ok(())
 }
 
+/// The initiatives whose network each of `people` belongs to (only those in any).
+pub async fn networks_of(db: &impl ConnectionTrait, people: &[Uuid]) -> Result<HashMap<Uuid, Vec<Uuid>>, StoreError> {
+    let mut out: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    for chunk in people.chunks(5_000) {
+        for m in network_member::Entity::find().filter(network_member::Column::PersonId.is_in(chunk.to_vec())).all(db).await? {
+            out.entry(m.person_id).or_default().push(m.initiative_id);
+        }
+    }
+    Ok(out)
+}
+
 /// The initiatives whose network a person belongs to.
 pub async fn network_of(db: &impl ConnectionTrait, person: Uuid) -> Result<Vec<Uuid>, StoreError> {
     Ok(network_member::Entity::find()
@@ -222,40 +233,29 @@ pub async fn network_of(db: &impl ConnectionTrait, person: Uuid) -> Result<Vec<U
         .collect())
 }
 
-/// For each of `initiatives`, how many members of its network live in the neighbourhood of
-/// `centre` (see [`crate::geo::in_neighbourhood`]), leaving `requester` out.
-pub async fn members_nearby(
-    db: &impl ConnectionTrait,
-    initiatives: &[Uuid],
-    centre: crate::domain::Coordinates,
-    requester: Option<Uuid>,
-) -> Result<HashMap<Uuid, u32>, StoreError> {
-    let mut out = HashMap::new();
-    if initiatives.is_empty() {
-        return Ok(out);
-    }
-    let members = network_member::Entity::find().filter(network_member::Column::InitiativeId.is_in(initiatives.to_vec())).all(db).await?;
-    let people: Vec<Uuid> = members.iter().map(|m| m.person_id).filter(|p| Some(*p) != requester).collect();
-    if people.is_empty() {
-        return Ok(out);
-    }
-    let homes: HashMap<Uuid, i64> = person::Entity::find()
-        .select_only()
-        .column(person::Column::Id)
-        .column(person::Column::HomeCell)
-        .filter(person::Column::Id.is_in(people))
-        .into_tuple::<(Uuid, i64)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect();
-    for m in members {
-        let near = homes
-            .get(&m.person_id)
-            .and_then(|c| crate::domain::CellId::from_db(*c))
-            .is_some_and(|c| crate::geo::in_neighbourhood(centre, c.index()));
-        if near {
-            *out.entry(m.initiative_id).or_default() += 1;
+/// The members of each initiative's network with their home cells.
+pub async fn member_homes(db: &impl ConnectionTrait, initiatives: &[Uuid]) -> Result<crate::matching::area::Homes, StoreError> {
+    let mut out: crate::matching::area::Homes = HashMap::new();
+    for chunk in initiatives.chunks(5_000) {
+        let members = network_member::Entity::find().filter(network_member::Column::InitiativeId.is_in(chunk.to_vec())).all(db).await?;
+        let people: Vec<Uuid> = members.iter().map(|m| m.person_id).collect();
+        let mut homes: HashMap<Uuid, i64> = HashMap::new();
+        for part in people.chunks(5_000) {
+            homes.extend(
+                person::Entity::find()
+                    .select_only()
+                    .column(person::Column::Id)
+                    .column(person::Column::HomeCell)
+                    .filter(person::Column::Id.is_in(part.to_vec()))
+                    .into_tuple::<(Uuid, i64)>()
+                    .all(db)
+                    .await?,
+            );
+        }
+        for m in members {
+            if let Some(cell) = homes.get(&m.person_id).and_then(|c| crate::domain::CellId::from_db(*c)) {
+                out.entry(m.initiative_id).or_default().push((m.person_id, cell.index()));
+            }
         }
     }
     Ok(out)
