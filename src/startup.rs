@@ -122,6 +122,15 @@ impl App {
     /// trimming). Tests drive delivery themselves instead, with [`crate::search::outbox::deliver_once`].
     pub fn spawn_workers(&self) {
         let db = self.state.db.clone();
+        let stats_db = db.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(crate::store::STATISTICS_REFRESH).await;
+                if let Err(e) = crate::store::optimize(&stats_db).await {
+                    tracing::warn!(error = %e, "refreshing planner statistics failed");
+                }
+            }
+        });
         match &self.state.search {
             Some(index) => {
                 let (index, stats) = (index.clone(), self.state.delivery.clone());

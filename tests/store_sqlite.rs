@@ -93,3 +93,36 @@ async fn bulk_insert_indexes_full_text_and_restores_the_trigger() {
     let (found, _) = listings::list(&db, &search("fiets")).await.unwrap();
     assert_eq!(found.len(), 2, "the insert trigger is back: a later create is indexed too");
 }
+
+/// The service gathers planner statistics itself: without them SQLite plans the cell-range
+/// queries by guesswork (20-30x slower searches at 100,000 listings, see BENCHMARKS.md).
+#[tokio::test]
+async fn planner_statistics_follow_the_data() {
+    let dir = std::env::temp_dir().join("buurtkracht-tests");
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.join(format!("{}.db", uuid::Uuid::new_v4())).display());
+    let db = buurtkracht::store::connect(&url).await.unwrap();
+    buurtkracht::store::migrate(&db).await.unwrap();
+    let stat = |table: &'static str| {
+        let db = db.clone();
+        async move {
+            let sql = format!("SELECT count(*) FROM sqlite_stat1 WHERE tbl = '{table}'");
+            match db.query_one_raw(Statement::from_string(db.get_database_backend(), sql)).await {
+                Ok(Some(row)) => row.try_get_by_index::<i64>(0).unwrap(),
+                // No sqlite_stat1 at all: nothing analysed yet.
+                _ => 0,
+            }
+        }
+    };
+    // A table that grows after the connections opened: 2,000 matching runs.
+    db.execute_unprepared(
+        "INSERT INTO matching_runs (id, area_code, gemeente_code, created_by, created_at, proposals) \
+         WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 2000) \
+         SELECT randomblob(16), 'GM0479', 'GM0479', 'test', CURRENT_TIMESTAMP, '{}' FROM n",
+    )
+    .await
+    .unwrap();
+    assert_eq!(stat("matching_runs").await, 0, "no statistics before optimize ran on the filled table");
+    buurtkracht::store::optimize(&db).await.unwrap();
+    assert!(stat("matching_runs").await > 0, "optimize gathered statistics for the grown table");
+}

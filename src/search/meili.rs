@@ -12,7 +12,9 @@ use chrono::{DateTime, Utc};
 use meilisearch_sdk::client::Client;
 use meilisearch_sdk::indexes::Index;
 use meilisearch_sdk::search::Selectors;
-use meilisearch_sdk::settings::{PaginationSetting, Settings};
+use meilisearch_sdk::settings::{
+    FilterFeatureModes, FilterFeatures, FilterableAttribute, FilterableAttributesSettings, PaginationSetting, Settings,
+};
 use meilisearch_sdk::task_info::TaskInfo;
 
 use super::document::{SearchDocument, audience};
@@ -99,6 +101,29 @@ impl MeiliIndex {
         self.client.health().await.is_ok()
     }
 
+    /// The index's name in Meilisearch.
+    pub fn uid(&self) -> &str {
+        &self.uid
+    }
+
+    /// The index a rebuild fills before it replaces this one.
+    pub fn staging(&self) -> Self {
+        Self { client: self.client.clone(), uid: format!("{}-rebuild", self.uid) }
+    }
+
+    /// Whether the index exists.
+    pub async fn exists(&self) -> bool {
+        self.client.get_index(&self.uid).await.is_ok()
+    }
+
+    /// Swaps the contents of this index and `other` in one step, so searches go from one
+    /// complete index to the other. Both must exist.
+    pub async fn swap_with(&self, other: &MeiliIndex) -> Result<(), MeiliError> {
+        let swap = meilisearch_sdk::client::SwapIndexes { indexes: (self.uid.clone(), other.uid.clone()), rename: None };
+        let task = self.client.swap_indexes([&swap]).await?;
+        self.wait(task).await
+    }
+
     /// Creates the index if needed and applies its settings: attributes, ranking, Dutch stop
     /// words and synonyms.
     pub async fn apply_settings(&self) -> Result<(), MeiliError> {
@@ -113,20 +138,22 @@ impl MeiliIndex {
                 synonyms.insert((*w).to_owned(), group.iter().filter(|o| *o != w).map(|o| (*o).to_owned()).collect());
             }
         }
+        // Each filter gets only what its queries use: equality everywhere, a range only on
+        // `valid_until`, and no facet search (facet counts need none). Every feature left out
+        // is an index Meilisearch does not build for each document.
+        let filter = |patterns: &[&str], comparison: bool| {
+            FilterableAttribute::Settings(FilterableAttributesSettings {
+                attribute_patterns: patterns.iter().map(|p| (*p).to_owned()).collect(),
+                features: FilterFeatures { facet_search: false, filter: FilterFeatureModes { equality: true, comparison } },
+            })
+        };
         let settings = Settings::new()
             .with_searchable_attributes(["title", "text"])
-            .with_filterable_attributes([
-                "type",
-                "categories",
-                "zrm",
-                "kind",
-                "gemeente",
-                "wijk",
-                "audience",
-                "owner_person",
-                "personal",
-                "valid_until",
-                "_geo",
+            .with_proximity_precision("byAttribute")
+            .with_filterable_attributes_advanced([
+                filter(&["type", "categories", "zrm", "kind", "gemeente", "wijk", "audience", "owner_person", "personal"], false),
+                filter(&["valid_until"], true),
+                FilterableAttribute::Attribute("_geo".to_owned()),
             ])
             .with_sortable_attributes(["_geo", "created"])
             .with_ranking_rules(["words", "typo", "proximity", "attribute", "sort", "exactness"])

@@ -136,16 +136,94 @@ pub async fn deliver_once(db: &DatabaseConnection, index: &MeiliIndex, batch: u6
     Ok(rows.len())
 }
 
-/// Rebuilds the index from the database: settings, then every searchable row. Entries
-/// written before the rebuild started are covered by it and removed; later ones are delivered
-/// as usual. Nothing erased can come back: only rows that exist are read.
+/// How long a rebuild marker holds delivery back; one older than this was left by a rebuild
+/// that died, and delivery goes on.
+const REBUILD_MARKER_TTL: Duration = Duration::from_secs(2 * 3600);
+
+/// Entries older than this before a rebuild began are covered by it: no writing transaction
+/// stays open that long, so their rows were committed before the rebuild read them.
+const COVERED_AGE: Duration = Duration::from_secs(300);
+
+/// Whether a rebuild of `index` is under way (delivery then waits for it).
+pub async fn rebuilding(db: &impl ConnectionTrait, index: &MeiliIndex) -> Result<bool, sea_orm::DbErr> {
+    let since = chrono::Utc::now() - REBUILD_MARKER_TTL;
+    let q = Query::select()
+        .expr_as(Expr::cust("count(*)"), Alias::new("n"))
+        .from(Alias::new("search_rebuilds"))
+        .and_where(Expr::col(Alias::new("index_uid")).eq(index.uid()))
+        .and_where(Expr::col(Alias::new("started_at")).gt(since))
+        .to_owned();
+    let n: i64 = match db.query_one(&q).await? {
+        Some(row) => row.try_get("", "n")?,
+        None => 0,
+    };
+    Ok(n > 0)
+}
+
+async fn set_marker(
+    db: &impl ConnectionTrait,
+    index: &MeiliIndex,
+    started: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<(), sea_orm::DbErr> {
+    let uid = index.uid().to_owned();
+    db.execute(
+        &Query::delete().from_table(Alias::new("search_rebuilds")).and_where(Expr::col(Alias::new("index_uid")).eq(uid.clone())).to_owned(),
+    )
+    .await?;
+    if let Some(at) = started {
+        db.execute(
+            &Query::insert()
+                .into_table(Alias::new("search_rebuilds"))
+                .columns([Alias::new("index_uid"), Alias::new("started_at")])
+                .values_panic([uid.into(), at.into()])
+                .to_owned(),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Rebuilds the index from the database without taking search away: every searchable row
+/// goes into a staging index with the current settings, which then replaces the live one in
+/// one swap. Delivery waits meanwhile (see [`rebuilding`]); changes made during the rebuild,
+/// erasures included, stay in the outbox and reach the new index after the swap. Nothing
+/// erased can come back: only rows that exist are read. Returns the documents indexed.
 pub async fn reindex(db: &DatabaseConnection, index: &MeiliIndex) -> Result<usize, DeliveryError> {
-    let max_seq: Option<i64> = db
-        .query_one(&Query::select().expr_as(Expr::cust("max(seq)"), Alias::new("m")).from(Alias::new("search_outbox")).to_owned())
+    let started = chrono::Utc::now();
+    set_marker(db, index, Some(started)).await?;
+    let result = rebuild(db, index).await;
+    // Delivery resumes whatever happened; after a failure the live index is untouched.
+    set_marker(db, index, None).await?;
+    result
+}
+
+/// `created_at` older than `age` by the database's clock, which wrote it (on SQLite as
+/// `CURRENT_TIMESTAMP` text, which only compares with text of its own shape).
+fn older_than(db: &impl ConnectionTrait, age: Duration) -> String {
+    let s = age.as_secs();
+    match db.get_database_backend() {
+        sea_orm::DatabaseBackend::Postgres => format!("created_at < now() - interval '{s} seconds'"),
+        _ => format!("created_at < datetime('now', '-{s} seconds')"),
+    }
+}
+
+async fn rebuild(db: &DatabaseConnection, index: &MeiliIndex) -> Result<usize, DeliveryError> {
+    let covered: Option<i64> = db
+        .query_one(
+            &Query::select()
+                .expr_as(Expr::cust("max(seq)"), Alias::new("m"))
+                .from(Alias::new("search_outbox"))
+                .and_where(Expr::cust(older_than(db, COVERED_AGE)))
+                .to_owned(),
+        )
         .await?
         .and_then(|r| r.try_get("", "m").ok().flatten());
-    index.apply_settings().await?;
-    index.clear().await?;
+    let staging = index.staging();
+    if staging.exists().await {
+        staging.drop_index().await?;
+    }
+    // Settings on an empty index cost nothing; on a full one they re-index every document.
+    staging.apply_settings().await?;
     let mut total = 0;
     let mut tasks = Vec::new();
     macro_rules! pages {
@@ -162,7 +240,7 @@ pub async fn reindex(db: &DatabaseConnection, index: &MeiliIndex) -> Result<usiz
                 let docs: Vec<SearchDocument> = rows.iter().filter_map($doc).collect();
                 total += docs.len();
                 if !docs.is_empty() {
-                    tasks.push(index.enqueue_replace(&docs).await?);
+                    tasks.push(staging.enqueue_replace(&docs).await?);
                 }
             }
         }};
@@ -170,8 +248,14 @@ pub async fn reindex(db: &DatabaseConnection, index: &MeiliIndex) -> Result<usiz
     pages!(initiative, document::of_initiative);
     pages!(listing, document::of_listing);
     pages!(volunteer, document::of_volunteer);
-    index.wait_all(tasks).await?;
-    if let Some(m) = max_seq {
+    staging.wait_all(tasks).await?;
+    if !index.exists().await {
+        index.apply_settings().await?;
+    }
+    index.swap_with(&staging).await?;
+    // The staging index now holds the old documents.
+    staging.drop_index().await?;
+    if let Some(m) = covered {
         db.execute(&Query::delete().from_table(Alias::new("search_outbox")).and_where(Expr::col(Alias::new("seq")).lte(m)).to_owned())
             .await?;
     }
@@ -183,6 +267,11 @@ pub async fn reindex(db: &DatabaseConnection, index: &MeiliIndex) -> Result<usiz
 pub async fn run(db: DatabaseConnection, index: MeiliIndex, stats: Arc<DeliveryStats>) {
     let mut backoff = Duration::from_millis(500);
     loop {
+        // A rebuild delivers everything up to its swap; what changes meanwhile waits for it.
+        if matches!(rebuilding(&db, &index).await, Ok(true)) {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            continue;
+        }
         match deliver_once(&db, &index, BATCH).await {
             Ok(0) => {
                 backoff = Duration::from_millis(500);

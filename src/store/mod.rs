@@ -58,7 +58,12 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
         }
     }
     let mut opts = ConnectOptions::new(url.to_owned());
-    opts.sqlx_logging(false).connect_timeout(Duration::from_secs(10)).acquire_timeout(Duration::from_secs(10));
+    // Connections are replaced every half hour: SQLite reads planner statistics when a
+    // connection opens, so this is how the statistics [`optimize`] gathers reach every one.
+    opts.sqlx_logging(false)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(10))
+        .max_lifetime(STATISTICS_REFRESH);
     if in_memory {
         // Each SQLite memory connection is its own empty database: keep exactly one.
         opts.max_connections(1).min_connections(1);
@@ -80,10 +85,26 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
                 .pragma("cache_size", "-65536")
                 .pragma("temp_store", "MEMORY")
                 .pragma("mmap_size", "1073741824");
-            if in_memory { o } else { o.pragma("journal_mode", "WAL") }
+            let o = if in_memory { o } else { o.pragma("journal_mode", "WAL") };
+            // Gathers statistics for tables that have none or have grown much since, as
+            // SQLite advises for each new connection; cheap when they are current.
+            o.pragma("optimize", "0x10002")
         });
     }
     Database::connect(opts).await
+}
+
+/// How often SQLite's planner statistics are refreshed and connections replaced to read them.
+pub const STATISTICS_REFRESH: Duration = Duration::from_secs(30 * 60);
+
+/// Refreshes the planner's statistics where they are stale (`PRAGMA optimize` on SQLite).
+/// Without statistics SQLite plans the cell-range queries by guesswork: on 100,000 listings a
+/// search took 100-140 ms instead of 4-6 ms. PostgreSQL's autovacuum analyses by itself.
+pub async fn optimize(db: &DatabaseConnection) -> Result<(), DbErr> {
+    if db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
+        sea_orm::ConnectionTrait::execute_unprepared(db, "PRAGMA optimize=0x10002").await?;
+    }
+    Ok(())
 }
 
 /// Applies pending migrations.
