@@ -68,10 +68,6 @@ impl App {
             .await
             .with_context(|| format!("connecting to {}", crate::config::redact_url(&settings.database_url)))?;
         store::migrate(&db).await.context("applying migrations")?;
-        if db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
-            // Refreshes planner statistics where they are stale (SQLite has no autovacuum).
-            sea_orm::ConnectionTrait::execute_unprepared(&db, "PRAGMA optimize").await.context("optimizing")?;
-        }
         match (&areas, &settings.areas_dir) {
             (Some((gemeenten, wijken)), _) => {
                 store::areas::import(&db, gemeenten, wijken).await.context("importing areas")?;
@@ -122,15 +118,6 @@ impl App {
     /// trimming). Tests drive delivery themselves instead, with [`crate::search::outbox::deliver_once`].
     pub fn spawn_workers(&self) {
         let db = self.state.db.clone();
-        let stats_db = db.clone();
-        tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(crate::store::STATISTICS_REFRESH).await;
-                if let Err(e) = crate::store::optimize(&stats_db).await {
-                    tracing::warn!(error = %e, "refreshing planner statistics failed");
-                }
-            }
-        });
         match &self.state.search {
             Some(index) => {
                 let (index, stats) = (index.clone(), self.state.delivery.clone());

@@ -265,23 +265,6 @@ meili_test!(delivery_stopped_midway_loses_and_duplicates_nothing, true, |app: Te
     assert_eq!(indexed(s).await.into_iter().collect::<BTreeSet<_>>(), want);
 });
 
-/// Sets (or, with `None`, removes) a rebuild marker for `uid`, as a running `reindex` does.
-async fn rebuild_marker(db: &sea_orm::DatabaseConnection, uid: &str, started: Option<chrono::DateTime<chrono::Utc>>) {
-    use sea_orm::ConnectionTrait;
-    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
-    db.execute(&Query::delete().from_table(Alias::new("search_rebuilds")).and_where(Expr::col(Alias::new("index_uid")).eq(uid)).to_owned())
-        .await
-        .unwrap();
-    if let Some(at) = started {
-        let insert = Query::insert()
-            .into_table(Alias::new("search_rebuilds"))
-            .columns([Alias::new("index_uid"), Alias::new("started_at")])
-            .values_panic([uid.into(), at.into()])
-            .to_owned();
-        db.execute(&insert).await.unwrap();
-    }
-}
-
 async fn offer(app: &TestApp, auth: &Auth, pid: &str, title: &str) -> String {
     let body =
         json!({"kind": "offer", "title": title, "description": "Even helpen.", "categories": ["odd_jobs"], "owner": {"person_id": pid}});
@@ -331,14 +314,14 @@ meili_test!(a_reindex_swaps_in_a_new_index_and_keeps_what_changes_meanwhile, tru
 
     // While a rebuild runs, the worker holds back, so a change cannot go to the index about
     // to be replaced; a marker left by a rebuild that died long ago holds nothing.
-    rebuild_marker(db, index.uid(), Some(chrono::Utc::now())).await;
+    outbox::mark_rebuild(db, index, Some(chrono::Utc::now())).await.unwrap();
     assert!(outbox::rebuilding(db, index).await.unwrap());
     let worker = tokio::spawn(outbox::run(db.clone(), index.clone(), Default::default()));
     let during = offer(app, &auth, &pid, "Klus tijdens de herbouw").await;
     tokio::time::sleep(std::time::Duration::from_millis(2_500)).await;
     assert!(outbox::depth(db).await.unwrap().0 >= 2, "delivered during a rebuild");
     assert!(!indexed(s).await.contains(&during));
-    rebuild_marker(db, index.uid(), Some(chrono::Utc::now() - chrono::Duration::hours(3))).await;
+    outbox::mark_rebuild(db, index, Some(chrono::Utc::now() - chrono::Duration::hours(3))).await.unwrap();
     let mut waited = 0;
     while outbox::depth(db).await.unwrap().0 > 0 && waited < 100 {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;

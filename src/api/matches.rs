@@ -484,7 +484,8 @@ pub async fn propose_match(app: &AppState, p: &Principal, b: &MatchInput) -> Res
             }
             if let Some(places) = i.capacity {
                 let (_, open) = store::helper_track_record(&app.db, &[i.id], now).await?;
-                if i64::from(open.get(&i.id).copied().unwrap_or(0)) >= i64::from(places) {
+                let places = u32::try_from(places).unwrap_or(0);
+                if crate::store::candidates::places_left(places, open.get(&i.id).copied().unwrap_or(0)) == 0 {
                     return Err(ApiError::unprocessable(
                         "no_capacity",
                         "helper_id",

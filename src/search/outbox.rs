@@ -160,7 +160,9 @@ pub async fn rebuilding(db: &impl ConnectionTrait, index: &MeiliIndex) -> Result
     Ok(n > 0)
 }
 
-async fn set_marker(
+/// Sets the rebuild marker of `index` (started at `started`), or with `None` removes it: what
+/// `reindex` does around a rebuild, and how an operator clears one a dead rebuild left.
+pub async fn mark_rebuild(
     db: &impl ConnectionTrait,
     index: &MeiliIndex,
     started: Option<chrono::DateTime<chrono::Utc>>,
@@ -190,10 +192,10 @@ async fn set_marker(
 /// erased can come back: only rows that exist are read. Returns the documents indexed.
 pub async fn reindex(db: &DatabaseConnection, index: &MeiliIndex) -> Result<usize, DeliveryError> {
     let started = chrono::Utc::now();
-    set_marker(db, index, Some(started)).await?;
+    mark_rebuild(db, index, Some(started)).await?;
     let result = rebuild(db, index).await;
     // Delivery resumes whatever happened; after a failure the live index is untouched.
-    set_marker(db, index, None).await?;
+    mark_rebuild(db, index, None).await?;
     result
 }
 

@@ -11,7 +11,7 @@ use sea_orm::{EntityTrait, QueryFilter};
 
 use super::StoreError;
 use super::entities::{initiative, listing, volunteer};
-use super::query::{ListQuery, Near, load_packed};
+use super::query::{ListQuery, Near, in_ranges, load_packed};
 use crate::domain::schedule::ranges_from_json;
 use crate::domain::taxonomy::split_codes;
 use crate::domain::{ActivityCategory, CellId, Coordinates, InitiativeKind, LanguageCode, ListingStatus, Radius, ZrmDomain};
@@ -145,6 +145,13 @@ pub fn initiative(m: &initiative::Model, now: DateTime<Utc>, fallback: Coordinat
     }
 }
 
+/// An initiative's places left: places are taken by matches on their way in (proposed or
+/// accepted); the organiser keeps `capacity` at the places there are now, so finished
+/// matches free theirs.
+pub fn places_left(capacity: u32, open_matches: u32) -> u32 {
+    capacity.saturating_sub(open_matches)
+}
+
 /// Adds what earlier matches taught to `helpers`: feedback and no-shows, how busy each is,
 /// and so an initiative's places left.
 pub async fn add_track_records(db: &impl ConnectionTrait, helpers: &mut [Helper], now: DateTime<Utc>) -> Result<(), StoreError> {
@@ -162,9 +169,7 @@ pub async fn add_track_records(db: &impl ConnectionTrait, helpers: &mut [Helper]
             h.feedback = *f;
         }
         h.open_matches = open.get(&h.id).copied().unwrap_or(0);
-        // Places are taken by matches on their way in; the organiser keeps `capacity` at the
-        // places there are now, so finished matches free theirs.
-        h.capacity_left = h.capacity_left.map(|c| c.saturating_sub(h.open_matches));
+        h.capacity_left = h.capacity_left.map(|c| places_left(c, h.open_matches));
     }
     Ok(())
 }
@@ -234,18 +239,17 @@ pub async fn in_region(db: &impl ConnectionTrait, ranges: &[CellRange], now: Dat
     if ranges.is_empty() {
         return Ok(out);
     }
-    let within = |col: &str| ranges.iter().fold(sea_orm::Condition::any(), |c, r| c.add(Expr::col(Alias::new(col)).between(r.lo, r.hi)));
     let fallback = Coordinates::parse(0.0, 0.0).expect("a valid point");
     let (offers, volunteers, initiatives) = tokio::try_join!(
         load_packed(
             db,
             listing::Entity::find()
-                .filter(within("index_cell"))
+                .filter(in_ranges(ranges.to_vec()))
                 .filter(Expr::col(Alias::new("kind")).eq("offer"))
                 .filter(super::listings::status_condition(&[ListingStatus::Open], now)),
         ),
-        load_packed(db, volunteer::Entity::find().filter(within("index_cell")).filter(Expr::col(Alias::new("status")).eq("active"))),
-        load_packed(db, initiative::Entity::find().filter(within("index_cell")).filter(Expr::col(Alias::new("status")).eq("active"))),
+        load_packed(db, volunteer::Entity::find().filter(in_ranges(ranges.to_vec())).filter(Expr::col(Alias::new("status")).eq("active"))),
+        load_packed(db, initiative::Entity::find().filter(in_ranges(ranges.to_vec())).filter(Expr::col(Alias::new("status")).eq("active"))),
     )?;
     out.helpers.reserve(offers.len() + volunteers.len() + initiatives.len());
     for m in &offers {

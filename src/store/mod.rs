@@ -58,8 +58,8 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
         }
     }
     let mut opts = ConnectOptions::new(url.to_owned());
-    // Connections are replaced every half hour: SQLite reads planner statistics when a
-    // connection opens, so this is how the statistics [`optimize`] gathers reach every one.
+    // Connections are replaced every half hour, so statistics follow the data (see
+    // STATISTICS_REFRESH).
     opts.sqlx_logging(false)
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(10))
@@ -94,18 +94,11 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     Database::connect(opts).await
 }
 
-/// How often SQLite's planner statistics are refreshed and connections replaced to read them.
-pub const STATISTICS_REFRESH: Duration = Duration::from_secs(30 * 60);
-
-/// Refreshes the planner's statistics where they are stale (`PRAGMA optimize` on SQLite).
+/// How often connections are replaced. SQLite reads planner statistics when a connection
+/// opens, and each new one refreshes them (`PRAGMA optimize`) where the data outgrew them.
 /// Without statistics SQLite plans the cell-range queries by guesswork: on 100,000 listings a
 /// search took 100-140 ms instead of 4-6 ms. PostgreSQL's autovacuum analyses by itself.
-pub async fn optimize(db: &DatabaseConnection) -> Result<(), DbErr> {
-    if db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
-        sea_orm::ConnectionTrait::execute_unprepared(db, "PRAGMA optimize=0x10002").await?;
-    }
-    Ok(())
-}
+pub const STATISTICS_REFRESH: Duration = Duration::from_secs(30 * 60);
 
 /// Applies pending migrations.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {

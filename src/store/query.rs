@@ -197,7 +197,7 @@ fn col(name: &str) -> Expr {
 }
 
 /// `index_cell` in any of the ranges.
-fn in_ranges(ranges: Vec<crate::geo::CellRange>) -> Condition {
+pub(crate) fn in_ranges(ranges: Vec<crate::geo::CellRange>) -> Condition {
     ranges.into_iter().fold(Condition::any(), |any, r| any.add(col("index_cell").between(r.lo, r.hi)))
 }
 
