@@ -129,3 +129,117 @@ async fn planner_statistics_follow_the_data() {
     drop(fresh);
     assert!(stat("matching_runs").await > 0, "a new connection gathered statistics for the grown table");
 }
+
+/// Outside transactions the store reads SQLite files on its own plain connections (the lean
+/// read path) instead of through the driver. Both ways must read the same rows in the same
+/// order; inside a transaction reads go through the driver, which sees the transaction's own
+/// writes.
+#[tokio::test]
+async fn the_lean_reader_and_the_driver_read_the_same_rows() {
+    use buurtkracht::domain::items::{ListingFields, Owner};
+    use buurtkracht::domain::{ActivityCategory, BoundedText, CellId, Coordinates, ListingKind, ListingStatus, Radius};
+    use buurtkracht::geo::storage_cell;
+    use buurtkracht::store::Conn;
+    use buurtkracht::store::listings::{self, ListingPlace};
+    use buurtkracht::store::query::{ListQuery, Near, Sort};
+
+    let dir = std::env::temp_dir().join("buurtkracht-tests");
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.join(format!("{}.db", uuid::Uuid::new_v4())).display());
+    let db = buurtkracht::store::connect(&url).await.unwrap();
+    buurtkracht::store::migrate(&db).await.unwrap();
+    assert!(db.readers().is_some(), "a SQLite file gets lean readers");
+
+    let at = buurtkracht::geo::Placement { wijk_code: "WK047912".into(), gemeente_code: "GM0479".into() };
+    let home = CellId::new(Coordinates::parse(52.4376, 4.8476).unwrap().cell(h3o::Resolution::Eight));
+    let owner = buurtkracht::store::people::create(
+        &db,
+        &buurtkracht::domain::items::PersonFields {
+            display_name: BoundedText::parse("Noor", 100).unwrap(),
+            languages: vec![],
+            contact: Default::default(),
+            home_cell: home,
+            precision: buurtkracht::domain::LocationPrecision::DEFAULT,
+        },
+        &at,
+        None,
+    )
+    .await
+    .unwrap();
+    // 400 listings around Zaandam, half at exact points, half at a person's resolution-8 cell,
+    // some expired, some with a word the text query looks for.
+    let centre = (52.4376, 4.8476);
+    let now = chrono::Utc::now();
+    let items: Vec<(ListingFields, ListingPlace)> = (0..400)
+        .map(|i| {
+            let f = f64::from(i);
+            let p =
+                Coordinates::parse(centre.0 + 0.03 * (f * 0.618).fract() - 0.015, centre.1 + 0.05 * (f * 0.377).fract() - 0.025).unwrap();
+            let cell = CellId::new(p.cell(h3o::Resolution::Eight));
+            let exact = i % 2 == 0;
+            let fields = ListingFields {
+                kind: if i % 3 == 0 { ListingKind::Request } else { ListingKind::Offer },
+                title: BoundedText::parse(if i % 5 == 0 { "Fietsenmaker in de wijk" } else { "Boodschappen samen" }, 200).unwrap(),
+                description: BoundedText::parse("Bij mij om de hoek", 5000).unwrap(),
+                categories: vec![if i % 4 == 0 { ActivityCategory::Repair } else { ActivityCategory::Groceries }],
+                zrm_domains: vec![],
+                owner: Owner::Person(owner.id),
+                availability: Vec::new(),
+                languages: Vec::new(),
+                valid_until: now + chrono::Duration::days(if i % 7 == 0 { -1 } else { 30 }),
+                status: ListingStatus::Open,
+            };
+            let place = ListingPlace {
+                cell: cell.to_db(),
+                index_cell: storage_cell(if exact { p } else { Coordinates::of_cell_centre(cell.index()) }).to_db(),
+                point: exact.then_some((p.lat(), p.lng())),
+                gemeente_code: "GM0479".into(),
+                wijk_code: "WK047912".into(),
+            };
+            (fields, place)
+        })
+        .collect();
+    let txn = db.begin().await.unwrap();
+    listings::bulk_insert(&txn, &items).await.unwrap();
+    txn.commit().await.unwrap();
+
+    let mut queries = Vec::new();
+    for (radius, sort) in [(300.0, Sort::Distance), (1_000.0, Sort::Distance), (3_000.0, Sort::Newest), (3_000.0, Sort::Distance)] {
+        let mut q = ListQuery::new(200);
+        q.near = Some(Near { centre: Coordinates::parse(centre.0, centre.1).unwrap(), radius: Radius::parse(radius).unwrap() });
+        q.sort = sort;
+        queries.push(q);
+    }
+    let mut text = ListQuery::new(50);
+    text.text = Some("fiets".into());
+    queries.push(text);
+    let mut small_pages = ListQuery::new(7);
+    small_pages.near = queries[2].near;
+    queries.push(small_pages);
+
+    let mut compared = 0;
+    for q in &queries {
+        let (lean, lean_next) = listings::list(&db, q).await.unwrap();
+        let txn = db.begin().await.unwrap();
+        assert!(txn.readers().is_none(), "a transaction reads through the driver");
+        let (driver, driver_next) = listings::list(&txn, q).await.unwrap();
+        txn.commit().await.unwrap();
+        let key = |rows: &[(buurtkracht::store::entities::listing::Model, Option<f64>)]| {
+            rows.iter().map(|(m, d)| (m.clone(), d.map(f64::to_bits))).collect::<Vec<_>>()
+        };
+        assert_eq!(key(&lean), key(&driver), "the same rows, fields and distances, in the same order");
+        assert_eq!(lean_next, driver_next);
+        compared += lean.len();
+    }
+    assert!(compared > 300, "the queries found enough rows to compare ({compared})");
+
+    // A committed write is visible to the next lean read at once (WAL readers see every commit).
+    let mut fresh = items[0].clone();
+    fresh.0.title = BoundedText::parse("Taalmaatje gezocht", 200).unwrap();
+    let txn = db.begin().await.unwrap();
+    listings::bulk_insert(&txn, &[fresh]).await.unwrap();
+    txn.commit().await.unwrap();
+    let mut q = ListQuery::new(10);
+    q.text = Some("taalmaatje".into());
+    assert_eq!(listings::list(&db, &q).await.unwrap().0.len(), 1);
+}

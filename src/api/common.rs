@@ -416,12 +416,12 @@ pub fn not_found_as(e: crate::store::StoreError, what: &str) -> ApiError {
 }
 
 /// Writes one audit entry; a failure to audit fails the request, so no read goes unrecorded.
-pub async fn audit(db: &impl sea_orm::ConnectionTrait, entry: crate::store::audit::Entry<'_>) -> Result<(), ApiError> {
+pub async fn audit(db: &impl crate::store::Conn, entry: crate::store::audit::Entry<'_>) -> Result<(), ApiError> {
     audit_all(db, &[entry]).await
 }
 
 /// Writes audit entries together (the reads of one page).
-pub async fn audit_all(db: &impl sea_orm::ConnectionTrait, entries: &[crate::store::audit::Entry<'_>]) -> Result<(), ApiError> {
+pub async fn audit_all(db: &impl crate::store::Conn, entries: &[crate::store::audit::Entry<'_>]) -> Result<(), ApiError> {
     crate::store::audit::record(db, entries).await.map_err(ApiError::from)
 }
 

@@ -6,7 +6,6 @@
 //! since ids are unique across tables, a cursor at the last hit continues every table.
 
 use chrono::{DateTime, Utc};
-use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait};
 
 use super::highlight::{fold, query_words, snippet};
@@ -14,6 +13,7 @@ use super::{DocType, Facet, NextPage, SearchHit, SearchRequest, SearchResults, m
 use crate::auth::policy::{self, ListingView, PUBLIC_REQUEST_RESOLUTION};
 use crate::auth::{Principal, Role};
 use crate::domain::{ActivityCategory, CellId, ListingStatus};
+use crate::store::Conn;
 use crate::store::entities::{initiative, listing, volunteer};
 use crate::store::query::{self, Bucket, Cursor, FacetBy, Hit, ListQuery, RowFacet, Sort, TableSpec};
 use crate::store::{StoreError, initiatives, listings, tags, volunteers};
@@ -23,12 +23,7 @@ fn col(name: &str) -> Expr {
 }
 
 /// Runs `req` for `p`.
-pub async fn search(
-    db: &impl ConnectionTrait,
-    p: &Principal,
-    req: &SearchRequest,
-    now: DateTime<Utc>,
-) -> Result<SearchResults, StoreError> {
+pub async fn search(db: &impl Conn, p: &Principal, req: &SearchRequest, now: DateTime<Utc>) -> Result<SearchResults, StoreError> {
     let words = req.text.as_deref().map(query_words).unwrap_or_default();
     let mut hits = Vec::new();
     let mut more = false;
@@ -147,7 +142,7 @@ pub async fn search(
 /// One page of a table; with facets asked around a point, also every hit, read once for both.
 #[allow(clippy::type_complexity)]
 async fn page<E>(
-    db: &impl ConnectionTrait,
+    db: &impl Conn,
     req: &SearchRequest,
     spec: TableSpec,
     q: &ListQuery,
@@ -220,7 +215,7 @@ fn volunteer_query(p: &Principal, req: &SearchRequest, words: &[String]) -> Opti
 /// with the exact distance check; otherwise SQL aggregates count what the conditions select.
 #[allow(clippy::too_many_arguments)]
 async fn count_facets(
-    db: &impl ConnectionTrait,
+    db: &impl Conn,
     req: &SearchRequest,
     spec: TableSpec,
     q: &ListQuery,

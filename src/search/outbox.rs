@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 use super::document::{self, SearchDocument};
 use super::meili::{MeiliError, MeiliIndex};
+use crate::store::Conn;
 use crate::store::entities::{initiative, listing, volunteer};
 
 /// Entries delivered per batch.
@@ -49,7 +50,7 @@ pub struct DeliveryStats {
 }
 
 /// How many entries wait, and the age in seconds of the oldest.
-pub async fn depth(db: &impl ConnectionTrait) -> Result<(u64, Option<i64>), sea_orm::DbErr> {
+pub async fn depth(db: &impl Conn) -> Result<(u64, Option<i64>), sea_orm::DbErr> {
     let age = match db.get_database_backend() {
         sea_orm::DatabaseBackend::Postgres => "CAST(EXTRACT(EPOCH FROM (now() - min(created_at))) AS BIGINT)",
         _ => "CAST((julianday('now') - julianday(min(created_at))) * 86400 AS INTEGER)",
@@ -66,11 +67,7 @@ pub async fn depth(db: &impl ConnectionTrait) -> Result<(u64, Option<i64>), sea_
 }
 
 /// The current documents of the named rows: `Some` to replace, `None` to delete.
-async fn documents(
-    db: &impl ConnectionTrait,
-    table: &str,
-    ids: Vec<Uuid>,
-) -> Result<Vec<(String, Option<SearchDocument>)>, sea_orm::DbErr> {
+async fn documents(db: &impl Conn, table: &str, ids: Vec<Uuid>) -> Result<Vec<(String, Option<SearchDocument>)>, sea_orm::DbErr> {
     let mut out: Vec<(String, Option<SearchDocument>)> = Vec::new();
     let mut found = std::collections::HashSet::new();
     match table {
@@ -145,7 +142,7 @@ const REBUILD_MARKER_TTL: Duration = Duration::from_secs(2 * 3600);
 const COVERED_AGE: Duration = Duration::from_secs(300);
 
 /// Whether a rebuild of `index` is under way (delivery then waits for it).
-pub async fn rebuilding(db: &impl ConnectionTrait, index: &MeiliIndex) -> Result<bool, sea_orm::DbErr> {
+pub async fn rebuilding(db: &impl Conn, index: &MeiliIndex) -> Result<bool, sea_orm::DbErr> {
     let since = chrono::Utc::now() - REBUILD_MARKER_TTL;
     let q = Query::select()
         .expr_as(Expr::cust("count(*)"), Alias::new("n"))
@@ -163,7 +160,7 @@ pub async fn rebuilding(db: &impl ConnectionTrait, index: &MeiliIndex) -> Result
 /// Sets the rebuild marker of `index` (started at `started`), or with `None` removes it: what
 /// `reindex` does around a rebuild, and how an operator clears one a dead rebuild left.
 pub async fn mark_rebuild(
-    db: &impl ConnectionTrait,
+    db: &impl Conn,
     index: &MeiliIndex,
     started: Option<chrono::DateTime<chrono::Utc>>,
 ) -> Result<(), sea_orm::DbErr> {
@@ -201,7 +198,7 @@ pub async fn reindex(db: &DatabaseConnection, index: &MeiliIndex) -> Result<usiz
 
 /// `created_at` older than `age` by the database's clock, which wrote it (on SQLite as
 /// `CURRENT_TIMESTAMP` text, which only compares with text of its own shape).
-fn older_than(db: &impl ConnectionTrait, age: Duration) -> String {
+fn older_than(db: &impl Conn, age: Duration) -> String {
     let s = age.as_secs();
     match db.get_database_backend() {
         sea_orm::DatabaseBackend::Postgres => format!("created_at < now() - interval '{s} seconds'"),

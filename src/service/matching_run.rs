@@ -2,11 +2,11 @@
 //! read once, the candidate graph and the assignment.
 
 use chrono::{DateTime, Utc};
-use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
 use crate::domain::{CbsCode, Coordinates, Radius};
 use crate::matching::{self, HelperKind, Need};
+use crate::store::Conn;
 use crate::store::{StoreError, candidates, listings, matches};
 
 /// How a run is made.
@@ -65,7 +65,7 @@ pub struct RunTimings {
 /// them, ranks each request's nearest helpers as the candidates endpoint does, and assigns by
 /// min-cost flow under the capacities (a volunteer `volunteer_capacity`, an offer one, an
 /// initiative its places left).
-pub async fn plan(db: &impl ConnectionTrait, area: &CbsCode, options: &RunOptions, now: DateTime<Utc>) -> Result<RunPlan, StoreError> {
+pub async fn plan(db: &impl Conn, area: &CbsCode, options: &RunOptions, now: DateTime<Utc>) -> Result<RunPlan, StoreError> {
     let started = std::time::Instant::now();
     let requests = listings::open_requests_in(db, area, now, options.max_requests).await?;
     let r = options.radius.metres();

@@ -1,28 +1,27 @@
 //! Who a credential is: people by token subject, API keys, organisers and their invitations.
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
 use uuid::Uuid;
 
+use super::Conn;
 use super::StoreError;
 use super::entities::{api_key, organiser, organiser_invitation, person, professional_scope};
 use crate::auth::{Role, keys};
 
 /// The person a token subject is, if they have created a profile.
-pub async fn person_by_subject(db: &impl ConnectionTrait, subject: &str) -> Result<Option<person::Model>, StoreError> {
+pub async fn person_by_subject(db: &impl Conn, subject: &str) -> Result<Option<person::Model>, StoreError> {
     Ok(person::Entity::find().filter(person::Column::Subject.eq(subject)).one(db).await?)
 }
 
 /// The initiatives a person organises.
-pub async fn organised_by(db: &impl ConnectionTrait, person_id: Uuid) -> Result<Vec<Uuid>, StoreError> {
+pub async fn organised_by(db: &impl Conn, person_id: Uuid) -> Result<Vec<Uuid>, StoreError> {
     let rows = organiser::Entity::find().filter(organiser::Column::PersonId.eq(person_id)).all(db).await?;
     Ok(rows.into_iter().map(|r| r.initiative_id).collect())
 }
 
 /// The organisers of an initiative, oldest first.
-pub async fn organisers_of(db: &impl ConnectionTrait, initiative_id: Uuid) -> Result<Vec<organiser::Model>, StoreError> {
+pub async fn organisers_of(db: &impl Conn, initiative_id: Uuid) -> Result<Vec<organiser::Model>, StoreError> {
     Ok(organiser::Entity::find()
         .filter(organiser::Column::InitiativeId.eq(initiative_id))
         .order_by_asc(organiser::Column::AddedAt)
@@ -31,7 +30,7 @@ pub async fn organisers_of(db: &impl ConnectionTrait, initiative_id: Uuid) -> Re
 }
 
 /// Records `person_id` as an organiser of `initiative_id` (nothing changes if they already are).
-pub async fn add_organiser(db: &impl ConnectionTrait, initiative_id: Uuid, person_id: Uuid) -> Result<(), StoreError> {
+pub async fn add_organiser(db: &impl Conn, initiative_id: Uuid, person_id: Uuid) -> Result<(), StoreError> {
     let exists = organiser::Entity::find_by_id((initiative_id, person_id)).one(db).await?.is_some();
     if !exists {
         organiser::ActiveModel { initiative_id: Set(initiative_id), person_id: Set(person_id), added_at: Set(Utc::now()) }
@@ -57,11 +56,7 @@ pub async fn remove_organiser(db: &DatabaseConnection, initiative_id: Uuid, pers
 pub const INVITATION_DAYS: i64 = 14;
 
 /// A new invitation to co-organise; returns the row and the one-time code (shown once).
-pub async fn invite(
-    db: &impl ConnectionTrait,
-    initiative_id: Uuid,
-    created_by: &str,
-) -> Result<(organiser_invitation::Model, String), StoreError> {
+pub async fn invite(db: &impl Conn, initiative_id: Uuid, created_by: &str) -> Result<(organiser_invitation::Model, String), StoreError> {
     let (code, hash) = keys::generate();
     let now = Utc::now();
     let m = organiser_invitation::ActiveModel {
@@ -121,7 +116,7 @@ pub struct NewKey {
 }
 
 /// Stores a new key; returns the row and the key itself, which is never stored or shown again.
-pub async fn create_key(db: &impl ConnectionTrait, k: &NewKey) -> Result<(api_key::Model, String), StoreError> {
+pub async fn create_key(db: &impl Conn, k: &NewKey) -> Result<(api_key::Model, String), StoreError> {
     let (secret, hash) = keys::generate();
     let m = api_key::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -147,23 +142,23 @@ pub async fn create_key(db: &impl ConnectionTrait, k: &NewKey) -> Result<(api_ke
 }
 
 /// The live key with this secret: not revoked, not expired.
-pub async fn key_by_secret(db: &impl ConnectionTrait, secret: &str, now: DateTime<Utc>) -> Result<Option<api_key::Model>, StoreError> {
+pub async fn key_by_secret(db: &impl Conn, secret: &str, now: DateTime<Utc>) -> Result<Option<api_key::Model>, StoreError> {
     let found = api_key::Entity::find().filter(api_key::Column::Hash.eq(keys::hash(secret))).one(db).await?;
     Ok(found.filter(|k| k.revoked_at.is_none() && k.expires_at.is_none_or(|e| e > now)))
 }
 
 /// Every key, newest first (the caller filters by scope).
-pub async fn list_keys(db: &impl ConnectionTrait) -> Result<Vec<api_key::Model>, StoreError> {
+pub async fn list_keys(db: &impl Conn) -> Result<Vec<api_key::Model>, StoreError> {
     Ok(api_key::Entity::find().order_by_desc(api_key::Column::Id).all(db).await?)
 }
 
 /// One key.
-pub async fn get_key(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<api_key::Model>, StoreError> {
+pub async fn get_key(db: &impl Conn, id: Uuid) -> Result<Option<api_key::Model>, StoreError> {
     Ok(api_key::Entity::find_by_id(id).one(db).await?)
 }
 
 /// Revokes a key from now on; revoking twice keeps the first time.
-pub async fn revoke_key(db: &impl ConnectionTrait, id: Uuid) -> Result<api_key::Model, StoreError> {
+pub async fn revoke_key(db: &impl Conn, id: Uuid) -> Result<api_key::Model, StoreError> {
     let k = get_key(db, id).await?.ok_or(StoreError::NotFound)?;
     if k.revoked_at.is_some() {
         return Ok(k);
@@ -179,18 +174,13 @@ pub fn split_list(text: &str) -> Vec<String> {
 }
 
 /// The gemeenten admins have granted to a professional's subject.
-pub async fn granted_scopes(db: &impl ConnectionTrait, subject: &str) -> Result<Vec<String>, StoreError> {
+pub async fn granted_scopes(db: &impl Conn, subject: &str) -> Result<Vec<String>, StoreError> {
     let rows = professional_scope::Entity::find().filter(professional_scope::Column::Subject.eq(subject)).all(db).await?;
     Ok(rows.into_iter().map(|r| r.gemeente_code).collect())
 }
 
 /// Grants `gemeente` to `subject` (nothing changes if it already has it).
-pub async fn grant_scope(
-    db: &impl ConnectionTrait,
-    subject: &str,
-    gemeente: &str,
-    by: &str,
-) -> Result<professional_scope::Model, StoreError> {
+pub async fn grant_scope(db: &impl Conn, subject: &str, gemeente: &str, by: &str) -> Result<professional_scope::Model, StoreError> {
     if let Some(existing) = professional_scope::Entity::find_by_id((subject.to_owned(), gemeente.to_owned())).one(db).await? {
         return Ok(existing);
     }
@@ -205,7 +195,7 @@ pub async fn grant_scope(
 }
 
 /// Withdraws a grant.
-pub async fn revoke_scope(db: &impl ConnectionTrait, subject: &str, gemeente: &str) -> Result<(), StoreError> {
+pub async fn revoke_scope(db: &impl Conn, subject: &str, gemeente: &str) -> Result<(), StoreError> {
     let r = professional_scope::Entity::delete_by_id((subject.to_owned(), gemeente.to_owned())).exec(db).await?;
     if r.rows_affected == 0 {
         return Err(StoreError::NotFound);
@@ -214,7 +204,7 @@ pub async fn revoke_scope(db: &impl ConnectionTrait, subject: &str, gemeente: &s
 }
 
 /// The grants in these gemeenten, by subject.
-pub async fn scopes_in(db: &impl ConnectionTrait, gemeenten: &[String]) -> Result<Vec<professional_scope::Model>, StoreError> {
+pub async fn scopes_in(db: &impl Conn, gemeenten: &[String]) -> Result<Vec<professional_scope::Model>, StoreError> {
     Ok(professional_scope::Entity::find()
         .filter(professional_scope::Column::GemeenteCode.is_in(gemeenten.to_vec()))
         .order_by_asc(professional_scope::Column::Subject)

@@ -1,9 +1,10 @@
 //! CBS gemeenten and wijken: import from GeoJSON, read back, and the in-memory locator.
 
 use ::geo::BoundingRect;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+use sea_orm::{ColumnTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
 use serde_json::Value;
 
+use super::Conn;
 use super::entities::area;
 use crate::geo::geojson::parse_area_geometry;
 use crate::geo::{AreaIndex, AreaShape};
@@ -100,7 +101,7 @@ pub async fn ensure_loaded(db: &sea_orm::DatabaseConnection) -> Result<(), Impor
 }
 
 /// Builds the point locator over all stored wijken.
-pub async fn load_index(db: &impl ConnectionTrait) -> Result<AreaIndex, ImportError> {
+pub async fn load_index(db: &impl Conn) -> Result<AreaIndex, ImportError> {
     let rows = area::Entity::find().filter(area::Column::Level.eq(WIJK)).all(db).await?;
     let mut shapes = Vec::with_capacity(rows.len());
     for r in rows {
@@ -127,7 +128,7 @@ pub struct AreaFilter {
 }
 
 /// A page of areas in code order, plus whether more follow.
-pub async fn list(db: &impl ConnectionTrait, f: &AreaFilter) -> Result<(Vec<area::Model>, bool), DbErr> {
+pub async fn list(db: &impl Conn, f: &AreaFilter) -> Result<(Vec<area::Model>, bool), DbErr> {
     let mut q = area::Entity::find().order_by_asc(area::Column::Code);
     if let Some(level) = f.level {
         q = q.filter(area::Column::Level.eq(level));
@@ -150,12 +151,12 @@ pub async fn list(db: &impl ConnectionTrait, f: &AreaFilter) -> Result<(Vec<area
 }
 
 /// One area by code.
-pub async fn get(db: &impl ConnectionTrait, code: &str) -> Result<Option<area::Model>, DbErr> {
+pub async fn get(db: &impl Conn, code: &str) -> Result<Option<area::Model>, DbErr> {
     area::Entity::find_by_id(code.to_owned()).one(db).await
 }
 
 /// The names of the given area codes.
-pub async fn names(db: &impl ConnectionTrait, codes: &[&str]) -> Result<std::collections::HashMap<String, String>, DbErr> {
+pub async fn names(db: &impl Conn, codes: &[&str]) -> Result<std::collections::HashMap<String, String>, DbErr> {
     let rows = area::Entity::find()
         .select_only()
         .column(area::Column::Code)

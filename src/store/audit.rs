@@ -3,9 +3,10 @@
 
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use uuid::Uuid;
 
+use super::Conn;
 use super::StoreError;
 use super::entities::audit_event;
 use crate::auth::Principal;
@@ -61,7 +62,7 @@ pub struct Entry<'a> {
 
 /// Appends entries, in one statement per thousand: a professional's page of 200 people is one
 /// write, not 200.
-pub async fn record(db: &impl ConnectionTrait, entries: &[Entry<'_>]) -> Result<(), StoreError> {
+pub async fn record(db: &impl Conn, entries: &[Entry<'_>]) -> Result<(), StoreError> {
     let at = Utc::now();
     for chunk in entries.chunks(1_000) {
         audit_event::Entity::insert_many(chunk.iter().map(|e| row(e, at))).exec_without_returning(db).await?;
@@ -99,7 +100,7 @@ pub struct Filter {
 }
 
 /// A page of entries, oldest first.
-pub async fn list(db: &impl ConnectionTrait, f: &Filter) -> Result<Vec<audit_event::Model>, StoreError> {
+pub async fn list(db: &impl Conn, f: &Filter) -> Result<Vec<audit_event::Model>, StoreError> {
     let mut cond = Condition::all();
     if let Some(p) = f.person_id {
         cond = cond.add(audit_event::Column::PersonRef.eq(p.to_string()));
@@ -118,7 +119,7 @@ pub async fn list(db: &impl ConnectionTrait, f: &Filter) -> Result<Vec<audit_eve
 ///
 /// The ids of the erased items go too, and so does the person's own sign-in name where they
 /// were the actor (`actor` is the token's subject, which can name them).
-pub async fn pseudonymise(db: &impl ConnectionTrait, person_id: Uuid, own_actor: Option<String>) -> Result<String, StoreError> {
+pub async fn pseudonymise(db: &impl Conn, person_id: Uuid, own_actor: Option<String>) -> Result<String, StoreError> {
     let pseudonym = format!("erased:{}", Uuid::new_v4().simple());
     audit_event::Entity::update_many()
         .col_expr(audit_event::Column::PersonRef, Expr::value(pseudonym.clone()))
@@ -137,7 +138,7 @@ pub async fn pseudonymise(db: &impl ConnectionTrait, person_id: Uuid, own_actor:
 }
 
 /// Every entry about a person (for their export), oldest first.
-pub async fn about(db: &impl ConnectionTrait, person_id: Uuid) -> Result<Vec<audit_event::Model>, StoreError> {
+pub async fn about(db: &impl Conn, person_id: Uuid) -> Result<Vec<audit_event::Model>, StoreError> {
     Ok(audit_event::Entity::find()
         .filter(audit_event::Column::PersonRef.eq(person_id.to_string()))
         .order_by_asc(audit_event::Column::Seq)

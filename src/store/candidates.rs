@@ -1,7 +1,6 @@
 //! The helpers near a need, read from the store as plain values for `matching::rank`.
 
 use chrono::{DateTime, Utc};
-use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait};
 use uuid::Uuid;
 
@@ -9,6 +8,7 @@ use std::collections::HashMap;
 
 use sea_orm::{EntityTrait, QueryFilter};
 
+use super::Conn;
 use super::StoreError;
 use super::entities::{initiative, listing, volunteer};
 use super::query::{ListQuery, Near, in_ranges, load_packed};
@@ -154,7 +154,7 @@ pub fn places_left(capacity: u32, open_matches: u32) -> u32 {
 
 /// Adds what earlier matches taught to `helpers`: feedback and no-shows, how busy each is,
 /// and so an initiative's places left.
-pub async fn add_track_records(db: &impl ConnectionTrait, helpers: &mut [Helper], now: DateTime<Utc>) -> Result<(), StoreError> {
+pub async fn add_track_records(db: &impl Conn, helpers: &mut [Helper], now: DateTime<Utc>) -> Result<(), StoreError> {
     let ids: Vec<Uuid> = helpers.iter().map(|h| h.id).collect();
     let mut feedback = HashMap::new();
     let mut open = HashMap::new();
@@ -181,7 +181,7 @@ const ID_CHUNK: usize = 5_000;
 /// the requester's context filled into `need`: their network (the initiatives they joined
 /// count as their own network) and who from their neighbourhood joined which initiative.
 /// The requester is left out: nobody is their own helper.
-pub async fn near(db: &impl ConnectionTrait, need: &mut Need, now: DateTime<Utc>) -> Result<Nearby, StoreError> {
+pub async fn near(db: &impl Conn, need: &mut Need, now: DateTime<Utc>) -> Result<Nearby, StoreError> {
     let centre = need.location;
     let radius = Radius::parse(need.radius_m).map_err(|e| StoreError::Reference { field: "radius_m", message: e.0 })?;
     let requester = need.requester;
@@ -234,7 +234,7 @@ pub async fn near(db: &impl ConnectionTrait, need: &mut Need, now: DateTime<Utc>
 
 /// Every open offer, active volunteer and active initiative whose place lies in `ranges`
 /// (storage-cell ranges, see [`crate::geo::region_ranges`]): the pool of a matching run.
-pub async fn in_region(db: &impl ConnectionTrait, ranges: &[CellRange], now: DateTime<Utc>) -> Result<Nearby, StoreError> {
+pub async fn in_region(db: &impl Conn, ranges: &[CellRange], now: DateTime<Utc>) -> Result<Nearby, StoreError> {
     let mut out = Nearby::default();
     if ranges.is_empty() {
         return Ok(out);

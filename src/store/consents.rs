@@ -1,9 +1,10 @@
 //! Consent records: a person lets a grantee see part of their data, for a purpose, for a time.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
+use super::Conn;
 use super::StoreError;
 use super::entities::consent;
 use crate::domain::ConsentScope;
@@ -35,7 +36,7 @@ pub struct NewConsent {
 }
 
 /// Stores a consent of `person_id`.
-pub async fn create(db: &impl ConnectionTrait, person_id: Uuid, c: &NewConsent) -> Result<consent::Model, StoreError> {
+pub async fn create(db: &impl Conn, person_id: Uuid, c: &NewConsent) -> Result<consent::Model, StoreError> {
     let (kind, person, initiative, gemeente) = match &c.grantee {
         Grantee::Person(p) => ("person", Some(*p), None, None),
         Grantee::Initiative(i) => ("initiative", None, Some(*i), None),
@@ -60,17 +61,17 @@ pub async fn create(db: &impl ConnectionTrait, person_id: Uuid, c: &NewConsent) 
 }
 
 /// A person's consents, newest first.
-pub async fn of_person(db: &impl ConnectionTrait, person_id: Uuid) -> Result<Vec<consent::Model>, StoreError> {
+pub async fn of_person(db: &impl Conn, person_id: Uuid) -> Result<Vec<consent::Model>, StoreError> {
     Ok(consent::Entity::find().filter(consent::Column::PersonId.eq(person_id)).order_by_desc(consent::Column::Id).all(db).await?)
 }
 
 /// One consent.
-pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<consent::Model>, StoreError> {
+pub async fn get(db: &impl Conn, id: Uuid) -> Result<Option<consent::Model>, StoreError> {
     Ok(consent::Entity::find_by_id(id).one(db).await?)
 }
 
 /// Withdraws a consent from now on; withdrawing twice keeps the first time.
-pub async fn withdraw(db: &impl ConnectionTrait, id: Uuid) -> Result<consent::Model, StoreError> {
+pub async fn withdraw(db: &impl Conn, id: Uuid) -> Result<consent::Model, StoreError> {
     let c = get(db, id).await?.ok_or(StoreError::NotFound)?;
     if c.withdrawn_at.is_some() {
         return Ok(c);
@@ -88,7 +89,7 @@ pub fn in_force(c: &consent::Model, now: DateTime<Utc>) -> bool {
 /// What `person_id`'s consents in force grant `p`: as the wijkteam of one of a professional's
 /// gemeenten, as the person granted, or as an organiser of the initiative granted.
 pub async fn granted_to(
-    db: &impl ConnectionTrait,
+    db: &impl Conn,
     person_id: Uuid,
     p: &crate::auth::Principal,
     now: DateTime<Utc>,

@@ -2,9 +2,10 @@
 
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, TransactionTrait};
 use uuid::Uuid;
 
+use super::Conn;
 use super::StoreError;
 use super::entities::{consent, deletion, listing, organiser, organiser_invitation, person, volunteer};
 use super::{audit, idempotency, tags};
@@ -27,7 +28,7 @@ pub struct Held {
 }
 
 /// Collects everything held about `person_id`.
-pub async fn collect(db: &impl ConnectionTrait, person_id: Uuid) -> Result<Held, StoreError> {
+pub async fn collect(db: &impl Conn, person_id: Uuid) -> Result<Held, StoreError> {
     let person = person::Entity::find_by_id(person_id).one(db).await?.ok_or(StoreError::NotFound)?;
     Ok(Held {
         volunteer: volunteer::Entity::find().filter(volunteer::Column::PersonId.eq(person_id)).one(db).await?,

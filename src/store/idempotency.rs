@@ -2,8 +2,9 @@
 //! same key and the same request gets that answer again instead of making a second row.
 
 use chrono::{Duration, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
+use super::Conn;
 use super::StoreError;
 use super::entities::idempotency_record;
 
@@ -44,7 +45,7 @@ pub enum Claim {
 }
 
 /// Claims `key` for a request with `request_hash`, within the caller's `scope`.
-pub async fn claim(db: &impl ConnectionTrait, scope: &str, key: &str, request_hash: &str) -> Result<Claim, StoreError> {
+pub async fn claim(db: &impl Conn, scope: &str, key: &str, request_hash: &str) -> Result<Claim, StoreError> {
     let now = Utc::now();
     // Expired answers go first, so an old key can be used afresh.
     idempotency_record::Entity::delete_many()
@@ -83,7 +84,7 @@ pub async fn claim(db: &impl ConnectionTrait, scope: &str, key: &str, request_ha
 
 /// Keeps the answer to a claimed key.
 pub async fn complete(
-    db: &impl ConnectionTrait,
+    db: &impl Conn,
     scope: &str,
     key: &str,
     status: u16,
@@ -100,13 +101,13 @@ pub async fn complete(
 }
 
 /// Forgets a claimed key whose request failed on our side, so a retry runs again.
-pub async fn release(db: &impl ConnectionTrait, scope: &str, key: &str) -> Result<(), StoreError> {
+pub async fn release(db: &impl Conn, scope: &str, key: &str) -> Result<(), StoreError> {
     idempotency_record::Entity::delete_by_id((scope.to_owned(), key.to_owned())).exec(db).await?;
     Ok(())
 }
 
 /// Forgets every kept answer of a caller (on erasure: the answers may hold their data).
-pub async fn forget_scope(db: &impl ConnectionTrait, scope: &str) -> Result<(), StoreError> {
+pub async fn forget_scope(db: &impl Conn, scope: &str) -> Result<(), StoreError> {
     idempotency_record::Entity::delete_many().filter(idempotency_record::Column::Scope.eq(scope)).exec(db).await?;
     Ok(())
 }

@@ -1,9 +1,10 @@
 //! Initiatives: public places with an exact point.
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, TransactionTrait};
 use uuid::Uuid;
 
+use super::Conn;
 use super::entities::{initiative, listing};
 use super::query::{self, Cursor, ListQuery, TableSpec};
 use super::{StoreError, tags};
@@ -107,11 +108,11 @@ pub async fn delete(db: &DatabaseConnection, id: Uuid) -> Result<(), StoreError>
 }
 
 /// One initiative.
-pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<initiative::Model>, StoreError> {
+pub async fn get(db: &impl Conn, id: Uuid) -> Result<Option<initiative::Model>, StoreError> {
     Ok(initiative::Entity::find_by_id(id).one(db).await?)
 }
 
 /// A page of initiatives with their distances, and the cursor for the next page.
-pub async fn list(db: &impl ConnectionTrait, q: &ListQuery) -> Result<(Vec<(initiative::Model, Option<f64>)>, Option<Cursor>), StoreError> {
+pub async fn list(db: &impl Conn, q: &ListQuery) -> Result<(Vec<(initiative::Model, Option<f64>)>, Option<Cursor>), StoreError> {
     Ok(query::list::<initiative::Entity>(db, SPEC, q, |r| r.id).await?)
 }

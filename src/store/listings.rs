@@ -3,11 +3,11 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use uuid::Uuid;
 
+use super::Conn;
 use super::entities::{initiative, listing, person};
 use super::query::{self, Coarse, Cursor, ListQuery, TableSpec};
 use super::{StoreError, tags};
@@ -36,7 +36,7 @@ pub struct ListingPlace {
 }
 
 /// Looks up the owner and takes its place.
-async fn place_of(db: &impl ConnectionTrait, owner: Owner) -> Result<ListingPlace, StoreError> {
+async fn place_of(db: &impl Conn, owner: Owner) -> Result<ListingPlace, StoreError> {
     match owner {
         Owner::Person(id) => {
             let p = person::Entity::find_by_id(id)
@@ -108,7 +108,7 @@ pub async fn create(db: &DatabaseConnection, f: &ListingFields) -> Result<listin
 }
 
 /// Inserts many listings at known places in one transaction (seeding and benchmarks).
-pub async fn bulk_insert(db: &impl ConnectionTrait, items: &[(ListingFields, ListingPlace)]) -> Result<(), StoreError> {
+pub async fn bulk_insert(db: &impl Conn, items: &[(ListingFields, ListingPlace)]) -> Result<(), StoreError> {
     let now = Utc::now();
     // Keep bind parameters under SQLite's limit (32,766): 20 columns a row.
     for chunk in items.chunks(1_000) {
@@ -158,7 +158,7 @@ pub async fn delete(db: &DatabaseConnection, id: Uuid) -> Result<(), StoreError>
 }
 
 /// Deletes every listing of one owner, with their tags (inside the caller's transaction).
-pub async fn delete_owned(db: &impl ConnectionTrait, owner_column: listing::Column, owner: Uuid) -> Result<(), StoreError> {
+pub async fn delete_owned(db: &impl Conn, owner_column: listing::Column, owner: Uuid) -> Result<(), StoreError> {
     let ids: Vec<Uuid> =
         listing::Entity::find().select_only().column(listing::Column::Id).filter(owner_column.eq(owner)).into_tuple().all(db).await?;
     tags::remove(db, &ids).await?;
@@ -167,14 +167,14 @@ pub async fn delete_owned(db: &impl ConnectionTrait, owner_column: listing::Colu
 }
 
 /// One listing.
-pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<listing::Model>, StoreError> {
+pub async fn get(db: &impl Conn, id: Uuid) -> Result<Option<listing::Model>, StoreError> {
     Ok(listing::Entity::find_by_id(id).one(db).await?)
 }
 
 /// The open requests of a gemeente or wijk, oldest first, at most `limit`: what a matching
 /// run takes on.
 pub async fn open_requests_in(
-    db: &impl ConnectionTrait,
+    db: &impl Conn,
     area: &crate::domain::CbsCode,
     now: DateTime<Utc>,
     limit: u64,
@@ -218,7 +218,7 @@ pub fn status_condition(statuses: &[ListingStatus], now: DateTime<Utc>) -> Condi
 }
 
 /// A page of listings with their distances.
-pub async fn list(db: &impl ConnectionTrait, q: &ListQuery) -> Result<(Vec<(listing::Model, Option<f64>)>, Option<Cursor>), StoreError> {
+pub async fn list(db: &impl Conn, q: &ListQuery) -> Result<(Vec<(listing::Model, Option<f64>)>, Option<Cursor>), StoreError> {
     Ok(query::list::<listing::Entity>(db, SPEC, q, |r| r.id).await?)
 }
 

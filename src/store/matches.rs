@@ -3,9 +3,10 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use uuid::Uuid;
 
+use super::Conn;
 use super::StoreError;
 use super::entities::{match_feedback, match_row, network_member, person};
 use crate::matching::Feedback;
@@ -33,7 +34,7 @@ pub struct NewMatch {
 }
 
 /// Stores a new match.
-pub async fn create(db: &impl ConnectionTrait, m: &NewMatch) -> Result<match_row::Model, StoreError> {
+pub async fn create(db: &impl Conn, m: &NewMatch) -> Result<match_row::Model, StoreError> {
     let now = Utc::now();
     let at = |yes: bool| yes.then_some(now);
     Ok(match_row::ActiveModel {
@@ -60,7 +61,7 @@ pub async fn create(db: &impl ConnectionTrait, m: &NewMatch) -> Result<match_row
 }
 
 /// One match.
-pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<match_row::Model>, StoreError> {
+pub async fn get(db: &impl Conn, id: Uuid) -> Result<Option<match_row::Model>, StoreError> {
     Ok(match_row::Entity::find_by_id(id).one(db).await?)
 }
 
@@ -75,12 +76,7 @@ pub fn state_of(m: &match_row::Model) -> State {
 }
 
 /// Stores a new state (and, for a decline, who and why).
-pub async fn save(
-    db: &impl ConnectionTrait,
-    m: match_row::Model,
-    s: State,
-    declined: Option<(&str, &str)>,
-) -> Result<match_row::Model, StoreError> {
+pub async fn save(db: &impl Conn, m: match_row::Model, s: State, declined: Option<(&str, &str)>) -> Result<match_row::Model, StoreError> {
     let now = Utc::now();
     let mut a: match_row::ActiveModel = m.clone().into();
     a.status = Set(s.status.code().to_owned());
@@ -101,7 +97,7 @@ pub async fn save(
 /// Matches where the caller is a side (as `person` or acting for `initiatives`) or, for a
 /// professional, in `gemeenten`; newest first.
 pub async fn list_for(
-    db: &impl ConnectionTrait,
+    db: &impl Conn,
     person: Option<Uuid>,
     initiatives: &[Uuid],
     gemeenten: &[String],
@@ -126,7 +122,7 @@ pub async fn list_for(
 }
 
 /// Whether an unfinished match already joins this request and helper.
-pub async fn open_between(db: &impl ConnectionTrait, request: Uuid, helper: Uuid) -> Result<bool, StoreError> {
+pub async fn open_between(db: &impl Conn, request: Uuid, helper: Uuid) -> Result<bool, StoreError> {
     let rows = match_row::Entity::find()
         .filter(match_row::Column::RequestId.eq(request))
         .filter(match_row::Column::HelperId.eq(helper))
@@ -138,7 +134,7 @@ pub async fn open_between(db: &impl ConnectionTrait, request: Uuid, helper: Uuid
 
 /// Stores one side's feedback; a second one from the same side is a conflict.
 pub async fn add_feedback(
-    db: &impl ConnectionTrait,
+    db: &impl Conn,
     match_id: Uuid,
     side: &str,
     rating: i16,
@@ -162,7 +158,7 @@ pub async fn add_feedback(
 
 /// What requesters said about these helpers, and how many matches each has open.
 pub async fn helper_track_record(
-    db: &impl ConnectionTrait,
+    db: &impl Conn,
     helpers: &[Uuid],
     now: DateTime<Utc>,
 ) -> Result<(HashMap<Uuid, Feedback>, HashMap<Uuid, u32>), StoreError> {
@@ -202,7 +198,7 @@ pub async fn helper_track_record(
 }
 
 /// Makes a person a member of an initiative's network (nothing changes if they are).
-pub async fn join_network(db: &impl ConnectionTrait, person: Uuid, initiative: Uuid) -> Result<(), StoreError> {
+pub async fn join_network(db: &impl Conn, person: Uuid, initiative: Uuid) -> Result<(), StoreError> {
     if network_member::Entity::find_by_id((person, initiative)).one(db).await?.is_none() {
         network_member::ActiveModel { person_id: Set(person), initiative_id: Set(initiative), joined_at: Set(Utc::now()) }
             .insert(db)
@@ -212,7 +208,7 @@ pub async fn join_network(db: &impl ConnectionTrait, person: Uuid, initiative: U
 }
 
 /// The initiatives whose network each of `people` belongs to (only those in any).
-pub async fn networks_of(db: &impl ConnectionTrait, people: &[Uuid]) -> Result<HashMap<Uuid, Vec<Uuid>>, StoreError> {
+pub async fn networks_of(db: &impl Conn, people: &[Uuid]) -> Result<HashMap<Uuid, Vec<Uuid>>, StoreError> {
     let mut out: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
     for chunk in people.chunks(5_000) {
         for m in network_member::Entity::find().filter(network_member::Column::PersonId.is_in(chunk.to_vec())).all(db).await? {
@@ -223,7 +219,7 @@ pub async fn networks_of(db: &impl ConnectionTrait, people: &[Uuid]) -> Result<H
 }
 
 /// The initiatives whose network a person belongs to.
-pub async fn network_of(db: &impl ConnectionTrait, person: Uuid) -> Result<Vec<Uuid>, StoreError> {
+pub async fn network_of(db: &impl Conn, person: Uuid) -> Result<Vec<Uuid>, StoreError> {
     Ok(network_member::Entity::find()
         .filter(network_member::Column::PersonId.eq(person))
         .all(db)
@@ -234,7 +230,7 @@ pub async fn network_of(db: &impl ConnectionTrait, person: Uuid) -> Result<Vec<U
 }
 
 /// The members of each initiative's network with their home cells.
-pub async fn member_homes(db: &impl ConnectionTrait, initiatives: &[Uuid]) -> Result<crate::matching::area::Homes, StoreError> {
+pub async fn member_homes(db: &impl Conn, initiatives: &[Uuid]) -> Result<crate::matching::area::Homes, StoreError> {
     let mut out: crate::matching::area::Homes = HashMap::new();
     for chunk in initiatives.chunks(5_000) {
         let members = network_member::Entity::find().filter(network_member::Column::InitiativeId.is_in(chunk.to_vec())).all(db).await?;
@@ -262,7 +258,7 @@ pub async fn member_homes(db: &impl ConnectionTrait, initiatives: &[Uuid]) -> Re
 }
 
 /// Removes every match a person is a side of (on erasure).
-pub async fn forget_person(db: &impl ConnectionTrait, person: Uuid) -> Result<(), StoreError> {
+pub async fn forget_person(db: &impl Conn, person: Uuid) -> Result<(), StoreError> {
     match_row::Entity::delete_many()
         .filter(Condition::any().add(match_row::Column::RequesterPersonId.eq(person)).add(match_row::Column::HelperPersonId.eq(person)))
         .exec(db)
@@ -272,7 +268,7 @@ pub async fn forget_person(db: &impl ConnectionTrait, person: Uuid) -> Result<()
 
 /// Stores a matching run with its proposals (JSON).
 pub async fn save_run(
-    db: &impl ConnectionTrait,
+    db: &impl Conn,
     area: &str,
     gemeente: &str,
     by: &str,
@@ -292,6 +288,6 @@ pub async fn save_run(
 }
 
 /// One matching run.
-pub async fn get_run(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<super::entities::matching_run::Model>, StoreError> {
+pub async fn get_run(db: &impl Conn, id: Uuid) -> Result<Option<super::entities::matching_run::Model>, StoreError> {
     Ok(super::entities::matching_run::Entity::find_by_id(id).one(db).await?)
 }

@@ -1,5 +1,5 @@
 //! Persistence: sea-orm entities and the queries per aggregate. Functions take
-//! `&impl ConnectionTrait` so they run on a connection or inside a transaction alike.
+//! `&impl Conn` so they run on a connection or inside a transaction alike.
 
 pub mod accounts;
 pub mod areas;
@@ -14,8 +14,11 @@ pub mod listings;
 pub mod matches;
 pub mod people;
 pub mod query;
+pub mod reader;
 pub mod tags;
 pub mod volunteers;
+
+pub use reader::Conn;
 
 use std::time::Duration;
 
@@ -91,7 +94,11 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
             o.pragma("optimize", "0x10002")
         });
     }
-    Database::connect(opts).await
+    let db = Database::connect(opts).await?;
+    if !in_memory {
+        reader::register(&db);
+    }
+    Ok(db)
 }
 
 /// How often connections are replaced. SQLite reads planner statistics when a connection

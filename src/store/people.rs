@@ -1,9 +1,10 @@
 //! People (residents). Their home is stored only as a cell at the precision they chose.
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, TransactionTrait};
 use uuid::Uuid;
 
+use super::Conn;
 use super::StoreError;
 use super::entities::{listing, person, volunteer};
 use super::query::{self, Cursor, ListQuery, TableSpec};
@@ -77,11 +78,11 @@ pub async fn update(db: &DatabaseConnection, id: Uuid, f: &PersonFields, at: &Pl
 }
 
 /// One person.
-pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<person::Model>, StoreError> {
+pub async fn get(db: &impl Conn, id: Uuid) -> Result<Option<person::Model>, StoreError> {
     Ok(person::Entity::find_by_id(id).one(db).await?)
 }
 
 /// A page of people with distances to their cell centres.
-pub async fn list(db: &impl ConnectionTrait, q: &ListQuery) -> Result<(Vec<(person::Model, Option<f64>)>, Option<Cursor>), StoreError> {
+pub async fn list(db: &impl Conn, q: &ListQuery) -> Result<(Vec<(person::Model, Option<f64>)>, Option<Cursor>), StoreError> {
     Ok(query::list::<person::Entity>(db, SPEC, q, |r| r.id).await?)
 }

@@ -10,10 +10,11 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Order, Query, SelectStatement};
-use sea_orm::{ConnectionTrait, DatabaseBackend, DbErr, Value};
+use sea_orm::{DatabaseBackend, DbErr, Value};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::Conn;
 use crate::domain::{CbsCode, CellId, Coordinates, Invalid, Radius};
 use crate::geo::{STORAGE_RESOLUTION, covering_ranges};
 
@@ -202,7 +203,7 @@ pub(crate) fn in_ranges(ranges: Vec<crate::geo::CellRange>) -> Condition {
 }
 
 /// Finds one page of matching ids.
-pub async fn find(db: &impl ConnectionTrait, spec: TableSpec, q: &ListQuery) -> Result<HitPage, DbErr> {
+pub async fn find(db: &impl Conn, spec: TableSpec, q: &ListQuery) -> Result<HitPage, DbErr> {
     let backend = db.get_database_backend();
     let mut select = Query::select();
     select.from(Alias::new(spec.table)).column(Alias::new("seq")).column(Alias::new("id"));
@@ -363,7 +364,7 @@ pub enum RowFacet {
 /// one indexed read by row number beats one aggregate per facet. `personal` is a column that
 /// is not NULL on a person's rows; `hide_coarse[i]` leaves coarse hits out of facet `i`.
 pub async fn count_rows(
-    db: &impl ConnectionTrait,
+    db: &impl Conn,
     spec: TableSpec,
     hits: &[Hit],
     by: &[RowFacet],
@@ -419,10 +420,7 @@ pub async fn count_rows(
         let fields: Vec<String> = columns.iter().map(|c| format!("ifnull({c}, '')")).collect();
         let packed = format!("group_concat(seq || char(31) || p || char(31) || {}, char(30))", fields.join(" || char(31) || "));
         let outer = Query::select().expr_as(Expr::cust(packed), Alias::new("packed")).from_subquery(select, Alias::new("r")).to_owned();
-        let text: Option<String> = match db.query_one(&outer).await? {
-            Some(row) => row.try_get("", "packed")?,
-            None => None,
-        };
+        let text = packed_text(db, &outer).await?;
         let bad = || DbErr::Custom("unreadable packed facet row".into());
         for item in text.as_deref().unwrap_or_default().split('\u{1e}').filter(|i| !i.is_empty()) {
             let mut parts = item.split('\u{1f}');
@@ -467,7 +465,7 @@ pub async fn count_rows(
 /// (no radius, no cell); for those, [`count_rows`] counts the hits. `personal` is a SQL condition on the table's columns saying
 /// that a row is a person's; `except` drops rows that must not count for this facet.
 pub async fn facet_counts(
-    db: &impl ConnectionTrait,
+    db: &impl Conn,
     spec: TableSpec,
     q: &ListQuery,
     by: FacetBy,
@@ -530,7 +528,7 @@ pub async fn facet_counts(
 
 /// The hits whose text has every word of `text` (as a word's start, case and accents ignored,
 /// as FTS5 matches); a coarse hit never matches by its text.
-async fn with_words(db: &impl ConnectionTrait, spec: TableSpec, hits: Vec<Hit>, text: &str) -> Result<Vec<Hit>, DbErr> {
+async fn with_words(db: &impl Conn, spec: TableSpec, hits: Vec<Hit>, text: &str) -> Result<Vec<Hit>, DbErr> {
     let words = crate::search::highlight::query_words(text);
     let hits: Vec<Hit> = hits.into_iter().filter(|h| !h.coarse).collect();
     if words.is_empty() || hits.is_empty() {
@@ -544,10 +542,7 @@ async fn with_words(db: &impl ConnectionTrait, spec: TableSpec, hits: Vec<Hit>, 
         .from(Alias::new(spec.table))
         .and_where(Expr::cust_with_values("seq IN (SELECT value FROM json_each(?))", [Value::from(list)]))
         .to_owned();
-    let text: Option<String> = match db.query_one(&select).await? {
-        Some(row) => row.try_get("", "packed")?,
-        None => None,
-    };
+    let text = packed_text(db, &select).await?;
     let rows: Vec<Vec<serde_json::Value>> = match text {
         Some(t) => serde_json::from_str(&t).map_err(|e| DbErr::Custom(format!("unreadable packed texts: {e}")))?,
         None => Vec::new(),
@@ -593,11 +588,12 @@ struct Candidate {
 
 /// Runs the candidate select.
 ///
-/// On SQLite all rows come back packed into one text value: sqlx's SQLite worker thread hands
-/// rows over one at a time, waking the runtime for each, which cost more than SQLite spends
-/// finding them. PostgreSQL rows arrive in the caller's task, where packing only adds work.
-/// Floats are written with 17 significant digits so they round-trip exactly.
-async fn candidates(db: &impl ConnectionTrait, spec: TableSpec, inner: SelectStatement) -> Result<Vec<Candidate>, DbErr> {
+/// On SQLite the lean reader (see [`super::reader`]) reads the rows as they are. Through the
+/// driver (inside a transaction, or on a database in memory) all rows come back packed into one
+/// text value instead: sqlx's SQLite worker thread hands rows over one at a time, waking the
+/// runtime for each, which cost more than SQLite spends finding them. PostgreSQL rows arrive in the caller's task, where packing only adds work.
+/// Floats are written as [`FLOAT_TEXT`] so they round-trip exactly.
+async fn candidates(db: &impl Conn, spec: TableSpec, inner: SelectStatement) -> Result<Vec<Candidate>, DbErr> {
     if db.get_database_backend() == DatabaseBackend::Postgres {
         let rows = db.query_all(&inner).await?;
         let mut out = Vec::with_capacity(rows.len());
@@ -618,16 +614,37 @@ async fn candidates(db: &impl ConnectionTrait, spec: TableSpec, inner: SelectSta
         }
         return Ok(out);
     }
+    if let Some(readers) = db.readers() {
+        // On a plain connection rows cost nothing to hand over: read them as they are.
+        let stmt = db.get_database_backend().build(&inner);
+        let read = readers.rows(&stmt, |r| {
+            let own_cell = match spec.cell_column {
+                Some(c) => Some(r.get::<_, i64>(c)?),
+                None => None,
+            };
+            let point = if spec.has_point {
+                let lat: Option<f64> = r.get("lat")?;
+                let lng: Option<f64> = r.get("lng")?;
+                lat.zip(lng).and_then(|(a, b)| Coordinates::parse(a, b).ok())
+            } else {
+                None
+            };
+            let id: [u8; 16] = r.get("id")?;
+            Ok(Candidate { row: r.get("seq")?, id: Uuid::from_bytes(id), own_cell, point, coarse: r.get::<_, i64>("coarse")? != 0 })
+        })?;
+        if let Some(candidates) = read {
+            return Ok(candidates);
+        }
+    }
     let cell = spec.cell_column.unwrap_or("NULL");
     let (lat, lng) = if spec.has_point { ("lat", "lng") } else { ("NULL", "NULL") };
     let packed = format!(
         "group_concat(seq || ',' || hex(id) || ',' || ifnull({cell}, '') || ',' || \
-         (CASE WHEN {lat} IS NULL THEN '' ELSE printf('%.17g', {lat}) END) || ',' || \
-         (CASE WHEN {lng} IS NULL THEN '' ELSE printf('%.17g', {lng}) END) || ',' || coarse, ';')"
+         (CASE WHEN {lat} IS NULL THEN '' ELSE printf('{FLOAT_TEXT}', {lat}) END) || ',' || \
+         (CASE WHEN {lng} IS NULL THEN '' ELSE printf('{FLOAT_TEXT}', {lng}) END) || ',' || coarse, ';')"
     );
     let outer = Query::select().expr_as(Expr::cust(packed), Alias::new("packed")).from_subquery(inner, Alias::new("c")).to_owned();
-    let Some(row) = db.query_one(&outer).await? else { return Ok(Vec::new()) };
-    let Some(text): Option<String> = row.try_get("", "packed")? else { return Ok(Vec::new()) };
+    let Some(text) = packed_text(db, &outer).await? else { return Ok(Vec::new()) };
     let bad = |what: &str| DbErr::Custom(format!("unreadable packed candidate ({what})"));
     fn field(p: Option<&str>) -> Result<Option<&str>, DbErr> {
         p.map(|v| (!v.is_empty()).then_some(v)).ok_or_else(|| DbErr::Custom("unreadable packed candidate (field count)".into()))
@@ -647,9 +664,28 @@ async fn candidates(db: &impl ConnectionTrait, spec: TableSpec, inner: SelectSta
     Ok(out)
 }
 
+/// SQLite's `printf` format for floats in packed text: 17 significant digits, which round-trip
+/// every double. Without the `!` flag SQLite stops at 16 digits and changes the last bit of
+/// about a quarter of all coordinates.
+pub(crate) const FLOAT_TEXT: &str = "%!.17g";
+
+/// The one text value a packed select returns (the `packed` column of its one row): through the
+/// lean reader where there is one, else through the driver.
+async fn packed_text(db: &impl Conn, select: &SelectStatement) -> Result<Option<String>, DbErr> {
+    if let Some(readers) = db.readers()
+        && let Some(text) = readers.text(&db.get_database_backend().build(select))?
+    {
+        return Ok(text);
+    }
+    match db.query_one(select).await? {
+        Some(row) => row.try_get("", "packed"),
+        None => Ok(None),
+    }
+}
+
 /// Loads the full rows of one page by row number ([`Hit::row`]); on SQLite packed into one
 /// JSON value (see [`candidates`]).
-pub async fn load_page<E>(db: &impl ConnectionTrait, rows: &[i64]) -> Result<Vec<E::Model>, DbErr>
+pub async fn load_page<E>(db: &impl Conn, rows: &[i64]) -> Result<Vec<E::Model>, DbErr>
 where
     E: sea_orm::EntityTrait,
     E::Model: serde::de::DeserializeOwned,
@@ -658,14 +694,23 @@ where
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    // No entity maps `seq` (see the entities module), so it is named here.
-    load_packed(db, E::find().filter(col("seq").is_in(rows.iter().copied()))).await
+    // No entity maps `seq` (see the entities module), so it is named here. On SQLite the rows
+    // go in as one JSON value, so the statement's text is the same for every page and stays
+    // prepared, where an `IN (?, ?, ...)` list gave a new statement for every page length.
+    let by_seq = match db.get_database_backend() {
+        DatabaseBackend::Postgres => col("seq").is_in(rows.iter().copied()),
+        _ => {
+            let list = serde_json::to_string(rows).expect("integers serialise");
+            Expr::cust_with_values("seq IN (SELECT value FROM json_each(?))", [Value::from(list)])
+        }
+    };
+    load_packed(db, E::find().filter(by_seq)).await
 }
 
-/// The rows `select` finds, read on SQLite as one packed JSON value instead of row by row
-/// (the driver's per-row hand-over costs more than SQLite's own work); on PostgreSQL as they
-/// come.
-pub async fn load_packed<E>(db: &impl ConnectionTrait, select: sea_orm::Select<E>) -> Result<Vec<E::Model>, DbErr>
+/// The rows `select` finds: on SQLite through the lean reader row by row, else (through the
+/// driver) as one packed JSON value instead of row by row, since the driver's per-row
+/// hand-over costs more than SQLite's own work; on PostgreSQL as they come.
+pub async fn load_packed<E>(db: &impl Conn, select: sea_orm::Select<E>) -> Result<Vec<E::Model>, DbErr>
 where
     E: sea_orm::EntityTrait,
     E::Model: serde::de::DeserializeOwned,
@@ -675,6 +720,44 @@ where
     if db.get_database_backend() == DatabaseBackend::Postgres {
         return select.all(db).await;
     }
+    let query = select.into_query();
+    if let Some(readers) = db.readers() {
+        // The entity's columns in select order, and how each reads as the model's serde form.
+        let columns: Vec<(&'static str, bool, bool)> = E::Column::iter()
+            .map(|c| {
+                let t = c.def().get_column_type().clone();
+                (c.as_str(), matches!(t, ColumnType::Uuid), matches!(t, ColumnType::Boolean))
+            })
+            .collect();
+        let stmt = db.get_database_backend().build(&query);
+        let read = readers.rows(&stmt, |r| {
+            use rusqlite::types::ValueRef;
+            let mut object = serde_json::Map::with_capacity(columns.len());
+            for (i, &(name, is_uuid, is_bool)) in columns.iter().enumerate() {
+                let value = match r.get_ref(i)? {
+                    ValueRef::Null => serde_json::Value::Null,
+                    ValueRef::Integer(v) if is_bool => serde_json::Value::Bool(v != 0),
+                    ValueRef::Integer(v) => v.into(),
+                    ValueRef::Real(v) => serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, serde_json::Value::Number),
+                    ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned().into(),
+                    ValueRef::Blob(b) if is_uuid => {
+                        let id = Uuid::from_slice(b)
+                            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Blob, e.into()))?;
+                        id.to_string().into()
+                    }
+                    ValueRef::Blob(_) => return Err(rusqlite::Error::InvalidColumnType(i, name.into(), rusqlite::types::Type::Blob)),
+                };
+                object.insert(name.to_owned(), value);
+            }
+            Ok(serde_json::Value::Object(object))
+        })?;
+        if let Some(rows) = read {
+            return rows
+                .into_iter()
+                .map(|v| serde_json::from_value(v).map_err(|e| DbErr::Custom(format!("unreadable row: {e}"))))
+                .collect();
+        }
+    }
     let fields: Vec<String> = E::Column::iter()
         .map(|c| {
             let n = c.as_str();
@@ -682,17 +765,17 @@ where
                 // hex() of NULL is '' in SQLite, not NULL.
                 ColumnType::Uuid => format!("(CASE WHEN {n} IS NULL THEN NULL ELSE lower(hex({n})) END)"),
                 ColumnType::Boolean => format!("json(CASE WHEN {n} IS NULL THEN 'null' WHEN {n} THEN 'true' ELSE 'false' END)"),
-                ColumnType::Double | ColumnType::Float => format!("json(CASE WHEN {n} IS NULL THEN 'null' ELSE printf('%.17g', {n}) END)"),
+                ColumnType::Double | ColumnType::Float => {
+                    format!("json(CASE WHEN {n} IS NULL THEN 'null' ELSE printf('{FLOAT_TEXT}', {n}) END)")
+                }
                 _ => n.to_owned(),
             };
             format!("'{n}', {value}")
         })
         .collect();
     let packed = format!("json_group_array(json_object({}))", fields.join(", "));
-    let outer =
-        Query::select().expr_as(Expr::cust(packed), Alias::new("packed")).from_subquery(select.into_query(), Alias::new("t")).to_owned();
-    let Some(row) = db.query_one(&outer).await? else { return Ok(Vec::new()) };
-    match row.try_get::<Option<String>>("", "packed")? {
+    let outer = Query::select().expr_as(Expr::cust(packed), Alias::new("packed")).from_subquery(query, Alias::new("t")).to_owned();
+    match packed_text(db, &outer).await? {
         None => Ok(Vec::new()),
         Some(t) => serde_json::from_str(&t).map_err(|e| DbErr::Custom(format!("unreadable packed rows: {e}"))),
     }
@@ -812,7 +895,7 @@ fn text_condition(backend: DatabaseBackend, table: &str, text: &str) -> Conditio
 /// A page of full rows of `E` in list order, each with its distance, and the next cursor:
 /// [`find`] for the ids, then [`load_page`] for the rows.
 pub async fn list<E>(
-    db: &impl ConnectionTrait,
+    db: &impl Conn,
     spec: TableSpec,
     q: &ListQuery,
     id_of: impl Fn(&E::Model) -> Uuid,
@@ -830,7 +913,7 @@ where
 /// As [`list`], for a query with a radius or a cell, also returning every hit regardless of
 /// cursor and page: what facet counts need, from one candidate read instead of two.
 pub async fn list_with_all_hits<E>(
-    db: &impl ConnectionTrait,
+    db: &impl Conn,
     spec: TableSpec,
     q: &ListQuery,
     id_of: impl Fn(&E::Model) -> Uuid,

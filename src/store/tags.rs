@@ -1,8 +1,9 @@
 //! The `tags` table: one row per (scheme, code, item), replaced whole on every write.
 
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
+use super::Conn;
 use super::entities::tag;
 
 /// Activity categories (and a volunteer's skills).
@@ -11,13 +12,13 @@ pub const CATEGORY: &str = "category";
 pub const ZRM: &str = "zrm";
 
 /// Replaces the tags of one item.
-pub async fn replace(db: &impl ConnectionTrait, entity_id: Uuid, tags: &[(&'static str, &'static str)]) -> Result<(), DbErr> {
+pub async fn replace(db: &impl Conn, entity_id: Uuid, tags: &[(&'static str, &'static str)]) -> Result<(), DbErr> {
     remove(db, &[entity_id]).await?;
     insert(db, entity_id, tags).await
 }
 
 /// Adds tags to a new item.
-pub async fn insert(db: &impl ConnectionTrait, entity_id: Uuid, tags: &[(&'static str, &'static str)]) -> Result<(), DbErr> {
+pub async fn insert(db: &impl Conn, entity_id: Uuid, tags: &[(&'static str, &'static str)]) -> Result<(), DbErr> {
     let mut rows: Vec<tag::ActiveModel> = tags
         .iter()
         .map(|(scheme, code)| tag::ActiveModel {
@@ -36,7 +37,7 @@ pub async fn insert(db: &impl ConnectionTrait, entity_id: Uuid, tags: &[(&'stati
 }
 
 /// Removes every tag of the given items.
-pub async fn remove(db: &impl ConnectionTrait, entity_ids: &[Uuid]) -> Result<(), DbErr> {
+pub async fn remove(db: &impl Conn, entity_ids: &[Uuid]) -> Result<(), DbErr> {
     for chunk in entity_ids.chunks(500) {
         tag::Entity::delete_many().filter(tag::Column::EntityId.is_in(chunk.iter().copied())).exec(db).await?;
     }

@@ -1,9 +1,10 @@
 //! Volunteer profiles: one per person, located at the person's home cell.
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, TransactionTrait};
 use uuid::Uuid;
 
+use super::Conn;
 use super::entities::{person, volunteer};
 use super::query::{self, Cursor, ListQuery, TableSpec};
 use super::{StoreError, tags};
@@ -79,11 +80,11 @@ pub async fn delete(db: &DatabaseConnection, id: Uuid) -> Result<(), StoreError>
 }
 
 /// One profile.
-pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<volunteer::Model>, StoreError> {
+pub async fn get(db: &impl Conn, id: Uuid) -> Result<Option<volunteer::Model>, StoreError> {
     Ok(volunteer::Entity::find_by_id(id).one(db).await?)
 }
 
 /// A page of profiles with distances to their cell centres.
-pub async fn list(db: &impl ConnectionTrait, q: &ListQuery) -> Result<(Vec<(volunteer::Model, Option<f64>)>, Option<Cursor>), StoreError> {
+pub async fn list(db: &impl Conn, q: &ListQuery) -> Result<(Vec<(volunteer::Model, Option<f64>)>, Option<Cursor>), StoreError> {
     Ok(query::list::<volunteer::Entity>(db, SPEC, q, |r| r.id).await?)
 }
