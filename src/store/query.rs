@@ -617,20 +617,19 @@ async fn candidates(db: &impl Conn, spec: TableSpec, inner: SelectStatement) -> 
     if let Some(readers) = db.readers() {
         // On a plain connection rows cost nothing to hand over: read them as they are.
         let stmt = db.get_database_backend().build(&inner);
+        // By position, as [`find`] selects them: seq, id, coarse, then the cell, then the point.
+        let lat_at = 3 + usize::from(spec.cell_column.is_some());
         let read = readers.rows(&stmt, |r| {
-            let own_cell = match spec.cell_column {
-                Some(c) => Some(r.get::<_, i64>(c)?),
-                None => None,
-            };
+            let own_cell = if spec.cell_column.is_some() { Some(r.get::<_, i64>(3)?) } else { None };
             let point = if spec.has_point {
-                let lat: Option<f64> = r.get("lat")?;
-                let lng: Option<f64> = r.get("lng")?;
+                let lat: Option<f64> = r.get(lat_at)?;
+                let lng: Option<f64> = r.get(lat_at + 1)?;
                 lat.zip(lng).and_then(|(a, b)| Coordinates::parse(a, b).ok())
             } else {
                 None
             };
-            let id: [u8; 16] = r.get("id")?;
-            Ok(Candidate { row: r.get("seq")?, id: Uuid::from_bytes(id), own_cell, point, coarse: r.get::<_, i64>("coarse")? != 0 })
+            let id: [u8; 16] = r.get(1)?;
+            Ok(Candidate { row: r.get(0)?, id: Uuid::from_bytes(id), own_cell, point, coarse: r.get::<_, i64>(2)? != 0 })
         })?;
         if let Some(candidates) = read {
             return Ok(candidates);
@@ -722,7 +721,9 @@ where
     }
     let query = select.into_query();
     if let Some(readers) = db.readers() {
-        // The entity's columns in select order, and how each reads as the model's serde form.
+        // The entity's columns in select order, which is the model's field order, and how each
+        // reads in the model's serde form. A row becomes a JSON array, which serde reads into
+        // the struct field by field (no map of names to build per row).
         let columns: Vec<(&'static str, bool, bool)> = E::Column::iter()
             .map(|c| {
                 let t = c.def().get_column_type().clone();
@@ -732,7 +733,7 @@ where
         let stmt = db.get_database_backend().build(&query);
         let read = readers.rows(&stmt, |r| {
             use rusqlite::types::ValueRef;
-            let mut object = serde_json::Map::with_capacity(columns.len());
+            let mut fields = Vec::with_capacity(columns.len());
             for (i, &(name, is_uuid, is_bool)) in columns.iter().enumerate() {
                 let value = match r.get_ref(i)? {
                     ValueRef::Null => serde_json::Value::Null,
@@ -747,9 +748,9 @@ where
                     }
                     ValueRef::Blob(_) => return Err(rusqlite::Error::InvalidColumnType(i, name.into(), rusqlite::types::Type::Blob)),
                 };
-                object.insert(name.to_owned(), value);
+                fields.push(value);
             }
-            Ok(serde_json::Value::Object(object))
+            Ok(serde_json::Value::Array(fields))
         })?;
         if let Some(rows) = read {
             return rows
