@@ -210,12 +210,27 @@ pub async fn near(db: &impl Conn, need: &mut Need, now: DateTime<Utc>) -> Result
     }
     let mut initiatives = q.clone();
     initiatives.condition = initiatives.condition.add(Expr::col(Alias::new("status")).eq("active"));
-    // The three kinds are read side by side, on connections of their own.
-    let (offer_rows, volunteer_rows, initiative_rows) = tokio::try_join!(
-        async { Ok::<_, StoreError>(nearest!(super::listings::list, db, offers, radius)) },
-        async { Ok::<_, StoreError>(nearest!(super::volunteers::list, db, volunteers, radius)) },
-        async { Ok::<_, StoreError>(nearest!(super::initiatives::list, db, initiatives, radius)) },
-    )?;
+    // The three kinds are read side by side. SQLite's lean reads run in the calling task, so
+    // on the pool two kinds go to tasks of their own, which the runtime runs on its other
+    // threads; inside a transaction they share it.
+    let (offer_rows, volunteer_rows, initiative_rows) = match db.pool() {
+        Some(pool) => {
+            let failed = |e: tokio::task::JoinError| StoreError::Db(sea_orm::DbErr::Custom(format!("candidate read task: {e}")));
+            let volunteer_task = tokio::spawn({
+                let pool = pool.clone();
+                async move { Ok::<_, StoreError>(nearest!(super::volunteers::list, &pool, volunteers, radius)) }
+            });
+            let initiative_task =
+                tokio::spawn(async move { Ok::<_, StoreError>(nearest!(super::initiatives::list, &pool, initiatives, radius)) });
+            let offer_rows = nearest!(super::listings::list, db, offers, radius);
+            (offer_rows, volunteer_task.await.map_err(failed)??, initiative_task.await.map_err(failed)??)
+        }
+        None => tokio::try_join!(
+            async { Ok::<_, StoreError>(nearest!(super::listings::list, db, offers, radius)) },
+            async { Ok::<_, StoreError>(nearest!(super::volunteers::list, db, volunteers, radius)) },
+            async { Ok::<_, StoreError>(nearest!(super::initiatives::list, db, initiatives, radius)) },
+        )?,
+    };
     let mut out = Nearby::default();
     for (m, _) in &offer_rows {
         out.names.insert(m.id, m.title.clone());

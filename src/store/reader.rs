@@ -29,6 +29,12 @@ pub trait Conn: ConnectionTrait + Sync {
     fn readers(&self) -> Option<Arc<Readers>> {
         None
     }
+
+    /// The pool itself, for reads that may run in tasks of their own; `None` inside a
+    /// transaction, whose reads must stay on it.
+    fn pool(&self) -> Option<DatabaseConnection> {
+        None
+    }
 }
 
 impl Conn for DatabaseConnection {
@@ -38,6 +44,10 @@ impl Conn for DatabaseConnection {
         }
         let options = self.get_sqlite_connection_pool().connect_options();
         REGISTRY.lock().ok()?.get(options.get_filename()).cloned()
+    }
+
+    fn pool(&self) -> Option<DatabaseConnection> {
+        Some(self.clone())
     }
 }
 
