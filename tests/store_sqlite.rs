@@ -1,16 +1,22 @@
 //! The embedded SQLite store: settings that must hold on every pooled connection.
 
-use sea_orm::{ConnectionTrait, Statement, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement, TransactionTrait};
 
-/// Pragmas are per connection; checking many concurrent queries reaches several pooled
-/// connections, and every one must run in WAL mode with foreign keys enforced.
-#[tokio::test]
-async fn every_pooled_connection_has_wal_and_foreign_keys() {
+/// A migrated SQLite file of its own, and its URL.
+async fn fresh_database() -> (DatabaseConnection, String) {
     let dir = std::env::temp_dir().join("buurtkracht-tests");
     std::fs::create_dir_all(&dir).unwrap();
     let url = format!("sqlite://{}?mode=rwc", dir.join(format!("{}.db", uuid::Uuid::new_v4())).display());
     let db = buurtkracht::store::connect(&url).await.unwrap();
     buurtkracht::store::migrate(&db).await.unwrap();
+    (db, url)
+}
+
+/// Pragmas are per connection; checking many concurrent queries reaches several pooled
+/// connections, and every one must run in WAL mode with foreign keys enforced.
+#[tokio::test]
+async fn every_pooled_connection_has_wal_and_foreign_keys() {
+    let (db, _) = fresh_database().await;
     // Each open transaction holds its own pooled connection.
     let mut txns = Vec::new();
     for _ in 0..4 {
@@ -37,11 +43,7 @@ async fn bulk_insert_indexes_full_text_and_restores_the_trigger() {
     use buurtkracht::store::listings::{self, ListingPlace};
     use buurtkracht::store::query::ListQuery;
 
-    let dir = std::env::temp_dir().join("buurtkracht-tests");
-    std::fs::create_dir_all(&dir).unwrap();
-    let url = format!("sqlite://{}?mode=rwc", dir.join(format!("{}.db", uuid::Uuid::new_v4())).display());
-    let db = buurtkracht::store::connect(&url).await.unwrap();
-    buurtkracht::store::migrate(&db).await.unwrap();
+    let (db, _) = fresh_database().await;
     let at = Placement { wijk_code: "WK047912".into(), gemeente_code: "GM0479".into() };
     let p = Coordinates::parse(52.4376, 4.8476).unwrap();
     let home = CellId::new(p.cell(LocationPrecision::DEFAULT.resolution()));
@@ -98,11 +100,7 @@ async fn bulk_insert_indexes_full_text_and_restores_the_trigger() {
 /// queries by guesswork (20-30x slower searches at 100,000 listings, see BENCHMARKS.md).
 #[tokio::test]
 async fn planner_statistics_follow_the_data() {
-    let dir = std::env::temp_dir().join("buurtkracht-tests");
-    std::fs::create_dir_all(&dir).unwrap();
-    let url = format!("sqlite://{}?mode=rwc", dir.join(format!("{}.db", uuid::Uuid::new_v4())).display());
-    let db = buurtkracht::store::connect(&url).await.unwrap();
-    buurtkracht::store::migrate(&db).await.unwrap();
+    let (db, url) = fresh_database().await;
     let stat = |table: &'static str| {
         let db = db.clone();
         async move {
@@ -143,11 +141,7 @@ async fn the_lean_reader_and_the_driver_read_the_same_rows() {
     use buurtkracht::store::listings::{self, ListingPlace};
     use buurtkracht::store::query::{ListQuery, Near, Sort};
 
-    let dir = std::env::temp_dir().join("buurtkracht-tests");
-    std::fs::create_dir_all(&dir).unwrap();
-    let url = format!("sqlite://{}?mode=rwc", dir.join(format!("{}.db", uuid::Uuid::new_v4())).display());
-    let db = buurtkracht::store::connect(&url).await.unwrap();
-    buurtkracht::store::migrate(&db).await.unwrap();
+    let (db, _) = fresh_database().await;
     assert!(db.readers().is_some(), "a SQLite file gets lean readers");
 
     let at = buurtkracht::geo::Placement { wijk_code: "WK047912".into(), gemeente_code: "GM0479".into() };
@@ -210,6 +204,11 @@ async fn the_lean_reader_and_the_driver_read_the_same_rows() {
         q.sort = sort;
         queries.push(q);
     }
+    // Open and not expired: binds the current time, compared with the stored text.
+    let mut open_only = ListQuery::new(200);
+    open_only.near = queries[1].near;
+    open_only.condition = open_only.condition.add(listings::status_condition(&[ListingStatus::Open], now));
+    queries.push(open_only);
     let mut text = ListQuery::new(50);
     text.text = Some("fiets".into());
     queries.push(text);
@@ -232,6 +231,9 @@ async fn the_lean_reader_and_the_driver_read_the_same_rows() {
         compared += lean.len();
     }
     assert!(compared > 300, "the queries found enough rows to compare ({compared})");
+    let all_within = listings::list(&db, &queries[1]).await.unwrap().0.len();
+    let open_within = listings::list(&db, &queries[4]).await.unwrap().0.len();
+    assert!(open_within < all_within && open_within > 0, "the time condition drops the expired ({open_within} of {all_within})");
 
     // A committed write is visible to the next lean read at once (WAL readers see every commit).
     let mut fresh = items[0].clone();

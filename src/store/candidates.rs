@@ -11,7 +11,7 @@ use sea_orm::{EntityTrait, QueryFilter};
 use super::Conn;
 use super::StoreError;
 use super::entities::{initiative, listing, volunteer};
-use super::query::{ListQuery, Near, in_ranges, load_packed};
+use super::query::{ListQuery, Near, in_ranges, load_all};
 use crate::domain::schedule::ranges_from_json;
 use crate::domain::taxonomy::split_codes;
 use crate::domain::{ActivityCategory, CellId, Coordinates, InitiativeKind, LanguageCode, ListingStatus, Radius, ZrmDomain};
@@ -256,15 +256,15 @@ pub async fn in_region(db: &impl Conn, ranges: &[CellRange], now: DateTime<Utc>)
     }
     let fallback = Coordinates::parse(0.0, 0.0).expect("a valid point");
     let (offers, volunteers, initiatives) = tokio::try_join!(
-        load_packed(
+        load_all(
             db,
             listing::Entity::find()
                 .filter(in_ranges(ranges.to_vec()))
                 .filter(Expr::col(Alias::new("kind")).eq("offer"))
                 .filter(super::listings::status_condition(&[ListingStatus::Open], now)),
         ),
-        load_packed(db, volunteer::Entity::find().filter(in_ranges(ranges.to_vec())).filter(Expr::col(Alias::new("status")).eq("active"))),
-        load_packed(db, initiative::Entity::find().filter(in_ranges(ranges.to_vec())).filter(Expr::col(Alias::new("status")).eq("active"))),
+        load_all(db, volunteer::Entity::find().filter(in_ranges(ranges.to_vec())).filter(Expr::col(Alias::new("status")).eq("active"))),
+        load_all(db, initiative::Entity::find().filter(in_ranges(ranges.to_vec())).filter(Expr::col(Alias::new("status")).eq("active"))),
     )?;
     out.helpers.reserve(offers.len() + volunteers.len() + initiatives.len());
     for m in &offers {

@@ -588,34 +588,10 @@ struct Candidate {
 
 /// Runs the candidate select.
 ///
-/// On SQLite the lean reader (see [`super::reader`]) reads the rows as they are. Through the
-/// driver (inside a transaction, or on a database in memory) all rows come back packed into one
-/// text value instead: sqlx's SQLite worker thread hands rows over one at a time, waking the
-/// runtime for each, which cost more than SQLite spends finding them. PostgreSQL rows arrive in the caller's task, where packing only adds work.
-/// Floats are written as [`FLOAT_TEXT`] so they round-trip exactly.
+/// On SQLite outside a transaction the lean reader (see [`super::reader`]) reads the rows in
+/// the calling thread; otherwise (PostgreSQL, or SQLite inside a transaction) the driver does.
 async fn candidates(db: &impl Conn, spec: TableSpec, inner: SelectStatement) -> Result<Vec<Candidate>, DbErr> {
-    if db.get_database_backend() == DatabaseBackend::Postgres {
-        let rows = db.query_all(&inner).await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for row in rows {
-            let own_cell: Option<i64> = match spec.cell_column {
-                Some(c) => Some(row.try_get("", c)?),
-                None => None,
-            };
-            let point = if spec.has_point {
-                let lat: Option<f64> = row.try_get("", "lat")?;
-                let lng: Option<f64> = row.try_get("", "lng")?;
-                lat.zip(lng).and_then(|(a, b)| Coordinates::parse(a, b).ok())
-            } else {
-                None
-            };
-            let coarse: i32 = row.try_get("", "coarse")?;
-            out.push(Candidate { row: row.try_get("", "seq")?, id: row.try_get("", "id")?, own_cell, point, coarse: coarse != 0 });
-        }
-        return Ok(out);
-    }
     if let Some(readers) = db.readers() {
-        // On a plain connection rows cost nothing to hand over: read them as they are.
         let stmt = db.get_database_backend().build(&inner);
         // By position, as [`find`] selects them: seq, id, coarse, then the cell, then the point.
         let lat_at = 3 + usize::from(spec.cell_column.is_some());
@@ -635,38 +611,25 @@ async fn candidates(db: &impl Conn, spec: TableSpec, inner: SelectStatement) -> 
             return Ok(candidates);
         }
     }
-    let cell = spec.cell_column.unwrap_or("NULL");
-    let (lat, lng) = if spec.has_point { ("lat", "lng") } else { ("NULL", "NULL") };
-    let packed = format!(
-        "group_concat(seq || ',' || hex(id) || ',' || ifnull({cell}, '') || ',' || \
-         (CASE WHEN {lat} IS NULL THEN '' ELSE printf('{FLOAT_TEXT}', {lat}) END) || ',' || \
-         (CASE WHEN {lng} IS NULL THEN '' ELSE printf('{FLOAT_TEXT}', {lng}) END) || ',' || coarse, ';')"
-    );
-    let outer = Query::select().expr_as(Expr::cust(packed), Alias::new("packed")).from_subquery(inner, Alias::new("c")).to_owned();
-    let Some(text) = packed_text(db, &outer).await? else { return Ok(Vec::new()) };
-    let bad = |what: &str| DbErr::Custom(format!("unreadable packed candidate ({what})"));
-    fn field(p: Option<&str>) -> Result<Option<&str>, DbErr> {
-        p.map(|v| (!v.is_empty()).then_some(v)).ok_or_else(|| DbErr::Custom("unreadable packed candidate (field count)".into()))
-    }
-    let mut out = Vec::new();
-    for item in text.split(';') {
-        let mut parts = item.split(',');
-        let row = parts.next().and_then(|v| v.parse::<i64>().ok()).ok_or_else(|| bad("seq"))?;
-        let id = Uuid::parse_str(parts.next().ok_or_else(|| bad("id"))?).map_err(|_| bad("id"))?;
-        let own_cell = field(parts.next())?.map(|v| v.parse::<i64>().map_err(|_| bad("cell"))).transpose()?;
-        let lat = field(parts.next())?.map(|v| v.parse::<f64>().map_err(|_| bad("lat"))).transpose()?;
-        let lng = field(parts.next())?.map(|v| v.parse::<f64>().map_err(|_| bad("lng"))).transpose()?;
-        let point = lat.zip(lng).and_then(|(a, b)| Coordinates::parse(a, b).ok());
-        let coarse = field(parts.next())? == Some("1");
-        out.push(Candidate { row, id, own_cell, point, coarse });
+    let rows = db.query_all(&inner).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let own_cell: Option<i64> = match spec.cell_column {
+            Some(c) => Some(row.try_get("", c)?),
+            None => None,
+        };
+        let point = if spec.has_point {
+            let lat: Option<f64> = row.try_get("", "lat")?;
+            let lng: Option<f64> = row.try_get("", "lng")?;
+            lat.zip(lng).and_then(|(a, b)| Coordinates::parse(a, b).ok())
+        } else {
+            None
+        };
+        let coarse: i32 = row.try_get("", "coarse")?;
+        out.push(Candidate { row: row.try_get("", "seq")?, id: row.try_get("", "id")?, own_cell, point, coarse: coarse != 0 });
     }
     Ok(out)
 }
-
-/// SQLite's `printf` format for floats in packed text: 17 significant digits, which round-trip
-/// every double. Without the `!` flag SQLite stops at 16 digits and changes the last bit of
-/// about a quarter of all coordinates.
-pub(crate) const FLOAT_TEXT: &str = "%!.17g";
 
 /// The one text value a packed select returns (the `packed` column of its one row): through the
 /// lean reader where there is one, else through the driver.
@@ -682,8 +645,7 @@ async fn packed_text(db: &impl Conn, select: &SelectStatement) -> Result<Option<
     }
 }
 
-/// Loads the full rows of one page by row number ([`Hit::row`]); on SQLite packed into one
-/// JSON value (see [`candidates`]).
+/// Loads the full rows of one page by row number ([`Hit::row`]).
 pub async fn load_page<E>(db: &impl Conn, rows: &[i64]) -> Result<Vec<E::Model>, DbErr>
 where
     E: sea_orm::EntityTrait,
@@ -703,83 +665,56 @@ where
             Expr::cust_with_values("seq IN (SELECT value FROM json_each(?))", [Value::from(list)])
         }
     };
-    load_packed(db, E::find().filter(by_seq)).await
+    load_all(db, E::find().filter(by_seq)).await
 }
 
-/// The rows `select` finds: on SQLite through the lean reader row by row, else (through the
-/// driver) as one packed JSON value instead of row by row, since the driver's per-row
-/// hand-over costs more than SQLite's own work; on PostgreSQL as they come.
-pub async fn load_packed<E>(db: &impl Conn, select: sea_orm::Select<E>) -> Result<Vec<E::Model>, DbErr>
+/// The rows `select` finds: on SQLite outside a transaction through the lean reader (see
+/// [`super::reader`]), else through the driver.
+pub async fn load_all<E>(db: &impl Conn, select: sea_orm::Select<E>) -> Result<Vec<E::Model>, DbErr>
 where
     E: sea_orm::EntityTrait,
     E::Model: serde::de::DeserializeOwned,
 {
     use sea_orm::sea_query::ColumnType;
     use sea_orm::{ColumnTrait, IdenStatic, Iterable, QueryTrait};
-    if db.get_database_backend() == DatabaseBackend::Postgres {
-        return select.all(db).await;
-    }
+    let Some(readers) = db.readers() else { return select.all(db).await };
     let query = select.into_query();
-    if let Some(readers) = db.readers() {
-        // The entity's columns in select order, which is the model's field order, and how each
-        // reads in the model's serde form. A row becomes a JSON array, which serde reads into
-        // the struct field by field (no map of names to build per row).
-        let columns: Vec<(&'static str, bool, bool)> = E::Column::iter()
-            .map(|c| {
-                let t = c.def().get_column_type().clone();
-                (c.as_str(), matches!(t, ColumnType::Uuid), matches!(t, ColumnType::Boolean))
-            })
-            .collect();
-        let stmt = db.get_database_backend().build(&query);
-        let read = readers.rows(&stmt, |r| {
-            use rusqlite::types::ValueRef;
-            let mut fields = Vec::with_capacity(columns.len());
-            for (i, &(name, is_uuid, is_bool)) in columns.iter().enumerate() {
-                let value = match r.get_ref(i)? {
-                    ValueRef::Null => serde_json::Value::Null,
-                    ValueRef::Integer(v) if is_bool => serde_json::Value::Bool(v != 0),
-                    ValueRef::Integer(v) => v.into(),
-                    ValueRef::Real(v) => serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, serde_json::Value::Number),
-                    ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned().into(),
-                    ValueRef::Blob(b) if is_uuid => {
-                        let id = Uuid::from_slice(b)
-                            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Blob, e.into()))?;
-                        id.to_string().into()
-                    }
-                    ValueRef::Blob(_) => return Err(rusqlite::Error::InvalidColumnType(i, name.into(), rusqlite::types::Type::Blob)),
-                };
-                fields.push(value);
-            }
-            Ok(serde_json::Value::Array(fields))
-        })?;
-        if let Some(rows) = read {
-            return rows
-                .into_iter()
-                .map(|v| serde_json::from_value(v).map_err(|e| DbErr::Custom(format!("unreadable row: {e}"))))
-                .collect();
-        }
-    }
-    let fields: Vec<String> = E::Column::iter()
+    // The entity's columns in select order, which is the model's field order, and how each
+    // reads in the model's serde form. A row becomes a JSON array, which serde reads into
+    // the struct field by field (no map of names to build per row).
+    let columns: Vec<(&'static str, bool, bool)> = E::Column::iter()
         .map(|c| {
-            let n = c.as_str();
-            let value = match c.def().get_column_type() {
-                // hex() of NULL is '' in SQLite, not NULL.
-                ColumnType::Uuid => format!("(CASE WHEN {n} IS NULL THEN NULL ELSE lower(hex({n})) END)"),
-                ColumnType::Boolean => format!("json(CASE WHEN {n} IS NULL THEN 'null' WHEN {n} THEN 'true' ELSE 'false' END)"),
-                ColumnType::Double | ColumnType::Float => {
-                    format!("json(CASE WHEN {n} IS NULL THEN 'null' ELSE printf('{FLOAT_TEXT}', {n}) END)")
-                }
-                _ => n.to_owned(),
-            };
-            format!("'{n}', {value}")
+            let t = c.def().get_column_type().clone();
+            (c.as_str(), matches!(t, ColumnType::Uuid), matches!(t, ColumnType::Boolean))
         })
         .collect();
-    let packed = format!("json_group_array(json_object({}))", fields.join(", "));
-    let outer = Query::select().expr_as(Expr::cust(packed), Alias::new("packed")).from_subquery(query, Alias::new("t")).to_owned();
-    match packed_text(db, &outer).await? {
-        None => Ok(Vec::new()),
-        Some(t) => serde_json::from_str(&t).map_err(|e| DbErr::Custom(format!("unreadable packed rows: {e}"))),
+    let stmt = db.get_database_backend().build(&query);
+    let read = readers.rows(&stmt, |r| {
+        use rusqlite::types::ValueRef;
+        let mut fields = Vec::with_capacity(columns.len());
+        for (i, &(name, is_uuid, is_bool)) in columns.iter().enumerate() {
+            let value = match r.get_ref(i)? {
+                ValueRef::Null => serde_json::Value::Null,
+                ValueRef::Integer(v) if is_bool => serde_json::Value::Bool(v != 0),
+                ValueRef::Integer(v) => v.into(),
+                ValueRef::Real(v) => serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, serde_json::Value::Number),
+                ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned().into(),
+                ValueRef::Blob(b) if is_uuid => {
+                    let id = Uuid::from_slice(b)
+                        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Blob, e.into()))?;
+                    id.to_string().into()
+                }
+                ValueRef::Blob(_) => return Err(rusqlite::Error::InvalidColumnType(i, name.into(), rusqlite::types::Type::Blob)),
+            };
+            fields.push(value);
+        }
+        Ok(serde_json::Value::Array(fields))
+    })?;
+    if let Some(rows) = read {
+        return rows.into_iter().map(|v| serde_json::from_value(v).map_err(|e| DbErr::Custom(format!("unreadable row: {e}")))).collect();
     }
+    // A value the lean reader cannot bind: the driver reads the same statement.
+    E::find().from_raw_sql(stmt).all(db).await
 }
 
 /// Whether an item lies inside `cell`. An exact point is inside when the cell holds it

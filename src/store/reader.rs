@@ -65,6 +65,11 @@ pub(crate) fn register(db: &DatabaseConnection) {
     }
     let file = db.get_sqlite_connection_pool().connect_options().get_filename().to_path_buf();
     if let Ok(mut registry) = REGISTRY.lock() {
+        // Readers of other files close when they are next used; close the idle ones of files
+        // nobody reads any more here, where a process opens a new database.
+        for readers in registry.values() {
+            readers.close_idle();
+        }
         registry.entry(file.clone()).or_insert_with(|| Arc::new(Readers::new(file)));
     }
 }
@@ -94,21 +99,13 @@ impl Readers {
     }
 
     /// The first column of the first row `stmt` returns, as text (a packed select's one value).
-    /// `Ok(None)` when a value cannot be bound here; the caller then asks the driver.
+    /// `Ok(None)` as for [`Readers::rows`].
     pub fn text(&self, stmt: &Statement) -> Result<Option<Option<String>>, DbErr> {
-        let Some(params) = params(stmt) else { return Ok(None) };
-        self.with(|conn| {
-            let mut s = conn.prepare_cached(&stmt.sql)?;
-            let mut rows = s.query(rusqlite::params_from_iter(params.iter()))?;
-            match rows.next()? {
-                Some(row) => row.get::<_, Option<String>>(0),
-                None => Ok(None),
-            }
-        })
-        .map(Some)
+        Ok(self.rows(stmt, |r| r.get::<_, Option<String>>(0))?.map(|rows| rows.into_iter().next().flatten()))
     }
 
-    /// Every row `stmt` returns, read by `row`. `Ok(None)` as for [`Readers::text`].
+    /// Every row `stmt` returns, read by `row`. `Ok(None)` when a value cannot be bound here;
+    /// the caller then asks the driver.
     pub fn rows<T>(
         &self,
         stmt: &Statement,
@@ -142,12 +139,19 @@ impl Readers {
         };
         let result = f(&reader.conn).map_err(|e| failed(&self.file, &e));
         reader.used = Instant::now();
+        self.close_idle();
         let mut idle = self.idle.lock().map_err(|_| poisoned())?;
-        idle.retain(|r| r.used.elapsed() < IDLE);
         if idle.len() < MAX_IDLE {
             idle.push(reader);
         }
         result
+    }
+
+    /// Closes the readers unused for longer than [`IDLE`].
+    fn close_idle(&self) {
+        if let Ok(mut idle) = self.idle.lock() {
+            idle.retain(|r| r.used.elapsed() < IDLE);
+        }
     }
 }
 
@@ -227,18 +231,5 @@ mod tests {
         assert_eq!(param(&Value::from(true)), Some(Sql::Integer(1)));
         assert_eq!(param(&Value::BigUnsigned(Some(u64::MAX))), None, "out of SQLite's range: left to the driver");
         assert_eq!(param(&Value::String(None)), Some(Sql::Null));
-    }
-
-    /// The packed reads write floats as text; SQLite's plain `%.17g` stops at 16 significant
-    /// digits (a quarter of these coordinates came back changed), its `!` form does not.
-    #[test]
-    fn packed_floats_round_trip() {
-        let c = rusqlite::Connection::open_in_memory().unwrap();
-        let sql = format!("SELECT printf('{}', ?1)", crate::store::query::FLOAT_TEXT);
-        for i in 0..10_000 {
-            let v = 50.7 + (f64::from(i) * 0.618_033_988_7).fract() * 2.9;
-            let text: String = c.query_row(&sql, [v], |r| r.get(0)).unwrap();
-            assert_eq!(text.parse::<f64>().unwrap(), v, "{v:?} written as {text}");
-        }
     }
 }
