@@ -199,7 +199,7 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound => ApiError::not_found("resource"),
             StoreError::Conflict(detail) => ApiError::conflict(detail),
             StoreError::Reference { field, message } => ApiError::unprocessable("unknown_reference", field, message),
-            StoreError::Db(db) => ApiError::internal(&db),
+            StoreError::Db(db) => db.into(),
         }
     }
 }
@@ -297,6 +297,11 @@ impl poem::error::ResponseError for BodyError {
 
 impl From<sea_orm::DbErr> for ApiError {
     fn from(err: sea_orm::DbErr) -> Self {
+        // A unique key the write met: two requests at once created the same thing (the store
+        // checks before it writes, but only the key decides between two at the same moment).
+        if let Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) = err.sql_err() {
+            return ApiError::conflict("this already exists");
+        }
         ApiError::internal(&err)
     }
 }

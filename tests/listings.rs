@@ -696,3 +696,17 @@ api_test!(deleting_the_initiative_deletes_its_listings, false, |app: common::Tes
         assert_eq!(ids(&page), BTreeSet::from([id(&theirs), id(&persons)]), "{page}");
     }
 });
+
+// Writes that arrive together: the test client runs them in one task, so they interleave at
+// every database call. On SQLite a transaction that read before it wrote used to fail when
+// another write committed in between ("database is locked", answered 500).
+api_test!(writes_at_once_all_succeed, false, |app: common::TestApp| async move {
+    let (person, me) = create_person(&app, common::POELENBURG).await;
+    let bodies: Vec<Value> = (0..8).map(|_| listing(json!({"person_id": person["id"]}))).collect();
+    let answers = futures_util::future::join_all(bodies.into_iter().map(|b| common::post_as(&app, &me, "/v1/listings", b))).await;
+    assert!(answers.iter().all(|(s, _)| *s == 201), "{answers:?}");
+    for (_, l) in &answers {
+        let (s, got) = get_as(&app, &me, &format!("/v1/listings/{}", id(l))).await;
+        assert_eq!(s, 200, "{got}");
+    }
+});

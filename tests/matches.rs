@@ -310,3 +310,82 @@ api_test!(a_matching_run_gives_an_initiative_no_more_than_its_places, false, |ap
     let two = area_run(&app, &pro).await;
     assert_eq!(two["proposals"].as_array().unwrap().len(), 2, "{two}");
 });
+
+// Requests that arrive together. The test client runs them in one task, so they interleave at
+// every database call, as concurrent requests do in the service.
+
+api_test!(proposals_at_once_never_take_more_places_than_there_are, false, |app: TestApp| async move {
+    let (group, _) = company_group(&app, Some(2)).await;
+    let mut askers = Vec::new();
+    for name in ["Ans", "Bep", "Cor", "Dien", "Eef", "Fem"] {
+        askers.push(asks_for_company(&app, name).await);
+    }
+    let answers = futures_util::future::join_all(askers.iter().map(|(me, request)| propose(&app, me, request, "initiative", &group))).await;
+    for (s, v) in answers.iter().filter(|(s, _)| *s != 201) {
+        common::assert_problem(*s, v, 422, "helper_id");
+        assert_eq!(v["code"], "no_capacity", "{v}");
+    }
+    assert_eq!(answers.iter().filter(|(s, _)| *s == 201).count(), 2, "two places, two matches: {answers:?}");
+});
+
+api_test!(the_same_proposal_twice_at_once_makes_one_match, false, |app: TestApp| async move {
+    let p = pair(&app).await;
+    let (a, b) =
+        tokio::join!(propose(&app, &p.requester, &p.request, "offer", &p.offer), propose(&app, &p.helper, &p.request, "offer", &p.offer));
+    let mut statuses = [a.0, b.0];
+    statuses.sort();
+    assert_eq!(statuses, [201, 409], "{a:?} {b:?}");
+    let (_, mine) = common::get_as(&app, &p.requester, "/v1/matches").await;
+    assert_eq!(mine["items"].as_array().unwrap().len(), 1, "{mine}");
+});
+
+api_test!(both_sides_accepting_at_once_accept_the_match, false, |app: TestApp| async move {
+    let p = pair(&app).await;
+    // Proposed by a professional, so neither side has accepted yet.
+    let (s, m) = propose(&app, &common::zaanstad_professional(), &p.request, "offer", &p.offer).await;
+    assert_eq!(s, 201, "{m}");
+    let url = format!("/v1/matches/{}", m["id"].as_str().unwrap());
+    let accept = format!("{url}/accept");
+    let (a, b) =
+        tokio::join!(common::post_as(&app, &p.requester, &accept, json!({})), common::post_as(&app, &p.helper, &accept, json!({})));
+    assert_eq!((a.0, b.0), (200, 200), "{a:?} {b:?}");
+    let (_, v) = common::get_as(&app, &p.requester, &url).await;
+    assert_eq!(v["status"], "accepted", "both accepted, so the match is: {v}");
+    assert_eq!((v["requester_accepted"].clone(), v["helper_accepted"].clone()), (json!(true), json!(true)));
+    assert_eq!(v["other_side_contact"]["phone"], "06 5555 6666");
+});
+
+api_test!(completing_twice_at_once_completes_once_and_joins_once, false, |app: TestApp| async move {
+    let (group, organiser) = company_group(&app, None).await;
+    let (pid, me) = common::poelenburg_person(&app, "Ans").await;
+    let ask = json!({"kind": "request", "title": "Gezelschap gezocht", "description": "Samen koffie drinken.", "categories": ["companionship"],
+                     "zrm_domains": ["sociaal_netwerk"], "owner": {"person_id": pid}});
+    let (s, r) = common::post_as(&app, &me, "/v1/listings", ask.clone()).await;
+    assert_eq!(s, 201, "{r}");
+    let request = r["id"].as_str().unwrap().to_owned();
+    let (s, m) = propose(&app, &me, &request, "initiative", &group).await;
+    assert_eq!(s, 201, "{m}");
+    let url = format!("/v1/matches/{}", m["id"].as_str().unwrap());
+    let (s, v) = common::post_as(&app, &organiser, &format!("{url}/accept"), json!({})).await;
+    assert_eq!(s, 200, "{v}");
+    let complete = format!("{url}/complete");
+    let body = json!({"join_network": true});
+    let (a, b) = tokio::join!(common::post_as(&app, &me, &complete, body.clone()), common::post_as(&app, &me, &complete, body.clone()));
+    let mut statuses = [a.0, b.0];
+    statuses.sort();
+    assert_eq!(statuses, [200, 422], "{a:?} {b:?}");
+    let refused = if a.0 == 422 { &a.1 } else { &b.1 };
+    common::assert_problem(422, refused, 422, "status");
+    // Ans is in the group's network: her next request finds it on the first rung.
+    let (s, r) = common::post_as(&app, &me, "/v1/listings", ask).await;
+    assert_eq!(s, 201, "{r}");
+    let c = candidate(&app, &me, r["id"].as_str().unwrap(), &group).await.expect("the group is a candidate");
+    assert_eq!(c["rung"], "own_network", "{c}");
+    // The same feedback twice at once: one is stored, the other is told it is already there.
+    let feedback = format!("{url}/feedback");
+    let fb = json!({"rating": 4});
+    let (a, b) = tokio::join!(common::post_as(&app, &me, &feedback, fb.clone()), common::post_as(&app, &me, &feedback, fb.clone()));
+    let mut statuses = [a.0, b.0];
+    statuses.sort();
+    assert_eq!(statuses, [200, 409], "{a:?} {b:?}");
+});

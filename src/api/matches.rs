@@ -21,7 +21,8 @@ use crate::matching::lifecycle::{self, Event, Side, State, Status};
 use crate::startup::AppState;
 use crate::store::audit::{Action, Entry};
 use crate::store::entities::match_row::Model;
-use crate::store::{initiatives, listings, matches as store, people, volunteers};
+use crate::store::locks::{self, Lock};
+use crate::store::{Conn, initiatives, listings, matches as store, people, volunteers};
 
 /// Why a side says no.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Serialize, Deserialize)]
@@ -240,11 +241,7 @@ fn side_code(s: Side) -> &'static str {
 
 impl MatchesApi {
     async fn visible(&self, p: &Principal, id: Uuid) -> Result<Model, ApiError> {
-        let m = store::get(&self.state.db, id).await?.ok_or_else(|| ApiError::not_found("match"))?;
-        if side_of(p, &m).is_none() && !p.professional_in(&m.gemeente_code) {
-            return Err(ApiError::forbidden("a match is seen by its two sides and the professionals of its gemeente"));
-        }
-        Ok(m)
+        visible_in(&self.state.db, p, id).await
     }
 
     /// The other side's contact, once released, with an audit entry when it is a person's.
@@ -307,21 +304,49 @@ impl MatchesApi {
         })
     }
 
+    /// Moves a match on by `event`, holding it until the new state is stored, so that two
+    /// requests at once (both sides accepting, completing twice) each see the other's result.
+    /// With `join_network`, the requester also joins the helping initiative's network, in the
+    /// same transaction: both happen or neither.
     async fn transition(
         &self,
         p: &Principal,
         id: Uuid,
         event: impl Fn(Option<Side>) -> Result<Event, ApiError>,
         declined: Option<&str>,
+        join_network: bool,
     ) -> Result<Model, ApiError> {
-        let m = self.visible(p, id).await?;
+        let txn = locks::begin_locked(&self.state.db, &[Lock::Match(id)]).await?;
+        let m = visible_in(&txn, p, id).await?;
         let side = side_of(p, &m);
+        // Checked before anything changes, so a refused request changes nothing.
+        let join = match (join_network, side, m.requester_person_id, m.helper_initiative_id) {
+            (false, ..) => None,
+            (true, Some(Side::Requester), Some(person), Some(initiative)) => Some((person, initiative)),
+            (true, ..) => {
+                return Err(ApiError::invalid("join_network", "only the requesting resident joins, and only an initiative's network"));
+            }
+        };
         let e = event(side)?;
         let next = lifecycle::apply(store::state_of(&m), e, now())
             .map_err(|err| ApiError::unprocessable("invalid_transition", "status", err.0))?;
         let decline = declined.zip(side).map(|(reason, s)| (side_code(s), reason));
-        Ok(store::save(&self.state.db, m, next, decline).await?)
+        let saved = store::save(&txn, m, next, decline).await?;
+        if let Some((person, initiative)) = join {
+            store::join_network(&txn, person, initiative).await?;
+        }
+        txn.commit().await?;
+        Ok(saved)
     }
+}
+
+/// The match `id` where `p` may see it: a side, or a professional of its gemeente.
+async fn visible_in(db: &impl Conn, p: &Principal, id: Uuid) -> Result<Model, ApiError> {
+    let m = store::get(db, id).await?.ok_or_else(|| ApiError::not_found("match"))?;
+    if side_of(p, &m).is_none() && !p.professional_in(&m.gemeente_code) {
+        return Err(ApiError::forbidden("a match is seen by its two sides and the professionals of its gemeente"));
+    }
+    Ok(m)
 }
 
 fn need_side(side: Option<Side>) -> Result<Side, ApiError> {
@@ -375,7 +400,7 @@ impl MatchesApi {
     /// By one side; when both have, contact details are exchanged.
     #[oai(path = "/:id/accept", method = "post", operation_id = "accept_match")]
     async fn accept(&self, caller: SignedIn, id: Path<Uuid>) -> Result<MatchResponse, ApiError> {
-        let m = self.transition(&caller.0, id.0, |s| Ok(Event::Accept(need_side(s)?)), None).await?;
+        let m = self.transition(&caller.0, id.0, |s| Ok(Event::Accept(need_side(s)?)), None, false).await?;
         Ok(MatchResponse::Ok(Json(self.out(&caller.0, m).await?)))
     }
 
@@ -383,7 +408,7 @@ impl MatchesApi {
     #[oai(path = "/:id/decline", method = "post", operation_id = "decline_match")]
     async fn decline(&self, caller: SignedIn, id: Path<Uuid>, body: JsonBody<DeclineInput>) -> Result<MatchResponse, ApiError> {
         let reason = body.0.reason.code();
-        let m = self.transition(&caller.0, id.0, |s| Ok(Event::Decline(need_side(s)?)), Some(reason)).await?;
+        let m = self.transition(&caller.0, id.0, |s| Ok(Event::Decline(need_side(s)?)), Some(reason), false).await?;
         Ok(MatchResponse::Ok(Json(self.out(&caller.0, m).await?)))
     }
 
@@ -392,7 +417,7 @@ impl MatchesApi {
     /// By either side or a professional of the gemeente, before it is completed.
     #[oai(path = "/:id/cancel", method = "post", operation_id = "cancel_match")]
     async fn cancel(&self, caller: SignedIn, id: Path<Uuid>) -> Result<MatchResponse, ApiError> {
-        let m = self.transition(&caller.0, id.0, |_| Ok(Event::Cancel), None).await?;
+        let m = self.transition(&caller.0, id.0, |_| Ok(Event::Cancel), None, false).await?;
         Ok(MatchResponse::Ok(Json(self.out(&caller.0, m).await?)))
     }
 
@@ -402,20 +427,7 @@ impl MatchesApi {
     #[oai(path = "/:id/complete", method = "post", operation_id = "complete_match")]
     async fn complete(&self, caller: SignedIn, id: Path<Uuid>, body: JsonBody<CompleteInput>) -> Result<MatchResponse, ApiError> {
         let p = caller.0;
-        // Checked before anything changes, so a refused request completes nothing.
-        let join = if body.0.join_network {
-            let m = self.visible(&p, id.0).await?;
-            match (side_of(&p, &m), m.requester_person_id, m.helper_initiative_id) {
-                (Some(Side::Requester), Some(person), Some(initiative)) => Some((person, initiative)),
-                _ => return Err(ApiError::invalid("join_network", "only the requesting resident joins, and only an initiative's network")),
-            }
-        } else {
-            None
-        };
-        let m = self.transition(&p, id.0, |s| need_side(s).map(|_| Event::Complete), None).await?;
-        if let Some((person, initiative)) = join {
-            store::join_network(&self.state.db, person, initiative).await?;
-        }
+        let m = self.transition(&p, id.0, |s| need_side(s).map(|_| Event::Complete), None, body.0.join_network).await?;
         Ok(MatchResponse::Ok(Json(self.out(&p, m).await?)))
     }
 
@@ -447,8 +459,15 @@ impl MatchesApi {
 /// offer, a volunteer or an initiative, and the caller a side or a professional of the gemeente.
 pub async fn propose_match(app: &AppState, p: &Principal, b: &MatchInput) -> Result<Model, ApiError> {
     let now = now();
+    // Held until the match is stored: every proposal for this request (one match per pair),
+    // and the initiative's places.
+    let mut held = vec![Lock::Listing(b.request_id)];
+    if b.helper_kind == HelperKindIo::Initiative {
+        held.push(Lock::Initiative(b.helper_id));
+    }
+    let txn = locks::begin_locked(&app.db, &held).await?;
     let unknown = |f: &str, what: &str| ApiError::unprocessable("unknown_reference", f, format!("no {what} with this id"));
-    let request = listings::get(&app.db, b.request_id).await?.ok_or_else(|| unknown("request_id", "listing"))?;
+    let request = listings::get(&txn, b.request_id).await?.ok_or_else(|| unknown("request_id", "listing"))?;
     if ListingKind::from_code(&request.kind) != Some(ListingKind::Request) {
         return Err(ApiError::unprocessable(
             "not_a_request",
@@ -461,7 +480,7 @@ pub async fn propose_match(app: &AppState, p: &Principal, b: &MatchInput) -> Res
     }
     let (kind, helper) = match b.helper_kind {
         HelperKindIo::Offer => {
-            let o = listings::get(&app.db, b.helper_id).await?.ok_or_else(|| unknown("helper_id", "offer"))?;
+            let o = listings::get(&txn, b.helper_id).await?.ok_or_else(|| unknown("helper_id", "offer"))?;
             if ListingKind::from_code(&o.kind) != Some(ListingKind::Offer) {
                 return Err(ApiError::unprocessable("not_an_offer", "helper_id", "the helper must be an offer, not a request"));
             }
@@ -471,19 +490,19 @@ pub async fn propose_match(app: &AppState, p: &Principal, b: &MatchInput) -> Res
             ("offer", (o.owner_person_id, o.owner_initiative_id))
         }
         HelperKindIo::Volunteer => {
-            let v = volunteers::get(&app.db, b.helper_id).await?.ok_or_else(|| unknown("helper_id", "volunteer"))?;
+            let v = volunteers::get(&txn, b.helper_id).await?.ok_or_else(|| unknown("helper_id", "volunteer"))?;
             if v.status != "active" {
                 return Err(ApiError::unprocessable("invalid_state", "helper_id", "the volunteer is not active"));
             }
             ("volunteer", (Some(v.person_id), None))
         }
         HelperKindIo::Initiative => {
-            let i = initiatives::get(&app.db, b.helper_id).await?.ok_or_else(|| unknown("helper_id", "initiative"))?;
+            let i = initiatives::get(&txn, b.helper_id).await?.ok_or_else(|| unknown("helper_id", "initiative"))?;
             if i.status != "active" {
                 return Err(ApiError::unprocessable("invalid_state", "helper_id", "the initiative is not active"));
             }
             if let Some(places) = i.capacity {
-                let (_, open) = store::helper_track_record(&app.db, &[i.id], now).await?;
+                let (_, open) = store::helper_track_record(&txn, &[i.id], now).await?;
                 let places = u32::try_from(places).unwrap_or(0);
                 if crate::store::candidates::places_left(places, open.get(&i.id).copied().unwrap_or(0)) == 0 {
                     return Err(ApiError::unprocessable(
@@ -504,7 +523,7 @@ pub async fn propose_match(app: &AppState, p: &Principal, b: &MatchInput) -> Res
     if side.is_none() && !p.professional_in(&request.gemeente_code) {
         return Err(ApiError::forbidden("a match is proposed by the requester, the helper, or a professional of the gemeente"));
     }
-    if store::open_between(&app.db, request.id, b.helper_id).await? {
+    if store::open_between(&txn, request.id, b.helper_id).await? {
         return Err(ApiError::conflict("this request and helper already have a match in progress"));
     }
     let state = State {
@@ -523,5 +542,7 @@ pub async fn propose_match(app: &AppState, p: &Principal, b: &MatchInput) -> Res
         proposed_by: p.actor(),
         state,
     };
-    Ok(store::create(&app.db, &new).await?)
+    let created = store::create(&txn, &new).await?;
+    txn.commit().await?;
+    Ok(created)
 }

@@ -1,7 +1,7 @@
 //! Who a credential is: people by token subject, API keys, organisers and their invitations.
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
 use super::Conn;
@@ -42,7 +42,7 @@ pub async fn add_organiser(db: &impl Conn, initiative_id: Uuid, person_id: Uuid)
 
 /// Removes an organiser; an initiative keeps at least one.
 pub async fn remove_organiser(db: &DatabaseConnection, initiative_id: Uuid, person_id: Uuid) -> Result<(), StoreError> {
-    let txn = db.begin().await?;
+    let txn = super::locks::begin_write(db).await?;
     organiser::Entity::find_by_id((initiative_id, person_id)).one(&txn).await?.ok_or(StoreError::NotFound)?;
     if organisers_of(&txn, initiative_id).await?.len() <= 1 {
         return Err(StoreError::Conflict("an initiative keeps at least one organiser; invite another before leaving".into()));
@@ -76,7 +76,7 @@ pub async fn invite(db: &impl Conn, initiative_id: Uuid, created_by: &str) -> Re
 
 /// Redeems an invitation code for `person_id`: they become an organiser. A code works once.
 pub async fn accept_invitation(db: &DatabaseConnection, code: &str, person_id: Uuid) -> Result<Uuid, StoreError> {
-    let txn = db.begin().await?;
+    let txn = super::locks::begin_write(db).await?;
     let invitation = organiser_invitation::Entity::find()
         .filter(organiser_invitation::Column::CodeHash.eq(keys::hash(code)))
         .one(&txn)

@@ -1,7 +1,7 @@
 //! CBS gemeenten and wijken: import from GeoJSON, read back, and the in-memory locator.
 
 use ::geo::BoundingRect;
-use sea_orm::{ColumnTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+use sea_orm::{ColumnTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
 use serde_json::Value;
 
 use super::Conn;
@@ -70,7 +70,7 @@ fn features(text: &str, level: &str) -> Result<Vec<Feature>, ImportError> {
 pub async fn import(db: &sea_orm::DatabaseConnection, gemeenten: &str, wijken: &str) -> Result<usize, ImportError> {
     let mut all = features(gemeenten, GEMEENTE)?;
     all.extend(features(wijken, WIJK)?);
-    let txn = db.begin().await?;
+    let txn = super::locks::begin_write(db).await?;
     area::Entity::delete_many().exec(&txn).await?;
     let count = all.len();
     for chunk in all.chunks(200) {

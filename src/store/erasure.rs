@@ -2,7 +2,7 @@
 
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use super::Conn;
@@ -58,7 +58,7 @@ pub struct Erased {
 /// Every removed item is recorded in `deletions`, which downstream copies (search index,
 /// feeds) follow and a reindex consults.
 pub async fn erase(db: &DatabaseConnection, person_id: Uuid) -> Result<Erased, StoreError> {
-    let txn = db.begin().await?;
+    let txn = super::locks::begin_write(db).await?;
     let held = collect(&txn, person_id).await?;
     let now = Utc::now();
     let mut gone: Vec<(&'static str, Uuid)> = Vec::new();

@@ -1,7 +1,7 @@
 //! Initiatives: public places with an exact point.
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use super::Conn;
@@ -60,7 +60,7 @@ pub async fn create(
     at: &Placement,
     organiser: Option<Uuid>,
 ) -> Result<initiative::Model, StoreError> {
-    let txn = db.begin().await?;
+    let txn = super::locks::begin_write(db).await?;
     let now = Utc::now();
     let mut m = initiative::ActiveModel { id: Set(Uuid::now_v7()), created_at: Set(now), updated_at: Set(now), ..Default::default() };
     apply(&mut m, f, at);
@@ -75,7 +75,7 @@ pub async fn create(
 
 /// Replaces an initiative's contents; its listings move with it.
 pub async fn update(db: &DatabaseConnection, id: Uuid, f: &InitiativeFields, at: &Placement) -> Result<initiative::Model, StoreError> {
-    let txn = db.begin().await?;
+    let txn = super::locks::begin_write(db).await?;
     let existing = initiative::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
     let mut m: initiative::ActiveModel = existing.into();
     apply(&mut m, f, at);
@@ -98,7 +98,7 @@ pub async fn update(db: &DatabaseConnection, id: Uuid, f: &InitiativeFields, at:
 
 /// Deletes an initiative and the listings it owns.
 pub async fn delete(db: &DatabaseConnection, id: Uuid) -> Result<(), StoreError> {
-    let txn = db.begin().await?;
+    let txn = super::locks::begin_write(db).await?;
     initiative::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
     super::listings::delete_owned(&txn, listing::Column::OwnerInitiativeId, id).await?;
     tags::remove(&txn, &[id]).await?;

@@ -2,9 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use uuid::Uuid;
 
 use super::Conn;
@@ -98,7 +96,7 @@ fn active(id: Uuid, f: &ListingFields, place: &ListingPlace, created: DateTime<U
 
 /// Stores a new listing at its owner's place.
 pub async fn create(db: &DatabaseConnection, f: &ListingFields) -> Result<listing::Model, StoreError> {
-    let txn = db.begin().await?;
+    let txn = super::locks::begin_write(db).await?;
     let place = place_of(&txn, f.owner).await?;
     let now = Utc::now();
     let model = active(Uuid::now_v7(), f, &place, now, now).insert(&txn).await?;
@@ -138,7 +136,7 @@ pub async fn bulk_insert(db: &impl Conn, items: &[(ListingFields, ListingPlace)]
 
 /// Replaces a listing's contents. The owner cannot change; the place is re-read from it.
 pub async fn update(db: &DatabaseConnection, id: Uuid, f: &ListingFields) -> Result<listing::Model, StoreError> {
-    let txn = db.begin().await?;
+    let txn = super::locks::begin_write(db).await?;
     let existing = listing::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
     let place = place_of(&txn, f.owner).await?;
     let model = active(id, f, &place, existing.created_at, Utc::now()).update(&txn).await?;
@@ -149,7 +147,7 @@ pub async fn update(db: &DatabaseConnection, id: Uuid, f: &ListingFields) -> Res
 
 /// Deletes one listing.
 pub async fn delete(db: &DatabaseConnection, id: Uuid) -> Result<(), StoreError> {
-    let txn = db.begin().await?;
+    let txn = super::locks::begin_write(db).await?;
     listing::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
     tags::remove(&txn, &[id]).await?;
     listing::Entity::delete_by_id(id).exec(&txn).await?;

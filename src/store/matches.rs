@@ -199,11 +199,9 @@ pub async fn helper_track_record(
 
 /// Makes a person a member of an initiative's network (nothing changes if they are).
 pub async fn join_network(db: &impl Conn, person: Uuid, initiative: Uuid) -> Result<(), StoreError> {
-    if network_member::Entity::find_by_id((person, initiative)).one(db).await?.is_none() {
-        network_member::ActiveModel { person_id: Set(person), initiative_id: Set(initiative), joined_at: Set(Utc::now()) }
-            .insert(db)
-            .await?;
-    }
+    // Two matches with the same initiative may complete at once: the key keeps one membership.
+    let member = network_member::ActiveModel { person_id: Set(person), initiative_id: Set(initiative), joined_at: Set(Utc::now()) };
+    network_member::Entity::insert(member).on_conflict_do_nothing().exec_without_returning(db).await?;
     Ok(())
 }
 

@@ -11,6 +11,7 @@ pub mod erasure;
 pub mod idempotency;
 pub mod initiatives;
 pub mod listings;
+pub mod locks;
 pub mod matches;
 pub mod people;
 pub mod query;

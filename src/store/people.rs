@@ -1,7 +1,7 @@
 //! People (residents). Their home is stored only as a cell at the precision they chose.
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use super::Conn;
@@ -51,7 +51,7 @@ pub async fn create(db: &DatabaseConnection, f: &PersonFields, at: &Placement, s
 
 /// Replaces a person's contents; their volunteer profile and listings move with their cell.
 pub async fn update(db: &DatabaseConnection, id: Uuid, f: &PersonFields, at: &Placement) -> Result<person::Model, StoreError> {
-    let txn = db.begin().await?;
+    let txn = super::locks::begin_write(db).await?;
     let existing = person::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
     let mut m: person::ActiveModel = existing.into();
     apply(&mut m, f, at);

@@ -1,7 +1,7 @@
 //! Volunteer profiles: one per person, located at the person's home cell.
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use super::Conn;
@@ -29,7 +29,7 @@ fn apply(m: &mut volunteer::ActiveModel, f: &VolunteerFields) {
 
 /// Creates the volunteer profile of a person; a person has at most one.
 pub async fn create(db: &DatabaseConnection, person_id: Uuid, f: &VolunteerFields) -> Result<volunteer::Model, StoreError> {
-    let txn = db.begin().await?;
+    let txn = super::locks::begin_write(db).await?;
     let p = person::Entity::find_by_id(person_id)
         .one(&txn)
         .await?
@@ -58,7 +58,7 @@ pub async fn create(db: &DatabaseConnection, person_id: Uuid, f: &VolunteerField
 
 /// Replaces a profile's contents.
 pub async fn update(db: &DatabaseConnection, id: Uuid, f: &VolunteerFields) -> Result<volunteer::Model, StoreError> {
-    let txn = db.begin().await?;
+    let txn = super::locks::begin_write(db).await?;
     let existing = volunteer::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
     let mut m: volunteer::ActiveModel = existing.into();
     apply(&mut m, f);
@@ -71,7 +71,7 @@ pub async fn update(db: &DatabaseConnection, id: Uuid, f: &VolunteerFields) -> R
 
 /// Deletes a profile (the person stays).
 pub async fn delete(db: &DatabaseConnection, id: Uuid) -> Result<(), StoreError> {
-    let txn = db.begin().await?;
+    let txn = super::locks::begin_write(db).await?;
     volunteer::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
     tags::remove(&txn, &[id]).await?;
     volunteer::Entity::delete_by_id(id).exec(&txn).await?;
