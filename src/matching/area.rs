@@ -138,18 +138,28 @@ fn graph_part(
     homes: &Homes,
     k: usize,
 ) -> Vec<(usize, Candidate)> {
+    // Residents' requests sit at their home cell's centre, so many share a place: visited
+    // place by place, each place's neighbours are looked up once and only the last is kept
+    // (a map of every place's neighbours took up to 48 MB for 10,000 places).
+    let key = |need: &Need| (need.location.lat().to_bits(), need.location.lng().to_bits(), need.radius_m.to_bits());
+    let mut order: Vec<usize> = (0..needs.len()).collect();
+    order.sort_by_key(|&n| key(&needs[n]));
     let mut out = Vec::new();
-    // Residents' requests sit at their home cell's centre, so many share a place: their
-    // neighbours are looked up once.
-    let mut seen: HashMap<(u64, u64, u64), Vec<(usize, f64)>> = HashMap::new();
-    for (n, need) in needs.iter_mut().enumerate() {
-        let key = (need.location.lat().to_bits(), need.location.lng().to_bits(), need.radius_m.to_bits());
-        let near = seen.entry(key).or_insert_with(|| index.nearest(helpers, need.location, need.radius_m, PER_KIND));
+    let mut last: Option<((u64, u64, u64), Vec<(usize, f64)>)> = None;
+    for n in order {
+        let need = &mut needs[n];
+        let at = key(need);
+        if last.as_ref().is_none_or(|(k, _)| *k != at) {
+            last = Some((at, index.nearest(helpers, need.location, need.radius_m, PER_KIND)));
+        }
+        let near = last.as_ref().map(|(_, near)| near.as_slice()).unwrap_or_default();
         let groups =
             near.iter().map(|&(i, _)| &helpers[i]).filter(|h| matches!(h.kind, HelperKind::Initiative(_))).filter_map(|h| h.initiative);
         need.members_nearby = members_nearby(need.location, need.requester, homes, groups);
         out.extend(rank::rank_measured(need, near.iter().map(|&(i, d)| (&helpers[i], d)), k).into_iter().map(|c| (first + n, c)));
     }
+    // In need order, as the caller expects; each need's candidates keep their rank order.
+    out.sort_by_key(|(n, _)| *n);
     out
 }
 
@@ -207,6 +217,36 @@ mod tests {
                 let centre = destination(origin, b, d);
                 prop_assert_eq!(index.nearest(&helpers, centre, r, per_kind), brute(&helpers, centre, r, per_kind));
             }
+        }
+
+        /// The graph holds, in need order, what ranking each need alone among its own nearest
+        /// helpers gives, also where needs share a place (and so one lookup).
+        #[test]
+        fn the_graph_is_each_need_ranked_alone(
+            spots in proptest::collection::vec((0.0f64..360.0, 0.0f64..6_000.0, 0u8..3), 0..120),
+            places in proptest::collection::vec((0.0f64..360.0, 0.0f64..5_000.0), 1..6),
+            needs_at in proptest::collection::vec((0usize..6, 500.0f64..4_000.0), 1..700),
+            k in 1usize..6,
+        ) {
+            let origin = Coordinates::parse(52.4376, 4.8476).unwrap();
+            let helpers: Vec<Helper> = spots.iter().enumerate().map(|(i, (b, d, k))| helper(i, kind(*k), destination(origin, *b, *d))).collect();
+            let index = HelperIndex::new(&helpers);
+            // Few places and two radii each, so that many needs share a place and some a place but not a radius.
+            let mut needs: Vec<Need> = needs_at
+                .iter()
+                .map(|&(p, r)| {
+                    let (b, d) = places[p % places.len()];
+                    Need { location: destination(origin, b, d), radius_m: if r < 2_000.0 { 1_500.0 } else { 3_000.0 }, zrm_domains: vec![], ..rank::tests::need() }
+                })
+                .collect();
+            let homes = Homes::new();
+            let graph = candidate_graph(&mut needs, &helpers, &index, &homes, k);
+            let mut alone = Vec::new();
+            for (n, need) in needs.iter().enumerate() {
+                let near = index.nearest(&helpers, need.location, need.radius_m, PER_KIND);
+                alone.extend(rank::rank_measured(need, near.iter().map(|&(i, d)| (&helpers[i], d)), k).into_iter().map(|c| (n, c)));
+            }
+            prop_assert_eq!(graph, alone);
         }
     }
 
