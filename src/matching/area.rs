@@ -141,11 +141,12 @@ fn graph_part(
     // Residents' requests sit at their home cell's centre, so many share a place: visited
     // place by place, each place's neighbours are looked up once and only the last is kept
     // (a map of every place's neighbours took up to 48 MB for 10,000 places).
-    let key = |need: &Need| (need.location.lat().to_bits(), need.location.lng().to_bits(), need.radius_m.to_bits());
+    type Place = (u64, u64, u64);
+    let key = |need: &Need| -> Place { (need.location.lat().to_bits(), need.location.lng().to_bits(), need.radius_m.to_bits()) };
     let mut order: Vec<usize> = (0..needs.len()).collect();
     order.sort_by_key(|&n| key(&needs[n]));
     let mut out = Vec::new();
-    let mut last: Option<((u64, u64, u64), Vec<(usize, f64)>)> = None;
+    let mut last: Option<(Place, Vec<(usize, f64)>)> = None;
     for n in order {
         let need = &mut needs[n];
         let at = key(need);
