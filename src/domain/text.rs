@@ -65,6 +65,44 @@ impl LanguageCode {
     }
 }
 
+/// Lower-cases `c` and strips the accents Dutch and its neighbours use.
+pub fn fold_char(c: char) -> char {
+    let lower = c.to_lowercase().next().unwrap_or(c);
+    match lower {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' => 'a',
+        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ė' | 'ę' => 'e',
+        'ì' | 'í' | 'î' | 'ï' | 'ī' => 'i',
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' => 'o',
+        'ù' | 'ú' | 'û' | 'ü' | 'ū' => 'u',
+        'ý' | 'ÿ' => 'y',
+        'ç' | 'ć' | 'č' => 'c',
+        'ñ' | 'ń' => 'n',
+        'š' | 'ś' => 's',
+        'ž' | 'ź' | 'ż' => 'z',
+        'ł' => 'l',
+        'ğ' => 'g',
+        'ı' => 'i',
+        other => other,
+    }
+}
+
+/// `text` lower-cased and without accents.
+pub fn fold(text: &str) -> String {
+    text.chars().map(fold_char).collect()
+}
+
+/// The words of `text`, folded: runs of letters and digits. Every engine and every check in
+/// memory splits text this way, so that what one finds the others find.
+pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(fold)
+}
+
+/// The words of a query: its first 12 [`words`]. Only letters and digits, so nothing a user
+/// types reaches a full-text query language as syntax.
+pub fn query_words(q: &str) -> Vec<String> {
+    words(q).take(12).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

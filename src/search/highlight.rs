@@ -8,36 +8,7 @@
 /// Characters around the first match that a snippet keeps, roughly.
 pub const SNIPPET_CHARS: usize = 160;
 
-/// Lower-cases `c` and strips the accents Dutch and its neighbours use.
-pub fn fold_char(c: char) -> char {
-    let lower = c.to_lowercase().next().unwrap_or(c);
-    match lower {
-        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' => 'a',
-        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ė' | 'ę' => 'e',
-        'ì' | 'í' | 'î' | 'ï' | 'ī' => 'i',
-        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' => 'o',
-        'ù' | 'ú' | 'û' | 'ü' | 'ū' => 'u',
-        'ý' | 'ÿ' => 'y',
-        'ç' | 'ć' | 'č' => 'c',
-        'ñ' | 'ń' => 'n',
-        'š' | 'ś' => 's',
-        'ž' | 'ź' | 'ż' => 'z',
-        'ł' => 'l',
-        'ğ' => 'g',
-        'ı' => 'i',
-        other => other,
-    }
-}
-
-/// `text` lower-cased and without accents.
-pub fn fold(text: &str) -> String {
-    text.chars().map(fold_char).collect()
-}
-
-/// The words of a query, folded: letters and digits only.
-pub fn query_words(q: &str) -> Vec<String> {
-    q.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(fold).take(12).collect()
-}
+pub use crate::domain::text::{fold, fold_char, query_words};
 
 /// Byte ranges of the words of `text`.
 fn word_spans(text: &str) -> Vec<(usize, usize)> {

@@ -52,7 +52,7 @@ pub fn languages(stored: &str) -> Vec<LanguageCode> {
 }
 
 fn words(texts: &[&str]) -> Vec<String> {
-    let mut w: Vec<String> = texts.iter().flat_map(|t| super::query::words(t)).filter(|w| w.chars().count() > 3).collect();
+    let mut w: Vec<String> = texts.iter().flat_map(|t| crate::domain::text::words(t)).filter(|w| w.chars().count() > 3).collect();
     w.sort();
     w.dedup();
     w

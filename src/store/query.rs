@@ -529,7 +529,7 @@ pub async fn facet_counts(
 /// The hits whose text has every word of `text` (as a word's start, case and accents ignored,
 /// as FTS5 matches); a coarse hit never matches by its text.
 async fn with_words(db: &impl Conn, spec: TableSpec, hits: Vec<Hit>, text: &str) -> Result<Vec<Hit>, DbErr> {
-    let words = crate::search::highlight::query_words(text);
+    let words = crate::domain::text::query_words(text);
     let hits: Vec<Hit> = hits.into_iter().filter(|h| !h.coarse).collect();
     if words.is_empty() || hits.is_empty() {
         return Ok(if words.is_empty() { Vec::new() } else { hits });
@@ -801,14 +801,8 @@ fn filters(backend: DatabaseBackend, spec: TableSpec, q: &ListQuery, text_in_sql
     cond
 }
 
-/// Words of a free-text query: letters and digits only, so nothing the user types reaches the
-/// full-text query language as syntax.
-pub fn words(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).take(12).collect()
-}
-
 fn text_condition(backend: DatabaseBackend, table: &str, text: &str) -> Condition {
-    let words = words(text);
+    let words = crate::domain::text::query_words(text);
     if words.is_empty() {
         // Only punctuation: nothing can match.
         return Condition::all().add(Expr::cust("1 = 0"));
@@ -903,7 +897,9 @@ mod tests {
 
     #[test]
     fn words_strip_syntax() {
-        assert_eq!(words("taal-café \"OR\" *NEAR(x)"), vec!["taal", "café", "or", "near", "x"]);
-        assert!(words("*** ---").is_empty());
+        use crate::domain::text::query_words;
+        assert_eq!(query_words("taal-café \"OR\" *NEAR(x)"), vec!["taal", "cafe", "or", "near", "x"]);
+        assert!(query_words("*** ---").is_empty());
+        assert_eq!(query_words(&"w ".repeat(20)).len(), 12, "at most 12 words reach the engine");
     }
 }
