@@ -195,3 +195,85 @@ api_test!(words_within_a_small_circle_match_as_the_full_text_index_does, true, |
         assert_eq!(ids(&small), cut.iter().map(|v| v["id"].as_str().unwrap().to_owned()).collect(), "{q}");
     }
 });
+
+/// Four places that mention a taalcafé: two in their name or title, two only in their text.
+/// Returns (title matches, text-only matches) by id.
+async fn four_taalcafes(app: &TestApp) -> (Vec<String>, Vec<String>) {
+    let (lat, lng) = POELENBURG;
+    let initiative = |name: &str, description: &str, north: f64| {
+        serde_json::json!({"name": name, "description": description, "kind": "resident_initiative",
+                           "categories": ["language"], "location": {"lat": lat + north, "lng": lng}})
+    };
+    let (far_title, _) = common::new_initiative(app, initiative("Taalcafé De Bron", "Nederlands oefenen met buren.", 0.018)).await;
+    let (near_text, _) = common::new_initiative(app, initiative("Buurthuis Het Anker", "Elke dinsdag een taalcafé.", 0.002)).await;
+    let (pid, me) = common::poelenburg_person(app, "Sanne").await;
+    let listing = |title: &str, description: &str| {
+        let body = serde_json::json!({"kind": "offer", "title": title, "description": description, "categories": ["language"],
+                                      "owner": {"person_id": pid}});
+        let me = me.clone();
+        async move {
+            let (s, l) = common::post_as(app, &me, "/v1/listings", body).await;
+            assert_eq!(s, 201, "{l}");
+            l["id"].as_str().unwrap().to_owned()
+        }
+    };
+    let own_title = listing("Taalcafe aan huis", "Ik oefen graag Nederlands met je.").await;
+    let own_text = listing("Koffie en een praatje", "Ook een soort taalcafé, bij mij thuis.").await;
+    (vec![far_title, own_title], vec![near_text, own_text])
+}
+
+fn hit_ids(hits: &[Value]) -> Vec<String> {
+    hits.iter().map(|h| h["id"].as_str().unwrap().to_owned()).collect()
+}
+
+api_test!(relevance_puts_the_words_in_a_title_first, false, |app: TestApp| async move {
+    let (titled, text_only) = four_taalcafes(&app).await;
+    let (lat, lng) = POELENBURG;
+    let near = format!("lat={lat}&lng={lng}&radius_m=5000");
+    let (s, v) = common::get_as(&app, &Auth::None, &format!("/v1/search?q=taalcafe&{near}")).await;
+    assert_eq!(s, 200, "{v}");
+    let hits = v["hits"].as_array().unwrap().clone();
+    let got = hit_ids(&hits);
+    assert_eq!(got.len(), 4, "{v}");
+    assert_eq!(BTreeSet::from_iter(got[..2].iter().cloned()), BTreeSet::from_iter(titled.iter().cloned()), "titles first: {v}");
+    assert_eq!(BTreeSet::from_iter(got[2..].iter().cloned()), BTreeSet::from_iter(text_only.iter().cloned()), "{v}");
+    // Each group nearest first, though the nearest of all is a text match.
+    let d: Vec<f64> = hits.iter().map(|h| h["distance_m"].as_f64().unwrap()).collect();
+    assert!(d[0] <= d[1] && d[2] <= d[3], "{d:?}");
+    assert!(d[2] < d[1], "a text match nearer than a title match still comes after it: {d:?}");
+    // Page by page, the same order, each hit once.
+    let paged = common::every_page(&app, &Auth::None, &format!("/v1/search?q=taalcafe&{near}"), "hits", 1).await;
+    assert_eq!(hit_ids(&paged), got);
+
+    // A wider circle, where SQLite matches the words through its full-text index instead.
+    let wide = format!("lat={lat}&lng={lng}&radius_m=20000");
+    let paged = common::every_page(&app, &Auth::None, &format!("/v1/search?q=taalcafe&{wide}"), "hits", 1).await;
+    assert_eq!(hit_ids(&paged), got);
+
+    // By distance, titles do not count.
+    let (_, v) = common::get_as(&app, &Auth::None, &format!("/v1/search?q=taalcafe&{near}&sort=distance")).await;
+    let d: Vec<f64> = v["hits"].as_array().unwrap().iter().map(|h| h["distance_m"].as_f64().unwrap()).collect();
+    assert!(d.windows(2).all(|w| w[0] <= w[1]), "{d:?}");
+    assert_ne!(hit_ids(v["hits"].as_array().unwrap()), got);
+
+    // Without a point: titles first, each group newest first, also page by page.
+    let (_, v) = common::get_as(&app, &Auth::None, "/v1/search?q=taalcafe").await;
+    let got = hit_ids(v["hits"].as_array().unwrap());
+    let newest_first = |mut ids: Vec<String>| {
+        ids.sort_by(|a, b| b.cmp(a));
+        ids
+    };
+    let mut want = newest_first(titled.clone());
+    want.extend(newest_first(text_only.clone()));
+    assert_eq!(got, want, "{v}");
+    let paged = common::every_page(&app, &Auth::None, "/v1/search?q=taalcafe", "hits", 1).await;
+    assert_eq!(hit_ids(&paged), want);
+    let paged = common::every_page(&app, &Auth::None, "/v1/search?q=taalcafe&type=offer", "hits", 1).await;
+    assert_eq!(hit_ids(&paged), vec![titled[1].clone(), text_only[1].clone()]);
+
+    // A cursor of a list ranked by title does not continue one that is not.
+    let (_, first) = common::get_as(&app, &Auth::None, &format!("/v1/search?q=taalcafe&{near}&limit=1")).await;
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let (s, v) = common::get_as(&app, &Auth::None, &format!("/v1/search?q=taalcafe&{near}&sort=distance&cursor={cursor}")).await;
+    common::assert_problem(s, &v, 400, "cursor");
+});

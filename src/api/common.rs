@@ -270,7 +270,14 @@ pub struct ListParams {
 impl ListParams {
     /// Parses into a store query; combinations are checked too.
     pub fn parse(self) -> Result<ListQuery, ApiError> {
+        self.parse_ranked(false)
+    }
+
+    /// As [`Self::parse`], for a list that may rank title matches first
+    /// ([`ListQuery::title_first`]), whose cursors say so.
+    pub fn parse_ranked(self, title_first: bool) -> Result<ListQuery, ApiError> {
         let mut q = ListQuery::new(self.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT));
+        q.title_first = title_first;
         if let Some(limit) = self.limit
             && !(1..=MAX_LIMIT).contains(&limit)
         {

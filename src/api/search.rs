@@ -194,8 +194,10 @@ impl SearchApi {
     /// prefix, accents and case ignored (on Meilisearch typos too, and Dutch synonyms for common
     /// help words); an empty `q` browses everything the filters match, nearest first where a
     /// point is given, else newest first. With `q`, `relevance` on Meilisearch ranks by its
-    /// ranking rules; the embedded engine orders matches nearest first where a point is given,
-    /// else newest first. Meilisearch measures a resident's request from the centre of its
+    /// ranking rules; the embedded engine puts the matches with every word in their title (an
+    /// initiative's name, a listing's title, a volunteer's skills) first and the others after,
+    /// each group nearest first where a point is given, else newest first; `distance` orders
+    /// all matches nearest first. Meilisearch measures a resident's request from the centre of its
     /// resolution-7 cell for every caller. Only open listings, running
     /// initiatives and active volunteers are found.
     ///
@@ -270,7 +272,7 @@ impl SearchApi {
             limit: limit.0,
             cursor: keyset_cursor,
         }
-        .parse()?;
+        .parse_ranked(sort == SearchSort::Relevance)?;
         let request = SearchRequest {
             text: list.text,
             near: list.near,

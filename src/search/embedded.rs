@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait};
 
 use super::highlight::{fold, query_words, snippet};
-use super::{DocType, Facet, NextPage, SearchHit, SearchRequest, SearchResults, merge_buckets, order_hits};
+use super::{DocType, Facet, NextPage, SearchHit, SearchRequest, SearchResults, merge_buckets, order_hits_by};
 use crate::auth::policy::{self, ListingView, PUBLIC_REQUEST_RESOLUTION};
 use crate::auth::{Principal, Role};
 use crate::domain::{ActivityCategory, CellId, ListingStatus};
@@ -34,19 +34,23 @@ pub async fn search(db: &impl Conn, p: &Principal, req: &SearchRequest, now: Dat
         q.condition = q.condition.add(col("status").ne("ended"));
         let (rows, next, every) = page::<initiative::Entity>(db, req, initiatives::SPEC, &q, |m| m.id).await?;
         more |= next.is_some();
-        for (m, d) in rows {
+        for (m, found) in rows {
+            let d = found.distance_m;
             let Some(cell) = CellId::from_db(m.index_cell) else { continue };
-            hits.push(SearchHit {
-                id: m.id,
-                doc_type: DocType::Initiative,
-                snippet: Some(snippet(&m.description, &words)),
-                title: Some(m.name),
-                distance_m: d,
-                cell,
-                kind: m.kind,
-                gemeente_code: m.gemeente_code,
-                audited_person: None,
-            });
+            hits.push((
+                found.in_title,
+                SearchHit {
+                    id: m.id,
+                    doc_type: DocType::Initiative,
+                    snippet: Some(snippet(&m.description, &words)),
+                    title: Some(m.name),
+                    distance_m: d,
+                    cell,
+                    kind: m.kind,
+                    gemeente_code: m.gemeente_code,
+                    audited_person: None,
+                },
+            ));
         }
         count_facets(db, req, initiatives::SPEC, &q, every, "1 = 0", None, &mut buckets).await?;
     }
@@ -60,7 +64,8 @@ pub async fn search(db: &impl Conn, p: &Principal, req: &SearchRequest, now: Dat
         q.coarse = Some(coarse);
         let (rows, next, every) = page::<listing::Entity>(db, req, listings::SPEC, &q, |m| m.id).await?;
         more |= next.is_some();
-        for (m, d) in rows {
+        for (m, found) in rows {
+            let d = found.distance_m;
             let view = policy::listing_view(p, &listings::facts(&m, now));
             let Some(own_cell) = CellId::from_db(m.cell) else { continue };
             let doc_type = if m.kind == "offer" { DocType::Offer } else { DocType::Request };
@@ -93,7 +98,7 @@ pub async fn search(db: &impl Conn, p: &Principal, req: &SearchRequest, now: Dat
                     gemeente_code: m.gemeente_code,
                 },
             };
-            hits.push(hit);
+            hits.push((found.in_title, hit));
         }
         count_facets(db, req, listings::SPEC, &q, every, "owner_person_id IS NOT NULL", Some(summarised), &mut buckets).await?;
     }
@@ -103,38 +108,52 @@ pub async fn search(db: &impl Conn, p: &Principal, req: &SearchRequest, now: Dat
     {
         let (rows, next, every) = page::<volunteer::Entity>(db, req, volunteers::SPEC, &q, |m| m.id).await?;
         more |= next.is_some();
-        for (m, d) in rows {
+        for (m, found) in rows {
+            let d = found.distance_m;
             let Some(cell) = CellId::from_db(m.cell) else { continue };
             let skills: Vec<&str> = crate::domain::taxonomy::split_codes(&m.skills, ActivityCategory::from_code)
                 .into_iter()
                 .map(ActivityCategory::label_nl)
                 .collect();
             let title = skills.join(", ");
-            hits.push(SearchHit {
-                id: m.id,
-                doc_type: DocType::Volunteer,
-                snippet: Some(snippet(&title, &words)),
-                title: Some(title),
-                distance_m: d,
-                cell,
-                kind: "volunteer".into(),
-                gemeente_code: m.gemeente_code,
-                audited_person: policy::audited_read(p, m.person_id).then_some(m.person_id),
-            });
+            hits.push((
+                found.in_title,
+                SearchHit {
+                    id: m.id,
+                    doc_type: DocType::Volunteer,
+                    snippet: Some(snippet(&title, &words)),
+                    title: Some(title),
+                    distance_m: d,
+                    cell,
+                    kind: "volunteer".into(),
+                    gemeente_code: m.gemeente_code,
+                    audited_person: policy::audited_read(p, m.person_id).then_some(m.person_id),
+                },
+            ));
         }
         q.text = None;
         count_facets(db, req, volunteers::SPEC, &q, every, "1 = 1", None, &mut buckets).await?;
     }
 
     let sort = req.list_sort();
-    order_hits(&mut hits, sort);
+    // The tables' pages merged in the order each was read in: ranked by title first where the
+    // list is (a stable sort keeps each group in the common order).
+    let ranked = base_query(req).ranks_titles();
+    order_hits_by(&mut hits, sort, |(_, h)| h);
+    if ranked {
+        hits.sort_by_key(|(in_title, _)| !*in_title);
+    }
     more |= hits.len() as u64 > req.limit;
     hits.truncate(req.limit as usize);
     let next = if more {
-        hits.last().map(|h| NextPage::After(Cursor::at(sort, h.id, if sort == Sort::Distance { h.distance_m } else { None })))
+        hits.last().map(|(in_title, h)| {
+            let distance = if sort == Sort::Distance { h.distance_m } else { None };
+            NextPage::After(Cursor::at(sort, h.id, distance).in_title(ranked.then_some(*in_title)))
+        })
     } else {
         None
     };
+    let hits: Vec<SearchHit> = hits.into_iter().map(|(_, h)| h).collect();
     let facets = req.facets.iter().map(|f| (*f, merge_buckets(buckets.iter().filter(|(g, _)| g == f).map(|(_, b)| b.clone())))).collect();
     Ok(SearchResults { hits, facets, next })
 }
@@ -147,7 +166,7 @@ async fn page<E>(
     spec: TableSpec,
     q: &ListQuery,
     id_of: impl Fn(&E::Model) -> uuid::Uuid,
-) -> Result<(Vec<(E::Model, Option<f64>)>, Option<Cursor>, Option<Vec<Hit>>), StoreError>
+) -> Result<(Vec<(E::Model, Hit)>, Option<Cursor>, Option<Vec<Hit>>), StoreError>
 where
     E: sea_orm::EntityTrait,
     E::Model: serde::de::DeserializeOwned,
@@ -156,7 +175,7 @@ where
         let (rows, next, every) = query::list_with_all_hits::<E>(db, spec, q, id_of).await?;
         return Ok((rows, next, Some(every)));
     }
-    let (rows, next) = query::list::<E>(db, spec, q, id_of).await?;
+    let (rows, next) = query::list_hits::<E>(db, spec, q, id_of).await?;
     Ok((rows, next, None))
 }
 
@@ -174,6 +193,7 @@ fn base_query(req: &SearchRequest) -> ListQuery {
     q.text = req.text.clone();
     q.sort = req.list_sort();
     q.after = req.after.clone();
+    q.title_first = req.sort == super::SearchSort::Relevance;
     q
 }
 

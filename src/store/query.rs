@@ -69,6 +69,10 @@ pub struct Cursor {
     /// inexact cursor would repeat the last item of a page forever.
     #[serde(rename = "d", default, skip_serializing_if = "Option::is_none")]
     distance_bits: Option<u64>,
+    /// In a list ranked by title ([`ListQuery::title_first`]): whether the item had every word
+    /// in its title, the group the list continues in.
+    #[serde(rename = "t", default, skip_serializing_if = "Option::is_none")]
+    in_title: Option<bool>,
 }
 
 impl Cursor {
@@ -95,7 +99,20 @@ impl Cursor {
     /// The position of an item in a list of `sort` order: a list merged from several tables
     /// continues after it in each of them, since ids are unique across tables.
     pub fn at(sort: Sort, id: Uuid, distance_m: Option<f64>) -> Self {
-        Self { sort, id, distance_bits: distance_m.map(f64::to_bits) }
+        Self { sort, id, distance_bits: distance_m.map(f64::to_bits), in_title: None }
+    }
+
+    /// The same position in a list ranked by title, in the group `in_title` says
+    /// (`None`: a list not ranked so).
+    pub fn in_title(mut self, in_title: Option<bool>) -> Self {
+        self.in_title = in_title;
+        self
+    }
+
+    /// The position of `hit` in the list `q` asks for.
+    fn after_hit(q: &ListQuery, hit: &Hit) -> Self {
+        let distance = if q.sort == Sort::Distance { hit.distance_m } else { None };
+        Self::at(q.sort, hit.id, distance).in_title(q.ranks_titles().then_some(hit.in_title))
     }
 
     fn distance_m(&self) -> Option<f64> {
@@ -136,6 +153,11 @@ pub struct ListQuery {
     pub after: Option<Cursor>,
     /// Rows this reader sees only coarsely.
     pub coarse: Option<Coarse>,
+    /// With `text`: the items with every word in their title (an initiative's name, a
+    /// listing's title, a volunteer's skills) come first, then the others, each group in
+    /// `sort` order. The embedded engine's relevance: plain, the same on both databases, and a
+    /// reason a person can see.
+    pub title_first: bool,
 }
 
 impl ListQuery {
@@ -152,7 +174,13 @@ impl ListQuery {
             limit,
             after: None,
             coarse: None,
+            title_first: false,
         }
+    }
+
+    /// Whether this list is ranked by title: [`Self::title_first`] with words to look for.
+    pub fn ranks_titles(&self) -> bool {
+        self.title_first && self.text.as_deref().is_some_and(|t| !crate::domain::text::query_words(t).is_empty())
     }
 
     /// Checks combinations single fields cannot: a distance order needs a point, and a cursor
@@ -165,6 +193,11 @@ impl ListQuery {
             && c.sort != self.sort
         {
             return Err(("cursor", Invalid::new("the cursor belongs to a list with another sort order")));
+        }
+        if let Some(c) = &self.after
+            && c.in_title.is_some() != self.ranks_titles()
+        {
+            return Err(("cursor", Invalid::new("the cursor belongs to a list with another order (ranked by title or not)")));
         }
         Ok(())
     }
@@ -182,6 +215,9 @@ pub struct Hit {
     pub distance_m: Option<f64>,
     /// Whether the reader sees it only coarsely ([`ListQuery::coarse`]).
     pub coarse: bool,
+    /// Whether its title has every word of the query (see [`ListQuery::title_first`]); false
+    /// when the list is not ranked so.
+    pub in_title: bool,
 }
 
 /// One page of hits and the cursor for the next page, if there is one.
@@ -218,21 +254,33 @@ pub async fn find(db: &impl Conn, spec: TableSpec, q: &ListQuery) -> Result<HitP
     if spec.has_point {
         select.column(Alias::new("lat")).column(Alias::new("lng"));
     }
-    let mut cond = match_condition(backend, spec, q);
+    let cond = match_condition(backend, spec, q);
+    let ranked = q.ranks_titles();
+    let text = q.text.as_deref().unwrap_or_default();
 
-    // Cell and radius filters end with an exact check per row, so they read every candidate.
+    // Cell and radius filters end with an exact check per row, so they read every candidate;
+    // the others read one page in SQL, newest first (by title first, then the rest, when ranked).
     let in_memory = q.near.is_some() || q.cell.is_some();
-    if !in_memory {
+    let found: Vec<(Candidate, bool)> = if in_memory {
+        select.cond_where(cond);
+        candidates(db, spec, select).await?.into_iter().map(|c| (c, false)).collect()
+    } else if ranked && spec.full_text {
+        newest_by_title(db, spec, q, select, cond).await?
+    } else if ranked && q.after.as_ref().is_some_and(|c| c.in_title == Some(false)) {
+        // Every row of a table without text of its own is in the title group, which a cursor
+        // among the others is past.
+        Vec::new()
+    } else {
+        let mut cond = cond;
         if let Some(after) = &q.after {
             cond = cond.add(col("id").lt(after.id));
         }
-        select.order_by(Alias::new("id"), Order::Desc).limit(q.limit + 1);
-    }
-    select.cond_where(cond);
-
-    let found = candidates(db, spec, select).await?;
+        select.order_by(Alias::new("id"), Order::Desc).limit(q.limit + 1).cond_where(cond);
+        // A table without text of its own (volunteers) matched the words by its title alone.
+        candidates(db, spec, select).await?.into_iter().map(|c| (c, ranked)).collect()
+    };
     let mut hits = Vec::with_capacity(found.len());
-    for Candidate { row, id, mut own_cell, mut point, coarse } in found {
+    for (Candidate { row, id, mut own_cell, mut point, coarse }, in_title) in found {
         if coarse && let Some(c) = &q.coarse {
             // Seen as the coarse cell: its centre for distance, the cell itself for cell filters.
             point = None;
@@ -255,43 +303,74 @@ pub async fn find(db: &impl Conn, spec: TableSpec, q: &ListQuery) -> Result<HitP
             (Some(_), None) => continue,
             (None, _) => None,
         };
-        hits.push(Hit { id, row, distance_m, coarse: coarse && q.coarse.is_some() });
-    }
-    if text_in_memory(backend, spec, q) {
-        hits = with_words(db, spec, hits, q.text.as_deref().unwrap_or_default()).await?;
+        hits.push(Hit { id, row, distance_m, coarse: coarse && q.coarse.is_some(), in_title });
     }
 
     if !in_memory {
         let next = (hits.len() as u64 > q.limit).then(|| {
             hits.truncate(q.limit as usize);
-            Cursor::at(Sort::Newest, hits.last().expect("non-empty").id, None)
+            Cursor::after_hit(q, hits.last().expect("non-empty"))
         });
         return Ok(HitPage { hits, next });
     }
-
+    if text_in_memory(backend, spec, q) {
+        hits = with_words(db, spec, hits, text).await?;
+    } else if ranked {
+        mark_titles(db, spec, &mut hits, text).await?;
+    }
     Ok(paginate(hits, q))
+}
+
+/// The SQL path of a list ranked by title: the matches with every word in their title, newest
+/// first, then the others, until a page is full; a cursor continues in its own group.
+async fn newest_by_title(
+    db: &impl Conn,
+    spec: TableSpec,
+    q: &ListQuery,
+    select: SelectStatement,
+    cond: Condition,
+) -> Result<Vec<(Candidate, bool)>, DbErr> {
+    let title = title_condition(db.get_database_backend(), spec, q.text.as_deref().unwrap_or_default());
+    let mut found = Vec::new();
+    for in_title in [true, false] {
+        let after = q.after.as_ref().filter(|c| c.in_title.is_some());
+        // A cursor among the others is past every title match.
+        if in_title && after.is_some_and(|c| c.in_title == Some(false)) {
+            continue;
+        }
+        let left = q.limit + 1 - found.len() as u64;
+        if left == 0 {
+            break;
+        }
+        let mut c = cond.clone().add(if in_title { title.clone() } else { title.clone().not() });
+        if let Some(after) = after.filter(|c| c.in_title == Some(in_title)) {
+            c = c.add(col("id").lt(after.id));
+        }
+        let mut s = select.clone();
+        s.cond_where(c).order_by(Alias::new("id"), Order::Desc).limit(left);
+        found.extend(candidates(db, spec, s).await?.into_iter().map(|c| (c, in_title)));
+    }
+    Ok(found)
 }
 
 /// Orders in-memory hits as `q` asks and cuts the page after `q`'s cursor.
 fn paginate(mut hits: Vec<Hit>, q: &ListQuery) -> HitPage {
-    match q.sort {
-        Sort::Newest => hits.sort_by_key(|h| std::cmp::Reverse(h.id)),
-        Sort::Distance => hits.sort_by(|a, b| a.distance_m.unwrap_or(0.0).total_cmp(&b.distance_m.unwrap_or(0.0)).then(a.id.cmp(&b.id))),
-    }
+    let ranked = q.ranks_titles();
+    // The position of a hit in the list: its group when ranked by title (title matches
+    // first), then nearest or newest (ties by id, so the order is total).
+    let key = |in_title: bool, distance: Option<f64>, id: Uuid| (ranked && !in_title, distance.unwrap_or(0.0), id);
+    let before = |a: (bool, f64, Uuid), b: (bool, f64, Uuid)| match q.sort {
+        Sort::Newest => a.0.cmp(&b.0).then(b.2.cmp(&a.2)),
+        Sort::Distance => a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.cmp(&b.2)),
+    };
+    hits.sort_by(|a, b| before(key(a.in_title, a.distance_m, a.id), key(b.in_title, b.distance_m, b.id)));
     if let Some(after) = &q.after {
-        hits.retain(|h| match q.sort {
-            Sort::Newest => h.id < after.id,
-            Sort::Distance => {
-                let d = h.distance_m.unwrap_or(0.0);
-                let ad = after.distance_m().unwrap_or(0.0);
-                d > ad || (d == ad && h.id > after.id)
-            }
-        });
+        let at = key(after.in_title.unwrap_or(false), after.distance_m(), after.id);
+        hits.retain(|h| before(key(h.in_title, h.distance_m, h.id), at).is_gt());
     }
     let more = hits.len() as u64 > q.limit;
     hits.truncate(q.limit as usize);
-    let next =
-        if more { hits.last().map(|h| Cursor::at(q.sort, h.id, if q.sort == Sort::Distance { h.distance_m } else { None })) } else { None };
+    let next = if more { hits.last().map(|h| Cursor::after_hit(q, h)) } else { None };
     HitPage { hits, next }
 }
 
@@ -527,35 +606,87 @@ pub async fn facet_counts(
 }
 
 /// The hits whose text has every word of `text` (as a word's start, case and accents ignored,
-/// as FTS5 matches); a coarse hit never matches by its text.
+/// as FTS5 matches), each marked [`Hit::in_title`] where its title alone has them; a coarse
+/// hit never matches by its text.
 async fn with_words(db: &impl Conn, spec: TableSpec, hits: Vec<Hit>, text: &str) -> Result<Vec<Hit>, DbErr> {
     let words = crate::domain::text::query_words(text);
     let hits: Vec<Hit> = hits.into_iter().filter(|h| !h.coarse).collect();
     if words.is_empty() || hits.is_empty() {
         return Ok(if words.is_empty() { Vec::new() } else { hits });
     }
-    let list = serde_json::to_string(&hits.iter().map(|h| h.row).collect::<Vec<_>>()).expect("integers serialise");
-    // One JSON value for all rows (see [`candidates`] for why), `[seq, text, text ...]` each.
-    let packed = format!("json_group_array(json_array(seq, {}))", spec.text_columns.join(", "));
-    let select = Query::select()
-        .expr_as(Expr::cust(packed), Alias::new("packed"))
-        .from(Alias::new(spec.table))
-        .and_where(Expr::cust_with_values("seq IN (SELECT value FROM json_each(?))", [Value::from(list)]))
-        .to_owned();
-    let text = packed_text(db, &select).await?;
-    let rows: Vec<Vec<serde_json::Value>> = match text {
-        Some(t) => serde_json::from_str(&t).map_err(|e| DbErr::Custom(format!("unreadable packed texts: {e}")))?,
-        None => Vec::new(),
-    };
-    let mut matching = std::collections::HashSet::new();
-    for row in rows {
-        let Some(seq) = row.first().and_then(serde_json::Value::as_i64) else { continue };
-        let text: Vec<&str> = row[1..].iter().filter_map(serde_json::Value::as_str).collect();
+    let rows: Vec<i64> = hits.iter().map(|h| h.row).collect();
+    let mut matching = std::collections::HashMap::new();
+    for (seq, text) in texts(db, spec.table, &rows, spec.text_columns).await? {
         if crate::search::highlight::contains_all(&text.join(" "), &words) {
-            matching.insert(seq);
+            let title = text.first().is_some_and(|t| crate::search::highlight::contains_all(t, &words));
+            matching.insert(seq, title);
         }
     }
-    Ok(hits.into_iter().filter(|h| matching.contains(&h.row)).collect())
+    Ok(hits.into_iter().filter_map(|h| matching.get(&h.row).map(|&in_title| Hit { in_title, ..h })).collect())
+}
+
+/// Marks the hits whose title has every word of `text` ([`Hit::in_title`]), where the words
+/// were matched in SQL. A table without text of its own (volunteers) matched them by its
+/// title alone.
+async fn mark_titles(db: &impl Conn, spec: TableSpec, hits: &mut [Hit], text: &str) -> Result<(), DbErr> {
+    let Some(title) = spec.text_columns.first().filter(|_| spec.full_text) else {
+        hits.iter_mut().for_each(|h| h.in_title = true);
+        return Ok(());
+    };
+    let words = crate::domain::text::query_words(text);
+    let rows: Vec<i64> = hits.iter().map(|h| h.row).collect();
+    let titled: std::collections::HashSet<i64> = texts(db, spec.table, &rows, &[title])
+        .await?
+        .into_iter()
+        .filter(|(_, t)| t.first().is_some_and(|t| crate::search::highlight::contains_all(t, &words)))
+        .map(|(seq, _)| seq)
+        .collect();
+    for h in hits {
+        h.in_title = titled.contains(&h.row);
+    }
+    Ok(())
+}
+
+/// The text `columns` of the rows `rows` of `table`, by row number (NULL as empty).
+async fn texts(db: &impl Conn, table: &str, rows: &[i64], columns: &[&str]) -> Result<Vec<(i64, Vec<String>)>, DbErr> {
+    let mut out = Vec::with_capacity(rows.len());
+    if rows.is_empty() {
+        return Ok(out);
+    }
+    if db.get_database_backend() == DatabaseBackend::Sqlite {
+        let list = serde_json::to_string(rows).expect("integers serialise");
+        // One JSON value for all rows (see [`candidates`] for why), `[seq, text, text ...]` each.
+        let packed = format!("json_group_array(json_array(seq, {}))", columns.join(", "));
+        let select = Query::select()
+            .expr_as(Expr::cust(packed), Alias::new("packed"))
+            .from(Alias::new(table))
+            .and_where(Expr::cust_with_values("seq IN (SELECT value FROM json_each(?))", [Value::from(list)]))
+            .to_owned();
+        let rows: Vec<Vec<serde_json::Value>> = match packed_text(db, &select).await? {
+            Some(t) => serde_json::from_str(&t).map_err(|e| DbErr::Custom(format!("unreadable packed texts: {e}")))?,
+            None => Vec::new(),
+        };
+        for row in rows {
+            let Some(seq) = row.first().and_then(serde_json::Value::as_i64) else { continue };
+            out.push((seq, row[1..].iter().map(|v| v.as_str().unwrap_or_default().to_owned()).collect()));
+        }
+        return Ok(out);
+    }
+    for chunk in rows.chunks(10_000) {
+        let mut select = Query::select();
+        select.column(Alias::new("seq")).from(Alias::new(table)).and_where(col("seq").is_in(chunk.iter().copied()));
+        for c in columns {
+            select.column(Alias::new(*c));
+        }
+        for row in db.query_all(&select).await? {
+            let mut text = Vec::with_capacity(columns.len());
+            for c in columns {
+                text.push(row.try_get::<Option<String>>("", c)?.unwrap_or_default());
+            }
+            out.push((row.try_get("", "seq")?, text));
+        }
+    }
+    Ok(out)
 }
 
 /// A latitude/longitude box that contains the whole circle, with a margin; `None` near the
@@ -822,6 +953,30 @@ fn text_condition(backend: DatabaseBackend, table: &str, text: &str) -> Conditio
     }
 }
 
+/// The rows whose title (the first text column) has every word of `text`, in SQL: the first
+/// group of a list ranked by title ([`ListQuery::title_first`]).
+fn title_condition(backend: DatabaseBackend, spec: TableSpec, text: &str) -> Condition {
+    let words = crate::domain::text::query_words(text);
+    let title = spec.text_columns.first().copied().unwrap_or("title");
+    match backend {
+        DatabaseBackend::Postgres => {
+            let query = words.iter().map(|w| format!("{w}:*")).collect::<Vec<_>>().join(" & ");
+            Condition::all().add(Expr::cust_with_values(
+                format!("to_tsvector('dutch', bk_unaccent(coalesce({title}, ''))) @@ to_tsquery('dutch', bk_unaccent($1))"),
+                [Value::from(query)],
+            ))
+        }
+        _ => {
+            let query = words.iter().map(|w| format!("\"{w}\"*")).collect::<Vec<_>>().join(" ");
+            let table = spec.table;
+            Condition::all().add(Expr::cust_with_values(
+                format!("seq IN (SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH ?)"),
+                [Value::from(format!("{title} : ({query})"))],
+            ))
+        }
+    }
+}
+
 /// A page of full rows of `E` in list order, each with its distance, and the next cursor:
 /// [`find`] for the ids, then [`load_page`] for the rows.
 pub async fn list<E>(
@@ -834,20 +989,36 @@ where
     E: sea_orm::EntityTrait,
     E::Model: serde::de::DeserializeOwned,
 {
+    let (rows, next) = list_hits::<E>(db, spec, q, id_of).await?;
+    Ok((rows.into_iter().map(|(r, h)| (r, h.distance_m)).collect(), next))
+}
+
+/// As [`list`], each row with its whole hit (distance, and whether its title matched).
+pub async fn list_hits<E>(
+    db: &impl Conn,
+    spec: TableSpec,
+    q: &ListQuery,
+    id_of: impl Fn(&E::Model) -> Uuid,
+) -> Result<(Vec<(E::Model, Hit)>, Option<Cursor>), DbErr>
+where
+    E: sea_orm::EntityTrait,
+    E::Model: serde::de::DeserializeOwned,
+{
     let page = find(db, spec, q).await?;
     let wanted: Vec<i64> = page.hits.iter().map(|h| h.row).collect();
     let rows = load_page::<E>(db, &wanted).await?;
     Ok((in_hit_order(&page.hits, rows, id_of), page.next))
 }
 
-/// As [`list`], for a query with a radius or a cell, also returning every hit regardless of
-/// cursor and page: what facet counts need, from one candidate read instead of two.
+/// As [`list_hits`], for a query with a radius or a cell, also returning every hit regardless
+/// of cursor and page: what facet counts need, from one candidate read instead of two.
+#[allow(clippy::type_complexity)]
 pub async fn list_with_all_hits<E>(
     db: &impl Conn,
     spec: TableSpec,
     q: &ListQuery,
     id_of: impl Fn(&E::Model) -> Uuid,
-) -> Result<(Vec<(E::Model, Option<f64>)>, Option<Cursor>, Vec<Hit>), DbErr>
+) -> Result<(Vec<(E::Model, Hit)>, Option<Cursor>, Vec<Hit>), DbErr>
 where
     E: sea_orm::EntityTrait,
     E::Model: serde::de::DeserializeOwned,
@@ -864,9 +1035,9 @@ where
 }
 
 /// Reorders loaded rows to the order of `hits`, dropping ids that vanished meanwhile.
-fn in_hit_order<T>(hits: &[Hit], rows: Vec<T>, id_of: impl Fn(&T) -> Uuid) -> Vec<(T, Option<f64>)> {
+fn in_hit_order<T>(hits: &[Hit], rows: Vec<T>, id_of: impl Fn(&T) -> Uuid) -> Vec<(T, Hit)> {
     let mut by_id: std::collections::HashMap<Uuid, T> = rows.into_iter().map(|r| (id_of(&r), r)).collect();
-    hits.iter().filter_map(|h| by_id.remove(&h.id).map(|r| (r, h.distance_m))).collect()
+    hits.iter().filter_map(|h| by_id.remove(&h.id).map(|r| (r, *h))).collect()
 }
 
 #[cfg(test)]
@@ -884,6 +1055,45 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// Paging through hits ranked by title, page by page with the cursors, gives every hit
+        /// once, in the order of one long page: title matches first, each group in its order.
+        #[test]
+        fn pages_ranked_by_title_cover_every_hit_once(
+            hits in proptest::collection::vec((proptest::bool::ANY, 0u8..6), 0..40),
+            page in 1u64..7,
+            by_distance in proptest::bool::ANY,
+        ) {
+            let hits: Vec<Hit> = hits
+                .iter()
+                .enumerate()
+                .map(|(i, &(in_title, d))| Hit { id: Uuid::from_u128(i as u128 + 1), row: i as i64, distance_m: by_distance.then_some(f64::from(d) * 10.0), coarse: false, in_title })
+                .collect();
+            let mut q = ListQuery::new(page);
+            q.text = Some("taal".into());
+            q.title_first = true;
+            q.sort = if by_distance { Sort::Distance } else { Sort::Newest };
+            let mut all = q.clone();
+            all.limit = 1_000;
+            let want: Vec<Uuid> = paginate(hits.clone(), &all).hits.iter().map(|h| h.id).collect();
+            // Title matches first.
+            let first_other = want.iter().position(|id| !hits.iter().any(|h| h.id == *id && h.in_title)).unwrap_or(want.len());
+            proptest::prop_assert!(want[first_other..].iter().all(|id| hits.iter().any(|h| h.id == *id && !h.in_title)));
+            let mut got = Vec::new();
+            for _ in 0..100 {
+                let p = paginate(hits.clone(), &q);
+                got.extend(p.hits.iter().map(|h| h.id));
+                match p.next {
+                    Some(c) => {
+                        let c = Cursor::decode(&c.encode()).unwrap();
+                        proptest::prop_assert_eq!(c.in_title.is_some(), true);
+                        q.after = Some(c);
+                    }
+                    None => break,
+                }
+            }
+            proptest::prop_assert_eq!(got, want);
+        }
+
         /// Every point of the circle lies inside its bounding box.
         #[test]
         fn bounding_box_holds_the_circle(lat in -80.0f64..80.0, lng in -170.0f64..170.0, r in 1.0f64..50_000.0, bearing in 0.0f64..360.0) {
