@@ -299,7 +299,9 @@ impl From<sea_orm::DbErr> for ApiError {
     fn from(err: sea_orm::DbErr) -> Self {
         // A unique key the write met: two requests at once created the same thing (the store
         // checks before it writes, but only the key decides between two at the same moment).
-        if let Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) = err.sql_err() {
+        if let Some(sea_orm::SqlErr::UniqueConstraintViolation(key)) = err.sql_err() {
+            // Logged, so that a key broken by a bug rather than by a race is seen.
+            tracing::warn!(key = %key, "a write met a unique key; answered 409");
             return ApiError::conflict("this already exists");
         }
         ApiError::internal(&err)

@@ -545,3 +545,44 @@ api_test!(admins_grant_professionals_their_gemeente, false, |app: TestApp| async
         common::post_as(&app, &common::zaanstad_professional(), "/v1/professionals", json!({"subject": "x", "gemeente": "GM0479"})).await;
     assert_eq!(s, 403);
 });
+
+// Requests that arrive together (the test client interleaves them at every database call).
+api_test!(one_code_redeemed_twice_at_once_makes_one_organiser, false, |app: TestApp| async move {
+    let (initiative, organiser) = common::new_initiative(&app, initiative_body("Moestuin")).await;
+    let url = format!("/v1/initiatives/{initiative}");
+    let (s, inv) = common::post_as(&app, &organiser, &format!("{url}/invitations"), json!({})).await;
+    assert_eq!(s, 201, "{inv}");
+    let code = json!({"code": inv["code"].as_str().unwrap()});
+    let (_, bram) = common::poelenburg_person(&app, "Bram").await;
+    let (_, carla) = common::poelenburg_person(&app, "Carla").await;
+    let (a, b) = tokio::join!(
+        common::post_as(&app, &bram, "/v1/invitations/accept", code.clone()),
+        common::post_as(&app, &carla, "/v1/invitations/accept", code.clone())
+    );
+    let mut statuses = [a.0, b.0];
+    statuses.sort();
+    assert_eq!(statuses, [200, 409], "{a:?} {b:?}");
+    let (_, list) = common::get_as(&app, &organiser, &format!("{url}/organisers")).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 2, "{list}");
+});
+
+api_test!(two_organisers_leaving_at_once_leave_one, false, |app: TestApp| async move {
+    let (initiative, organiser) = common::new_initiative(&app, initiative_body("Moestuin")).await;
+    let url = format!("/v1/initiatives/{initiative}");
+    let (s, inv) = common::post_as(&app, &organiser, &format!("{url}/invitations"), json!({})).await;
+    assert_eq!(s, 201, "{inv}");
+    let (bram_id, bram) = common::poelenburg_person(&app, "Bram").await;
+    let (s, v) = common::post_as(&app, &bram, "/v1/invitations/accept", json!({"code": inv["code"]})).await;
+    assert_eq!(s, 200, "{v}");
+    let (_, list) = common::get_as(&app, &organiser, &format!("{url}/organisers")).await;
+    let first = list["items"][0]["person_id"].as_str().unwrap().to_owned();
+    let (me, them) = (format!("{url}/organisers?person_id={first}"), format!("{url}/organisers?person_id={bram_id}"));
+    let (a, b) = tokio::join!(common::delete_as(&app, &organiser, &me), common::delete_as(&app, &bram, &them));
+    let mut statuses = [a.0, b.0];
+    statuses.sort();
+    assert_eq!(statuses, [204, 409], "{a:?} {b:?}");
+    let (_, list) = common::get_as(&app, &organiser, &format!("{url}/organisers")).await;
+    let (_, list2) = common::get_as(&app, &bram, &format!("{url}/organisers")).await;
+    let left = list["items"].as_array().map_or(0, Vec::len).max(list2["items"].as_array().map_or(0, Vec::len));
+    assert_eq!(left, 1, "{list} {list2}");
+});

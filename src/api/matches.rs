@@ -460,11 +460,14 @@ impl MatchesApi {
 pub async fn propose_match(app: &AppState, p: &Principal, b: &MatchInput) -> Result<Model, ApiError> {
     let now = now();
     // Held until the match is stored: every proposal for this request (one match per pair),
-    // and the initiative's places.
-    let mut held = vec![Lock::Listing(b.request_id)];
-    if b.helper_kind == HelperKindIo::Initiative {
-        held.push(Lock::Initiative(b.helper_id));
-    }
+    // the initiative's places, and the helper itself (an erasure waits, or comes first and the
+    // helper is found gone).
+    let helper_lock = match b.helper_kind {
+        HelperKindIo::Offer => Lock::Listing(b.helper_id),
+        HelperKindIo::Volunteer => Lock::Volunteer(b.helper_id),
+        HelperKindIo::Initiative => Lock::Initiative(b.helper_id),
+    };
+    let held = [Lock::Listing(b.request_id), helper_lock];
     let txn = locks::begin_locked(&app.db, &held).await?;
     let unknown = |f: &str, what: &str| ApiError::unprocessable("unknown_reference", f, format!("no {what} with this id"));
     let request = listings::get(&txn, b.request_id).await?.ok_or_else(|| unknown("request_id", "listing"))?;

@@ -65,23 +65,24 @@ impl LanguageCode {
     }
 }
 
-/// Lower-cases `c` and strips the accents Dutch and its neighbours use.
+/// Lower-cases `c` and strips the accents Dutch and its neighbours use: only letters SQLite's
+/// full-text tokenizer (`unicode61 remove_diacritics 2`) folds too, since a query word folded
+/// further than the index would no longer match it (ø, ł and ı have no decomposition and stay;
+/// `tests/store_sqlite.rs` checks every letter against the tokenizer).
 pub fn fold_char(c: char) -> char {
     let lower = c.to_lowercase().next().unwrap_or(c);
     match lower {
         'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' => 'a',
         'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ė' | 'ę' => 'e',
         'ì' | 'í' | 'î' | 'ï' | 'ī' => 'i',
-        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' => 'o',
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ō' => 'o',
         'ù' | 'ú' | 'û' | 'ü' | 'ū' => 'u',
         'ý' | 'ÿ' => 'y',
         'ç' | 'ć' | 'č' => 'c',
         'ñ' | 'ń' => 'n',
         'š' | 'ś' => 's',
         'ž' | 'ź' | 'ż' => 'z',
-        'ł' => 'l',
         'ğ' => 'g',
-        'ı' => 'i',
         other => other,
     }
 }

@@ -1,6 +1,7 @@
 //! Who a credential is: people by token subject, API keys, organisers and their invitations.
 
 use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
@@ -31,18 +32,16 @@ pub async fn organisers_of(db: &impl Conn, initiative_id: Uuid) -> Result<Vec<or
 
 /// Records `person_id` as an organiser of `initiative_id` (nothing changes if they already are).
 pub async fn add_organiser(db: &impl Conn, initiative_id: Uuid, person_id: Uuid) -> Result<(), StoreError> {
-    let exists = organiser::Entity::find_by_id((initiative_id, person_id)).one(db).await?.is_some();
-    if !exists {
-        organiser::ActiveModel { initiative_id: Set(initiative_id), person_id: Set(person_id), added_at: Set(Utc::now()) }
-            .insert(db)
-            .await?;
-    }
+    // The key decides between two at once.
+    let row = organiser::ActiveModel { initiative_id: Set(initiative_id), person_id: Set(person_id), added_at: Set(Utc::now()) };
+    organiser::Entity::insert(row).on_conflict_do_nothing().exec_without_returning(db).await?;
     Ok(())
 }
 
 /// Removes an organiser; an initiative keeps at least one.
 pub async fn remove_organiser(db: &DatabaseConnection, initiative_id: Uuid, person_id: Uuid) -> Result<(), StoreError> {
-    let txn = super::locks::begin_write(db).await?;
+    // Held so that two organisers leaving at once cannot both see the other stay.
+    let txn = super::locks::begin_locked(db, &[super::locks::Lock::Initiative(initiative_id)]).await?;
     organiser::Entity::find_by_id((initiative_id, person_id)).one(&txn).await?.ok_or(StoreError::NotFound)?;
     if organisers_of(&txn, initiative_id).await?.len() <= 1 {
         return Err(StoreError::Conflict("an initiative keeps at least one organiser; invite another before leaving".into()));
@@ -89,10 +88,17 @@ pub async fn accept_invitation(db: &DatabaseConnection, code: &str, person_id: U
         return Err(StoreError::Conflict("this invitation has expired; ask for a new one".into()));
     }
     let initiative_id = invitation.initiative_id;
-    let mut m: organiser_invitation::ActiveModel = invitation.into();
-    m.accepted_by = Set(Some(person_id));
-    m.accepted_at = Set(Some(Utc::now()));
-    m.update(&txn).await?;
+    // Redeemed only if still unused when written: of two at once, one wins.
+    let redeemed = organiser_invitation::Entity::update_many()
+        .col_expr(organiser_invitation::Column::AcceptedBy, Expr::value(person_id))
+        .col_expr(organiser_invitation::Column::AcceptedAt, Expr::value(Utc::now()))
+        .filter(organiser_invitation::Column::Id.eq(invitation.id))
+        .filter(organiser_invitation::Column::AcceptedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if redeemed.rows_affected != 1 {
+        return Err(StoreError::Conflict("this invitation has already been used".into()));
+    }
     add_organiser(&txn, initiative_id, person_id).await?;
     txn.commit().await?;
     Ok(initiative_id)
@@ -181,17 +187,19 @@ pub async fn granted_scopes(db: &impl Conn, subject: &str) -> Result<Vec<String>
 
 /// Grants `gemeente` to `subject` (nothing changes if it already has it).
 pub async fn grant_scope(db: &impl Conn, subject: &str, gemeente: &str, by: &str) -> Result<professional_scope::Model, StoreError> {
-    if let Some(existing) = professional_scope::Entity::find_by_id((subject.to_owned(), gemeente.to_owned())).one(db).await? {
+    let key = (subject.to_owned(), gemeente.to_owned());
+    if let Some(existing) = professional_scope::Entity::find_by_id(key.clone()).one(db).await? {
         return Ok(existing);
     }
-    Ok(professional_scope::ActiveModel {
+    let row = professional_scope::ActiveModel {
         subject: Set(subject.to_owned()),
         gemeente_code: Set(gemeente.to_owned()),
         granted_by: Set(by.to_owned()),
         granted_at: Set(Utc::now()),
-    }
-    .insert(db)
-    .await?)
+    };
+    // Two grants at once: the key keeps one, and both answer with it.
+    professional_scope::Entity::insert(row).on_conflict_do_nothing().exec_without_returning(db).await?;
+    professional_scope::Entity::find_by_id(key).one(db).await?.ok_or(StoreError::NotFound)
 }
 
 /// Withdraws a grant.

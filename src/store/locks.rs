@@ -15,11 +15,17 @@ use uuid::Uuid;
 
 /// A row a transaction holds while it decides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+///
+/// Locks are taken in the order of this enum (then by id), the order in which other writes
+/// touch these rows too (an initiative's update changes the initiative, then its listings), so
+/// that two transactions never wait on each other.
 pub enum Lock {
-    /// A listing (a request: every proposal for it).
-    Listing(Uuid),
-    /// An initiative (its places).
+    /// An initiative (its places, its organisers).
     Initiative(Uuid),
+    /// A listing (a request: every proposal for it; an offer: that it still exists).
+    Listing(Uuid),
+    /// A volunteer profile (that it still exists).
+    Volunteer(Uuid),
     /// A match (its state).
     Match(Uuid),
 }
@@ -27,8 +33,9 @@ pub enum Lock {
 impl Lock {
     fn table_and_id(self) -> (&'static str, Uuid) {
         match self {
-            Lock::Listing(id) => ("listings", id),
             Lock::Initiative(id) => ("initiatives", id),
+            Lock::Listing(id) => ("listings", id),
+            Lock::Volunteer(id) => ("volunteers", id),
             Lock::Match(id) => ("matches", id),
         }
     }

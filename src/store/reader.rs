@@ -160,12 +160,16 @@ fn open(file: &Path) -> rusqlite::Result<Reader> {
     // Opened for writing only so that `optimize` below can store statistics; `query_only` then
     // makes every write on it fail.
     let conn = rusqlite::Connection::open_with_flags(file, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
-    conn.busy_timeout(Duration::from_secs(5))?;
     // The same read settings as the driver's connections (see `store::connect`).
-    conn.execute_batch(
-        "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 1073741824; \
-         PRAGMA optimize = 0x10002; PRAGMA query_only = 1;",
-    )?;
+    conn.execute_batch("PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 1073741824;")?;
+    // Gathering statistics writes, so it needs the write lock: while a long write holds it
+    // (an area import, an erasure), the reader opens without waiting and a later one gathers.
+    conn.busy_timeout(Duration::ZERO)?;
+    if let Err(e) = conn.execute_batch("PRAGMA optimize = 0x10002;") {
+        tracing::debug!(error = %e, "planner statistics left for a later reader");
+    }
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.execute_batch("PRAGMA query_only = 1;")?;
     conn.set_prepared_statement_cache_capacity(64);
     let now = Instant::now();
     Ok(Reader { conn, opened: now, used: now })
