@@ -215,6 +215,13 @@ async fn the_lean_reader_and_the_driver_read_the_same_rows() {
     let mut small_pages = ListQuery::new(7);
     small_pages.near = queries[2].near;
     queries.push(small_pages);
+    // Words checked against the candidates' own text, ranked by title (the title group and
+    // the rest): the texts are read by the lean reader too.
+    let mut ranked_words = ListQuery::new(20);
+    ranked_words.near = queries[2].near;
+    ranked_words.text = Some("de".into());
+    ranked_words.title_first = true;
+    queries.push(ranked_words);
 
     let mut compared = 0;
     for q in &queries {
@@ -231,6 +238,21 @@ async fn the_lean_reader_and_the_driver_read_the_same_rows() {
         compared += lean.len();
     }
     assert!(compared > 300, "the queries found enough rows to compare ({compared})");
+    // Facet rows of every hit of a radius: read by the lean reader and by the driver alike.
+    {
+        use buurtkracht::store::query::{RowFacet, count_rows, find};
+        let mut all = queries[2].clone();
+        all.limit = 1_000;
+        let hits = find(&db, listings::SPEC, &all).await.unwrap().hits;
+        let by = [RowFacet::Codes("categories"), RowFacet::Column("wijk_code"), RowFacet::Column("kind")];
+        let lean = count_rows(&db, listings::SPEC, &hits, &by, Some("owner_person_id"), &[false; 3]).await.unwrap();
+        let txn = db.begin().await.unwrap();
+        let driver = count_rows(&txn, listings::SPEC, &hits, &by, Some("owner_person_id"), &[false; 3]).await.unwrap();
+        txn.commit().await.unwrap();
+        assert_eq!(lean, driver);
+        assert_eq!(lean[1].iter().map(|b| b.count).sum::<u64>(), hits.len() as u64, "every hit counted once by wijk");
+        assert!(lean[1].iter().all(|b| b.personal == b.count), "all are a person's");
+    }
     let all_within = listings::list(&db, &queries[1]).await.unwrap().0.len();
     let open_within = listings::list(&db, &queries[4]).await.unwrap().0.len();
     assert!(open_within < all_within && open_within > 0, "the time condition drops the expired ({open_within} of {all_within})");
@@ -248,12 +270,21 @@ async fn the_lean_reader_and_the_driver_read_the_same_rows() {
 
 /// A query word is folded before it reaches FTS5 (`domain::text::fold`), so folding must never
 /// go further than the index's tokenizer does: for every letter of the Latin blocks that
-/// `fold_char` changes, FTS5 (`unicode61 remove_diacritics 2`, as the migrations create it)
-/// finds a word with that letter by its folded form.
-#[test]
-fn folding_never_goes_further_than_the_full_text_index() {
+/// `fold_char` changes, FTS5 with the tokenizer the migrations give `listings_fts` finds a word
+/// with that letter by its folded form.
+#[tokio::test]
+async fn folding_never_goes_further_than_the_full_text_index() {
+    let (db, _) = fresh_database().await;
+    let schema: String = db
+        .query_one_raw(Statement::from_string(db.get_database_backend(), "SELECT sql FROM sqlite_master WHERE name = 'listings_fts'"))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get("", "sql")
+        .unwrap();
+    let tokenize = &schema[schema.find("tokenize").expect("the migration names a tokenizer")..schema.rfind(')').unwrap()];
     let conn = rusqlite::Connection::open_in_memory().unwrap();
-    conn.execute_batch("CREATE VIRTUAL TABLE t USING fts5(w, tokenize='unicode61 remove_diacritics 2');").unwrap();
+    conn.execute_batch(&format!("CREATE VIRTUAL TABLE t USING fts5(w, {tokenize});")).unwrap();
     let mut checked = 0;
     for c in ('\u{00C0}'..='\u{024F}').filter(|c| c.is_alphabetic()) {
         let folded = buurtkracht::domain::text::fold_char(c);

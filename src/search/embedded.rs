@@ -8,14 +8,15 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait};
 
-use super::highlight::{fold, query_words, snippet};
-use super::{DocType, Facet, NextPage, SearchHit, SearchRequest, SearchResults, merge_buckets, order_hits_by};
+use super::highlight::snippet;
+use super::{DocType, Facet, NextPage, SearchHit, SearchRequest, SearchResults, merge_buckets};
 use crate::auth::policy::{self, ListingView, PUBLIC_REQUEST_RESOLUTION};
 use crate::auth::{Principal, Role};
+use crate::domain::text::{fold, query_words};
 use crate::domain::{ActivityCategory, CellId, ListingStatus};
 use crate::store::Conn;
 use crate::store::entities::{initiative, listing, volunteer};
-use crate::store::query::{self, Bucket, Cursor, FacetBy, Hit, ListQuery, RowFacet, Sort, TableSpec};
+use crate::store::query::{self, Bucket, Cursor, FacetBy, Hit, ListQuery, RowFacet, TableSpec};
 use crate::store::{StoreError, initiatives, listings, tags, volunteers};
 
 fn col(name: &str) -> Expr {
@@ -38,7 +39,7 @@ pub async fn search(db: &impl Conn, p: &Principal, req: &SearchRequest, now: Dat
             let d = found.distance_m;
             let Some(cell) = CellId::from_db(m.index_cell) else { continue };
             hits.push((
-                found.in_title,
+                found,
                 SearchHit {
                     id: m.id,
                     doc_type: DocType::Initiative,
@@ -98,7 +99,7 @@ pub async fn search(db: &impl Conn, p: &Principal, req: &SearchRequest, now: Dat
                     gemeente_code: m.gemeente_code,
                 },
             };
-            hits.push((found.in_title, hit));
+            hits.push((found, hit));
         }
         count_facets(db, req, listings::SPEC, &q, every, "owner_person_id IS NOT NULL", Some(summarised), &mut buckets).await?;
     }
@@ -117,7 +118,7 @@ pub async fn search(db: &impl Conn, p: &Principal, req: &SearchRequest, now: Dat
                 .collect();
             let title = skills.join(", ");
             hits.push((
-                found.in_title,
+                found,
                 SearchHit {
                     id: m.id,
                     doc_type: DocType::Volunteer,
@@ -135,24 +136,13 @@ pub async fn search(db: &impl Conn, p: &Principal, req: &SearchRequest, now: Dat
         count_facets(db, req, volunteers::SPEC, &q, every, "1 = 1", None, &mut buckets).await?;
     }
 
-    let sort = req.list_sort();
-    // The tables' pages merged in the order each was read in: ranked by title first where the
-    // list is (a stable sort keeps each group in the common order).
-    let ranked = base_query(req).ranks_titles();
-    order_hits_by(&mut hits, sort, |(_, h)| h);
-    if ranked {
-        hits.sort_by_key(|(in_title, _)| !*in_title);
-    }
+    // The tables' pages merged in the order each was read in, so that a cursor at the last
+    // hit continues each table.
+    let order = base_query(req);
+    query::sort_in_list_order(&mut hits, &order, |(found, _)| found);
     more |= hits.len() as u64 > req.limit;
     hits.truncate(req.limit as usize);
-    let next = if more {
-        hits.last().map(|(in_title, h)| {
-            let distance = if sort == Sort::Distance { h.distance_m } else { None };
-            NextPage::After(Cursor::at(sort, h.id, distance).in_title(ranked.then_some(*in_title)))
-        })
-    } else {
-        None
-    };
+    let next = if more { hits.last().map(|(found, _)| NextPage::After(Cursor::after_hit(&order, found))) } else { None };
     let hits: Vec<SearchHit> = hits.into_iter().map(|(_, h)| h).collect();
     let facets = req.facets.iter().map(|f| (*f, merge_buckets(buckets.iter().filter(|(g, _)| g == f).map(|(_, b)| b.clone())))).collect();
     Ok(SearchResults { hits, facets, next })

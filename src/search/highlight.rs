@@ -8,7 +8,7 @@
 /// Characters around the first match that a snippet keeps, roughly.
 pub const SNIPPET_CHARS: usize = 160;
 
-pub use crate::domain::text::{fold, fold_char, query_words};
+use crate::domain::text::fold;
 
 /// Byte ranges of the words of `text`.
 fn word_spans(text: &str) -> Vec<(usize, usize)> {
@@ -104,6 +104,7 @@ pub fn snippet(text: &str, words: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::text::query_words;
 
     fn unescape(s: &str) -> String {
         let s = s.strip_prefix('…').unwrap_or(s);

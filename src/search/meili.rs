@@ -18,11 +18,11 @@ use meilisearch_sdk::settings::{
 use meilisearch_sdk::task_info::TaskInfo;
 
 use super::document::{SearchDocument, audience};
-use super::highlight::query_words;
 use super::{DocType, Facet, NextPage, SearchHit, SearchRequest, SearchResults, SearchSort, merge_buckets};
 use crate::auth::policy;
 use crate::auth::{Principal, Role};
 use crate::config::MeiliSettings;
+use crate::domain::text::query_words;
 use crate::domain::{CbsCode, CellId, Coordinates};
 use crate::store::query::Bucket;
 

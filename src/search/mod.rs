@@ -232,23 +232,6 @@ pub fn merge_buckets(parts: impl IntoIterator<Item = Bucket>) -> Vec<FacetValue>
         .collect()
 }
 
-/// Orders hits merged from several sources by the list order, so that a [`Cursor`] at the
-/// last hit continues every source at the right place.
-pub fn order_hits(hits: &mut [SearchHit], sort: Sort) {
-    order_hits_by(hits, sort, |h| h);
-}
-
-/// As [`order_hits`], for items that hold a hit.
-pub fn order_hits_by<T>(items: &mut [T], sort: Sort, hit: impl Fn(&T) -> &SearchHit) {
-    match sort {
-        Sort::Newest => items.sort_by_key(|t| std::cmp::Reverse(hit(t).id)),
-        Sort::Distance => items.sort_by(|a, b| {
-            let (a, b) = (hit(a), hit(b));
-            a.distance_m.unwrap_or(0.0).total_cmp(&b.distance_m.unwrap_or(0.0)).then(a.id.cmp(&b.id))
-        }),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -188,10 +188,7 @@ pub async fn open_requests_in(
         .order_by_asc(listing::Column::CreatedAt)
         .order_by_asc(listing::Column::Id)
         .limit(limit);
-    let mut rows = query::load_all(db, select).await?;
-    // json_group_array need not keep the subquery's order.
-    rows.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
-    Ok(rows)
+    Ok(query::load_all(db, select).await?)
 }
 
 /// The status a reader sees: an open listing past `valid_until` is expired.

@@ -98,21 +98,14 @@ impl Cursor {
 
     /// The position of an item in a list of `sort` order: a list merged from several tables
     /// continues after it in each of them, since ids are unique across tables.
-    pub fn at(sort: Sort, id: Uuid, distance_m: Option<f64>) -> Self {
+    fn at(sort: Sort, id: Uuid, distance_m: Option<f64>) -> Self {
         Self { sort, id, distance_bits: distance_m.map(f64::to_bits), in_title: None }
     }
 
-    /// The same position in a list ranked by title, in the group `in_title` says
-    /// (`None`: a list not ranked so).
-    pub fn in_title(mut self, in_title: Option<bool>) -> Self {
-        self.in_title = in_title;
-        self
-    }
-
-    /// The position of `hit` in the list `q` asks for.
-    fn after_hit(q: &ListQuery, hit: &Hit) -> Self {
+    /// The position of `hit` in the list `q` asks for (merged from several tables or not).
+    pub fn after_hit(q: &ListQuery, hit: &Hit) -> Self {
         let distance = if q.sort == Sort::Distance { hit.distance_m } else { None };
-        Self::at(q.sort, hit.id, distance).in_title(q.ranks_titles().then_some(hit.in_title))
+        Self { in_title: q.ranks_titles().then_some(hit.in_title), ..Self::at(q.sort, hit.id, distance) }
     }
 
     fn distance_m(&self) -> Option<f64> {
@@ -264,20 +257,15 @@ pub async fn find(db: &impl Conn, spec: TableSpec, q: &ListQuery) -> Result<HitP
     let found: Vec<(Candidate, bool)> = if in_memory {
         select.cond_where(cond);
         candidates(db, spec, select).await?.into_iter().map(|c| (c, false)).collect()
-    } else if ranked && spec.full_text {
+    } else if ranked {
         newest_by_title(db, spec, q, select, cond).await?
-    } else if ranked && q.after.as_ref().is_some_and(|c| c.in_title == Some(false)) {
-        // Every row of a table without text of its own is in the title group, which a cursor
-        // among the others is past.
-        Vec::new()
     } else {
         let mut cond = cond;
         if let Some(after) = &q.after {
             cond = cond.add(col("id").lt(after.id));
         }
         select.order_by(Alias::new("id"), Order::Desc).limit(q.limit + 1).cond_where(cond);
-        // A table without text of its own (volunteers) matched the words by its title alone.
-        candidates(db, spec, select).await?.into_iter().map(|c| (c, ranked)).collect()
+        candidates(db, spec, select).await?.into_iter().map(|c| (c, false)).collect()
     };
     let mut hits = Vec::with_capacity(found.len());
     for (Candidate { row, id, mut own_cell, mut point, coarse }, in_title) in found {
@@ -339,10 +327,16 @@ async fn newest_by_title(
             continue;
         }
         let left = q.limit + 1 - found.len() as u64;
+        let group = match (&title, in_title) {
+            (Some(t), true) => t.clone(),
+            (Some(t), false) => t.clone().not(),
+            (None, true) => Condition::all(),
+            (None, false) => break,
+        };
         if left == 0 {
             break;
         }
-        let mut c = cond.clone().add(if in_title { title.clone() } else { title.clone().not() });
+        let mut c = cond.clone().add(group);
         if let Some(after) = after.filter(|c| c.in_title == Some(in_title)) {
             c = c.add(col("id").lt(after.id));
         }
@@ -353,20 +347,38 @@ async fn newest_by_title(
     Ok(found)
 }
 
-/// Orders in-memory hits as `q` asks and cuts the page after `q`'s cursor.
-fn paginate(mut hits: Vec<Hit>, q: &ListQuery) -> HitPage {
-    let ranked = q.ranks_titles();
-    // The position of a hit in the list: its group when ranked by title (title matches
-    // first), then nearest or newest (ties by id, so the order is total).
-    let key = |in_title: bool, distance: Option<f64>, id: Uuid| (ranked && !in_title, distance.unwrap_or(0.0), id);
-    let before = |a: (bool, f64, Uuid), b: (bool, f64, Uuid)| match q.sort {
+/// A place in a list: (outside the title group, distance, id). The title group only counts in
+/// a list ranked by title; distance only in one by distance.
+type Position = (bool, f64, Uuid);
+
+fn position(q: &ListQuery, in_title: bool, distance_m: Option<f64>, id: Uuid) -> Position {
+    (q.ranks_titles() && !in_title, distance_m.unwrap_or(0.0), id)
+}
+
+/// How two places compare in the list `q` asks for: title matches first when ranked, then
+/// nearest or newest, ties by id so that the order is total.
+fn list_order(q: &ListQuery, a: Position, b: Position) -> std::cmp::Ordering {
+    match q.sort {
         Sort::Newest => a.0.cmp(&b.0).then(b.2.cmp(&a.2)),
         Sort::Distance => a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.cmp(&b.2)),
-    };
-    hits.sort_by(|a, b| before(key(a.in_title, a.distance_m, a.id), key(b.in_title, b.distance_m, b.id)));
+    }
+}
+
+/// Sorts items that hold hits, from one table or merged from several, in the order of the
+/// list `q` asks for: the order in which a [`Cursor`] at the last continues each table.
+pub fn sort_in_list_order<T>(items: &mut [T], q: &ListQuery, hit: impl Fn(&T) -> &Hit) {
+    items.sort_by(|a, b| {
+        let (a, b) = (hit(a), hit(b));
+        list_order(q, position(q, a.in_title, a.distance_m, a.id), position(q, b.in_title, b.distance_m, b.id))
+    });
+}
+
+/// Orders in-memory hits as `q` asks and cuts the page after `q`'s cursor.
+fn paginate(mut hits: Vec<Hit>, q: &ListQuery) -> HitPage {
+    sort_in_list_order(&mut hits, q, |h| h);
     if let Some(after) = &q.after {
-        let at = key(after.in_title.unwrap_or(false), after.distance_m(), after.id);
-        hits.retain(|h| before(key(h.in_title, h.distance_m, h.id), at).is_gt());
+        let at = position(q, after.in_title.unwrap_or(false), after.distance_m(), after.id);
+        hits.retain(|h| list_order(q, position(q, h.in_title, h.distance_m, h.id), at).is_gt());
     }
     let more = hits.len() as u64 > q.limit;
     hits.truncate(q.limit as usize);
@@ -466,52 +478,17 @@ pub async fn count_rows(
     columns.dedup();
     let coarse: std::collections::HashSet<i64> = hits.iter().filter(|h| h.coarse).map(|h| h.row).collect();
     let rows: Vec<i64> = hits.iter().map(|h| h.row).collect();
-    let list = serde_json::to_string(&rows).expect("integers serialise");
-    let mut select = Query::select();
-    select.from(Alias::new(spec.table)).column(Alias::new("seq"));
-    for c in &columns {
-        select.column(Alias::new(*c));
-    }
-    select.expr_as(
-        Expr::cust(match personal {
-            Some(c) => format!("CASE WHEN {c} IS NULL THEN 0 ELSE 1 END"),
-            None => "0".into(),
-        }),
-        Alias::new("p"),
-    );
-    select.and_where(match db.get_database_backend() {
-        DatabaseBackend::Postgres => {
-            Expr::cust_with_values("seq IN (SELECT jsonb_array_elements_text($1::jsonb)::bigint)", [Value::from(list)])
-        }
-        _ => Expr::cust_with_values("seq IN (SELECT value FROM json_each(?))", [Value::from(list)]),
+    // (seq, then the values in `columns` order, then whether the row is a person's).
+    let personal_flag = match personal {
+        Some(c) => format!("CASE WHEN {c} IS NULL THEN '0' ELSE '1' END"),
+        None => "'0'".into(),
+    };
+    let mut exprs = columns.clone();
+    exprs.push(&personal_flag);
+    let records = texts(db, spec.table, &rows, &exprs).await?.into_iter().map(|(seq, mut values)| {
+        let p = i64::from(values.pop().as_deref() == Some("1"));
+        (seq, p, values)
     });
-    // (seq, personal, values in `columns` order); on SQLite packed into one value, as the
-    // candidates are (see [`candidates`]): a few hundred rows handed over one by one cost more
-    // than reading them.
-    let mut records: Vec<(i64, i64, Vec<String>)> = Vec::new();
-    if db.get_database_backend() == DatabaseBackend::Postgres {
-        for row in db.query_all(&select).await? {
-            let values =
-                columns.iter().map(|c| row.try_get::<Option<String>>("", c).map(Option::unwrap_or_default)).collect::<Result<_, _>>()?;
-            records.push((row.try_get("", "seq")?, i64::from(row.try_get::<i32>("", "p")?), values));
-        }
-    } else {
-        let fields: Vec<String> = columns.iter().map(|c| format!("ifnull({c}, '')")).collect();
-        let packed = format!("group_concat(seq || char(31) || p || char(31) || {}, char(30))", fields.join(" || char(31) || "));
-        let outer = Query::select().expr_as(Expr::cust(packed), Alias::new("packed")).from_subquery(select, Alias::new("r")).to_owned();
-        let text = packed_text(db, &outer).await?;
-        let bad = || DbErr::Custom("unreadable packed facet row".into());
-        for item in text.as_deref().unwrap_or_default().split('\u{1e}').filter(|i| !i.is_empty()) {
-            let mut parts = item.split('\u{1f}');
-            let seq = parts.next().and_then(|v| v.parse().ok()).ok_or_else(bad)?;
-            let p = parts.next().and_then(|v| v.parse().ok()).ok_or_else(bad)?;
-            let values: Vec<String> = parts.map(str::to_owned).collect();
-            if values.len() != columns.len() {
-                return Err(bad());
-            }
-            records.push((seq, p, values));
-        }
-    }
     for (seq, p, values) in records {
         let is_coarse = coarse.contains(&seq);
         for (i, f) in by.iter().enumerate() {
@@ -629,7 +606,7 @@ async fn with_words(db: &impl Conn, spec: TableSpec, hits: Vec<Hit>, text: &str)
 /// were matched in SQL. A table without text of its own (volunteers) matched them by its
 /// title alone.
 async fn mark_titles(db: &impl Conn, spec: TableSpec, hits: &mut [Hit], text: &str) -> Result<(), DbErr> {
-    let Some(title) = spec.text_columns.first().filter(|_| spec.full_text) else {
+    let Some(title) = title_column(spec) else {
         hits.iter_mut().for_each(|h| h.in_title = true);
         return Ok(());
     };
@@ -647,44 +624,31 @@ async fn mark_titles(db: &impl Conn, spec: TableSpec, hits: &mut [Hit], text: &s
     Ok(())
 }
 
-/// The text `columns` of the rows `rows` of `table`, by row number (NULL as empty).
+/// The text `columns` (column names or SQL expressions) of the rows `rows` of `table`, by
+/// row number (NULL as empty): through the lean reader where there is one, else the driver.
 async fn texts(db: &impl Conn, table: &str, rows: &[i64], columns: &[&str]) -> Result<Vec<(i64, Vec<String>)>, DbErr> {
-    let mut out = Vec::with_capacity(rows.len());
     if rows.is_empty() {
-        return Ok(out);
+        return Ok(Vec::new());
     }
-    if db.get_database_backend() == DatabaseBackend::Sqlite {
-        let list = serde_json::to_string(rows).expect("integers serialise");
-        // One JSON value for all rows (see [`candidates`] for why), `[seq, text, text ...]` each.
-        let packed = format!("json_group_array(json_array(seq, {}))", columns.join(", "));
-        let select = Query::select()
-            .expr_as(Expr::cust(packed), Alias::new("packed"))
-            .from(Alias::new(table))
-            .and_where(Expr::cust_with_values("seq IN (SELECT value FROM json_each(?))", [Value::from(list)]))
-            .to_owned();
-        let rows: Vec<Vec<serde_json::Value>> = match packed_text(db, &select).await? {
-            Some(t) => serde_json::from_str(&t).map_err(|e| DbErr::Custom(format!("unreadable packed texts: {e}")))?,
-            None => Vec::new(),
-        };
-        for row in rows {
-            let Some(seq) = row.first().and_then(serde_json::Value::as_i64) else { continue };
-            out.push((seq, row[1..].iter().map(|v| v.as_str().unwrap_or_default().to_owned()).collect()));
-        }
-        return Ok(out);
+    let backend = db.get_database_backend();
+    let mut select = Query::select();
+    select.column(Alias::new("seq")).from(Alias::new(table)).and_where(seq_in(backend, rows));
+    for (i, c) in columns.iter().enumerate() {
+        select.expr_as(Expr::cust(c.to_string()), Alias::new(format!("t{i}")));
     }
-    for chunk in rows.chunks(10_000) {
-        let mut select = Query::select();
-        select.column(Alias::new("seq")).from(Alias::new(table)).and_where(col("seq").is_in(chunk.iter().copied()));
-        for c in columns {
-            select.column(Alias::new(*c));
-        }
-        for row in db.query_all(&select).await? {
-            let mut text = Vec::with_capacity(columns.len());
-            for c in columns {
-                text.push(row.try_get::<Option<String>>("", c)?.unwrap_or_default());
-            }
-            out.push((row.try_get("", "seq")?, text));
-        }
+    if let Some(readers) = db.readers()
+        && let Some(read) = readers.rows(&backend.build(&select), |r| {
+            let texts: rusqlite::Result<Vec<String>> =
+                (1..=columns.len()).map(|i| r.get::<_, Option<String>>(i).map(Option::unwrap_or_default)).collect();
+            Ok((r.get(0)?, texts?))
+        })?
+    {
+        return Ok(read);
+    }
+    let mut out = Vec::new();
+    for row in db.query_all(&select).await? {
+        let texts = (0..columns.len()).map(|i| row.try_get::<Option<String>>("", &format!("t{i}")).map(Option::unwrap_or_default));
+        out.push((row.try_get("", "seq")?, texts.collect::<Result<_, _>>()?));
     }
     Ok(out)
 }
@@ -762,17 +726,15 @@ async fn candidates(db: &impl Conn, spec: TableSpec, inner: SelectStatement) -> 
     Ok(out)
 }
 
-/// The one text value a packed select returns (the `packed` column of its one row): through the
-/// lean reader where there is one, else through the driver.
-async fn packed_text(db: &impl Conn, select: &SelectStatement) -> Result<Option<String>, DbErr> {
-    if let Some(readers) = db.readers()
-        && let Some(text) = readers.text(&db.get_database_backend().build(select))?
-    {
-        return Ok(text);
-    }
-    match db.query_one(select).await? {
-        Some(row) => row.try_get("", "packed"),
-        None => Ok(None),
+/// `seq` among `rows`, bound as one JSON value on both engines: the statement's text is the same
+/// for any number of rows, so it stays prepared, and no list meets a limit on bound values.
+fn seq_in(backend: DatabaseBackend, rows: &[i64]) -> Expr {
+    let list = serde_json::to_string(rows).expect("integers serialise");
+    match backend {
+        DatabaseBackend::Postgres => {
+            Expr::cust_with_values("seq IN (SELECT jsonb_array_elements_text($1::jsonb)::bigint)", [Value::from(list)])
+        }
+        _ => Expr::cust_with_values("seq IN (SELECT value FROM json_each(?))", [Value::from(list)]),
     }
 }
 
@@ -786,17 +748,8 @@ where
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    // No entity maps `seq` (see the entities module), so it is named here. On SQLite the rows
-    // go in as one JSON value, so the statement's text is the same for every page and stays
-    // prepared, where an `IN (?, ?, ...)` list gave a new statement for every page length.
-    let by_seq = match db.get_database_backend() {
-        DatabaseBackend::Postgres => col("seq").is_in(rows.iter().copied()),
-        _ => {
-            let list = serde_json::to_string(rows).expect("integers serialise");
-            Expr::cust_with_values("seq IN (SELECT value FROM json_each(?))", [Value::from(list)])
-        }
-    };
-    load_all(db, E::find().filter(by_seq)).await
+    // No entity maps `seq` (see the entities module), so it is named here.
+    load_all(db, E::find().filter(seq_in(db.get_database_backend(), rows))).await
 }
 
 /// The rows `select` finds: on SQLite outside a transaction through the lean reader (see
@@ -923,7 +876,7 @@ fn filters(backend: DatabaseBackend, spec: TableSpec, q: &ListQuery, text_in_sql
         && spec.full_text
         && text_in_sql
     {
-        cond = cond.add(text_condition(backend, spec.table, text));
+        cond = cond.add(text_condition(backend, spec.table, text, None));
         // Nor may its text decide whether it matches.
         if let Some(c) = &q.coarse {
             cond = cond.add(c.rows.clone().not());
@@ -932,7 +885,9 @@ fn filters(backend: DatabaseBackend, spec: TableSpec, q: &ListQuery, text_in_sql
     cond
 }
 
-fn text_condition(backend: DatabaseBackend, table: &str, text: &str) -> Condition {
+/// The rows whose text has every word of `text` as a word's start: all their indexed text, or
+/// with `column` that column alone (FTS5 column filter; on PostgreSQL the column's own vector).
+fn text_condition(backend: DatabaseBackend, table: &str, text: &str, column: Option<&str>) -> Condition {
     let words = crate::domain::text::query_words(text);
     if words.is_empty() {
         // Only punctuation: nothing can match.
@@ -941,10 +896,18 @@ fn text_condition(backend: DatabaseBackend, table: &str, text: &str) -> Conditio
     match backend {
         DatabaseBackend::Postgres => {
             let query = words.iter().map(|w| format!("{w}:*")).collect::<Vec<_>>().join(" & ");
-            Condition::all().add(Expr::cust_with_values("search_vector @@ to_tsquery('dutch', bk_unaccent($1))", [Value::from(query)]))
+            let vector = match column {
+                Some(c) => format!("to_tsvector('dutch', bk_unaccent(coalesce({c}, '')))"),
+                None => "search_vector".to_owned(),
+            };
+            Condition::all().add(Expr::cust_with_values(format!("{vector} @@ to_tsquery('dutch', bk_unaccent($1))"), [Value::from(query)]))
         }
         _ => {
             let query = words.iter().map(|w| format!("\"{w}\"*")).collect::<Vec<_>>().join(" ");
+            let query = match column {
+                Some(c) => format!("{c} : ({query})"),
+                None => query,
+            };
             Condition::all().add(Expr::cust_with_values(
                 format!("seq IN (SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH ?)"),
                 [Value::from(query)],
@@ -953,28 +916,16 @@ fn text_condition(backend: DatabaseBackend, table: &str, text: &str) -> Conditio
     }
 }
 
-/// The rows whose title (the first text column) has every word of `text`, in SQL: the first
-/// group of a list ranked by title ([`ListQuery::title_first`]).
-fn title_condition(backend: DatabaseBackend, spec: TableSpec, text: &str) -> Condition {
-    let words = crate::domain::text::query_words(text);
-    let title = spec.text_columns.first().copied().unwrap_or("title");
-    match backend {
-        DatabaseBackend::Postgres => {
-            let query = words.iter().map(|w| format!("{w}:*")).collect::<Vec<_>>().join(" & ");
-            Condition::all().add(Expr::cust_with_values(
-                format!("to_tsvector('dutch', bk_unaccent(coalesce({title}, ''))) @@ to_tsquery('dutch', bk_unaccent($1))"),
-                [Value::from(query)],
-            ))
-        }
-        _ => {
-            let query = words.iter().map(|w| format!("\"{w}\"*")).collect::<Vec<_>>().join(" ");
-            let table = spec.table;
-            Condition::all().add(Expr::cust_with_values(
-                format!("seq IN (SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH ?)"),
-                [Value::from(format!("{title} : ({query})"))],
-            ))
-        }
-    }
+/// The rows whose title (the first text column) has every word of `text`: the first group of
+/// a list ranked by title ([`ListQuery::title_first`]). `None` for a table without text of its
+/// own (volunteers), whose words matched its title alone, so every row is in the first group.
+fn title_condition(backend: DatabaseBackend, spec: TableSpec, text: &str) -> Option<Condition> {
+    Some(text_condition(backend, spec.table, text, Some(title_column(spec)?)))
+}
+
+/// The title among a table's text columns; `None` for a table without text of its own.
+fn title_column(spec: TableSpec) -> Option<&'static str> {
+    spec.text_columns.first().copied().filter(|_| spec.full_text)
 }
 
 /// A page of full rows of `E` in list order, each with its distance, and the next cursor:

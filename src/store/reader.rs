@@ -98,12 +98,6 @@ impl Readers {
         Self { file, idle: Mutex::new(Vec::new()) }
     }
 
-    /// The first column of the first row `stmt` returns, as text (a packed select's one value).
-    /// `Ok(None)` as for [`Readers::rows`].
-    pub fn text(&self, stmt: &Statement) -> Result<Option<Option<String>>, DbErr> {
-        Ok(self.rows(stmt, |r| r.get::<_, Option<String>>(0))?.map(|rows| rows.into_iter().next().flatten()))
-    }
-
     /// Every row `stmt` returns, read by `row`. `Ok(None)` when a value cannot be bound here;
     /// the caller then asks the driver.
     pub fn rows<T>(
@@ -139,8 +133,8 @@ impl Readers {
         };
         let result = f(&reader.conn).map_err(|e| failed(&self.file, &e));
         reader.used = Instant::now();
-        self.close_idle();
         let mut idle = self.idle.lock().map_err(|_| poisoned())?;
+        idle.retain(|r| r.used.elapsed() < IDLE);
         if idle.len() < MAX_IDLE {
             idle.push(reader);
         }
