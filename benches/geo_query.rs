@@ -16,8 +16,9 @@ use common::{arg, ensure_listings, percentile, random_point};
 use std::time::{Duration, Instant};
 
 use buurtkracht::domain::Radius;
+use buurtkracht::domain::list::{ListFilter, Near, Sort};
 use buurtkracht::geo::AreaIndex;
-use buurtkracht::store::query::{ListQuery, Near, Sort};
+use buurtkracht::store::query::ListQuery;
 use buurtkracht::store::{self, areas, listings};
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
@@ -56,15 +57,15 @@ async fn run_queries(db: &sea_orm::DatabaseConnection, index: &AreaIndex, rng: &
     for radius_m in [500.0, 1_000.0, 5_000.0] {
         let mut times = Vec::with_capacity(queries);
         let mut returned = 0usize;
-        let mut q = ListQuery::new(200);
-        q.sort = Sort::Distance;
+        let mut q = ListQuery::new(ListFilter::new(200));
+        q.filter.sort = Sort::Distance;
         // Warm-up so the first queries do not measure cold caches only.
         for _ in 0..20 {
-            q.near = Some(Near { centre: random_point(index, rng), radius: Radius::parse(radius_m)? });
+            q.filter.near = Some(Near { centre: random_point(index, rng), radius: Radius::parse(radius_m)? });
             listings::list(db, &q).await?;
         }
         for _ in 0..queries {
-            q.near = Some(Near { centre: random_point(index, rng), radius: Radius::parse(radius_m)? });
+            q.filter.near = Some(Near { centre: random_point(index, rng), radius: Radius::parse(radius_m)? });
             let t = Instant::now();
             let (page, _) = listings::list(db, &q).await?;
             times.push(t.elapsed());
@@ -86,15 +87,15 @@ async fn run_queries(db: &sea_orm::DatabaseConnection, index: &AreaIndex, rng: &
     let mut cover = Vec::new();
     let mut ids = Vec::new();
     let mut rows_t = Vec::new();
-    let mut q = ListQuery::new(200);
-    q.sort = Sort::Distance;
+    let mut q = ListQuery::new(ListFilter::new(200));
+    q.filter.sort = Sort::Distance;
     for _ in 0..queries {
         let centre = random_point(index, rng);
         let radius = Radius::parse(1_000.0)?;
         let t = Instant::now();
         let ranges = buurtkracht::geo::covering_ranges(centre, radius);
         cover.push((t.elapsed(), ranges.len()));
-        q.near = Some(Near { centre, radius });
+        q.filter.near = Some(Near { centre, radius });
         let t = Instant::now();
         let page = buurtkracht::store::query::find(db, listings::SPEC, &q).await?;
         ids.push(t.elapsed());

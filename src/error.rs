@@ -307,3 +307,20 @@ impl From<sea_orm::DbErr> for ApiError {
         ApiError::internal(&err)
     }
 }
+
+impl From<crate::service::Error> for ApiError {
+    fn from(err: crate::service::Error) -> Self {
+        use crate::service::Error as E;
+        match err {
+            E::Invalid { field, message } => ApiError::invalid(field, message),
+            E::SignIn => crate::auth::policy::Denied::SignIn.into(),
+            E::Forbidden { code, detail } => ApiError::Forbidden(Json(Problem::new(StatusCode::FORBIDDEN, code, "Forbidden", detail))),
+            E::NotFound(what) => ApiError::not_found(what),
+            E::Conflict(detail) => ApiError::conflict(detail),
+            E::Unprocessable { code, field, message } => ApiError::unprocessable(code, field, message),
+            E::Unavailable { code, detail } => ApiError::unavailable(code, detail),
+            E::Store(e) => ApiError::internal(&e),
+            E::Internal(e) => ApiError::internal(e.as_ref()),
+        }
+    }
+}

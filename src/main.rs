@@ -99,17 +99,19 @@ fn one(flags: &[(String, String)], name: &str) -> Option<String> {
 }
 
 async fn keys(settings: &Settings) -> anyhow::Result<()> {
-    use buurtkracht::api::admin::{KeyInput, KeyRole, resolve_key};
+    use buurtkracht::auth::Role;
+    use buurtkracht::service::accounts::{self, KeySpec};
     let mut settings = settings.clone();
     settings.seed_demo = false;
     let app = App::build(&settings).await?;
+    let state = &app.state;
     match std::env::args().nth(2).as_deref() {
         Some("create") => {
             let f = flags(3)?;
             let role = match one(&f, "role").as_deref() {
-                Some("organiser") => KeyRole::Organiser,
-                Some("professional") => KeyRole::Professional,
-                Some("admin") => KeyRole::Admin,
+                Some("organiser") => Role::Organiser,
+                Some("professional") => Role::Professional,
+                Some("admin") => Role::Admin,
                 _ => anyhow::bail!("--role must be organiser, professional or admin"),
             };
             let expires_at = match one(&f, "expires-days") {
@@ -117,39 +119,34 @@ async fn keys(settings: &Settings) -> anyhow::Result<()> {
                 None => None,
             };
             let initiative_id = one(&f, "initiative").map(|i| i.parse()).transpose().context("--initiative must be a UUID")?;
-            let label = one(&f, "label").unwrap_or_else(|| format!("{} key", role_name(role)));
-            let input = KeyInput { label, role, gemeenten: all(&f, "gemeente"), initiative_id, expires_at };
-            let k = resolve_key(&app.state, &input, "cli".into())
-                .await
-                .map_err(|e| anyhow::anyhow!("{}", e.problem().detail.clone().unwrap_or_default()))?;
-            let (m, key) = store::accounts::create_key(&app.state.db, &k).await?;
+            let mut gemeenten = Vec::new();
+            for g in all(&f, "gemeente") {
+                match buurtkracht::domain::CbsCode::parse(&g) {
+                    Ok(buurtkracht::domain::CbsCode::Gemeente(code)) => gemeenten.push(code),
+                    _ => anyhow::bail!("--gemeente {g:?} is not a gemeente code such as GM0479"),
+                }
+            }
+            let label = one(&f, "label").unwrap_or_else(|| format!("{} key", role.code()));
+            let spec = KeySpec { label, role, gemeenten, initiative_id, expires_at };
+            let (m, key) = accounts::create_key_as_operator(state, spec).await?;
             println!("{key}");
             eprintln!("created key {} ({}, {}); it is shown only now", m.id, m.role, m.gemeenten);
             Ok(())
         }
         Some("list") => {
-            for k in store::accounts::list_keys(&app.state.db).await? {
-                let state = if k.revoked_at.is_some() { "revoked" } else { "live" };
-                println!("{}  {:12} {:8} {:20} {}", k.id, k.role, state, k.gemeenten, k.label);
+            for k in accounts::all_keys(state).await? {
+                let live = if k.revoked_at.is_some() { "revoked" } else { "live" };
+                println!("{}  {:12} {:8} {:20} {}", k.id, k.role, live, k.gemeenten, k.label);
             }
             Ok(())
         }
         Some("revoke") => {
             let id: uuid::Uuid = std::env::args().nth(3).context("keys revoke needs a key id")?.parse().context("not a UUID")?;
-            store::accounts::revoke_key(&app.state.db, id).await?;
+            accounts::revoke_key_as_operator(state, id).await?;
             println!("revoked {id}");
             Ok(())
         }
         _ => anyhow::bail!("keys create|list|revoke\n\n{USAGE}"),
-    }
-}
-
-fn role_name(r: buurtkracht::api::admin::KeyRole) -> &'static str {
-    use buurtkracht::api::admin::KeyRole;
-    match r {
-        KeyRole::Organiser => "organiser",
-        KeyRole::Professional => "professional",
-        KeyRole::Admin => "admin",
     }
 }
 

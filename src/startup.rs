@@ -12,47 +12,18 @@ use crate::api::middleware::{self, Limits};
 use crate::auth::jwt::Verifier;
 use crate::config::Settings;
 use crate::error::problem_from_error;
-use crate::geo::AreaIndex;
 use crate::rate::RateLimiter;
+use crate::service::State;
 use crate::store;
-
-/// What every handler shares.
-pub struct AppState {
-    /// The database pool.
-    pub db: DatabaseConnection,
-    /// The wijk locator, built from the stored areas at start-up.
-    pub areas: AreaIndex,
-    /// Checks bearer tokens; `None` when no issuer is configured (API keys only).
-    pub tokens: Option<Verifier>,
-    /// Browser origins allowed to call the API.
-    pub cors_origins: Arc<Vec<String>>,
-    /// Rate limits.
-    pub limits: Arc<Limits>,
-    /// The Meilisearch index, when configured; search runs on the embedded engine otherwise.
-    pub search: Option<crate::search::meili::MeiliIndex>,
-    /// Search outbox delivery figures.
-    pub delivery: Arc<crate::search::outbox::DeliveryStats>,
-}
-
-impl AppState {
-    /// A state with no database, for generating the spec.
-    pub fn placeholder() -> Self {
-        Self {
-            db: DatabaseConnection::default(),
-            areas: AreaIndex::default(),
-            tokens: None,
-            cors_origins: Arc::new(Vec::new()),
-            limits: Arc::new(limits(&Settings::defaults())),
-            search: None,
-            delivery: Default::default(),
-        }
-    }
-}
 
 /// A built application, ready to serve.
 pub struct App {
     /// The shared state (tests reach the database through it).
-    pub state: Arc<AppState>,
+    pub state: Arc<State>,
+    /// Rate limits, per client address and per credential.
+    pub limits: Arc<Limits>,
+    /// Browser origins allowed to call the API.
+    pub cors_origins: Arc<Vec<String>>,
 }
 
 impl App {
@@ -94,24 +65,16 @@ impl App {
             }
             None => None,
         };
-        let state = Arc::new(AppState {
-            db,
-            areas,
-            tokens,
-            cors_origins: Arc::new(settings.cors_origins.clone()),
-            limits: Arc::new(limits(settings)),
-            search,
-            delivery,
-        });
+        let state = Arc::new(State { db, areas, tokens, search, delivery });
         if settings.seed_demo {
             crate::seed::seed_if_empty(&state).await.context("loading the demo town")?;
         }
-        Ok(Self { state })
+        Ok(Self { state, limits: Arc::new(limits(settings)), cors_origins: Arc::new(settings.cors_origins.clone()) })
     }
 
     /// The whole HTTP app: API, spec, docs, and problem+json for every error.
     pub fn endpoint(&self) -> poem::endpoint::BoxEndpoint<'static> {
-        routes(self.state.clone())
+        routes(self.state.clone(), self.limits.clone(), self.cors_origins.clone())
     }
 
     /// Starts the background workers: search outbox delivery (or, without Meilisearch, its
@@ -181,11 +144,11 @@ fn limits(settings: &Settings) -> Limits {
 /// From the outside in: tracing, problem+json for every error, CORS, rate limits, the
 /// credential check (401 for bad ones, whatever the route), then idempotent POSTs, which keep
 /// answers per verified caller.
-pub fn routes(state: Arc<AppState>) -> poem::endpoint::BoxEndpoint<'static> {
+pub fn routes(state: Arc<State>, limits: Arc<Limits>, origins: Arc<Vec<String>>) -> poem::endpoint::BoxEndpoint<'static> {
     let api = crate::api::service(state.clone());
     let spec = api.spec_endpoint();
     let docs = api.swagger_ui();
-    let (for_idem, limits, origins) = (state.clone(), state.limits.clone(), state.cors_origins.clone());
+    let for_idem = state.clone();
     Route::new()
         .at("/openapi.json", spec)
         .nest("/docs", docs)

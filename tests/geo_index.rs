@@ -2,10 +2,11 @@
 //! store's radius query returns exactly the items a full scan with haversine returns.
 
 use buurtkracht::domain::items::{ListingFields, Owner, PersonFields};
+use buurtkracht::domain::list::{ListFilter, Near, Sort};
 use buurtkracht::domain::{ActivityCategory, BoundedText, CellId, Coordinates, ListingKind, ListingStatus, LocationPrecision, Radius};
 use buurtkracht::geo::{Placement, storage_cell};
 use buurtkracht::store::listings::{self, ListingPlace};
-use buurtkracht::store::query::{ListQuery, Near, Sort};
+use buurtkracht::store::query::ListQuery;
 use buurtkracht::store::{self, people};
 use proptest::prelude::*;
 use rand::rngs::SmallRng;
@@ -88,7 +89,7 @@ fn fixture() -> &'static Fixture {
             listings::bulk_insert(&txn, &batch).await.unwrap();
             txn.commit().await.unwrap();
             // Read back every listing with its distance point, as a full scan would see it.
-            let mut q = ListQuery::new(200);
+            let mut q = ListQuery::new(ListFilter::new(200));
             let mut items = Vec::new();
             loop {
                 let (page, next) = listings::list(&db, &q).await.unwrap();
@@ -100,7 +101,7 @@ fn fixture() -> &'static Fixture {
                     items.push((m.id, point));
                 }
                 match next {
-                    Some(c) => q.after = Some(c),
+                    Some(c) => q.filter.after = Some(c),
                     None => break,
                 }
             }
@@ -121,9 +122,9 @@ proptest! {
         let radius = Radius::parse(r).unwrap();
         let mut expected: Vec<uuid::Uuid> = items.iter().filter(|(_, p)| centre.distance_m(*p) <= radius.metres()).map(|(id, _)| *id).collect();
         expected.sort();
-        let mut q = ListQuery::new(200);
-        q.near = Some(Near { centre, radius });
-        q.sort = Sort::Distance;
+        let mut q = ListQuery::new(ListFilter::new(200));
+        q.filter.near = Some(Near { centre, radius });
+        q.filter.sort = Sort::Distance;
         let mut got = Vec::new();
         let mut last = 0.0f64;
         loop {
@@ -136,7 +137,7 @@ proptest! {
                 got.push(m.id);
             }
             match next {
-                Some(c) => q.after = Some(c),
+                Some(c) => q.filter.after = Some(c),
                 None => break,
             }
         }

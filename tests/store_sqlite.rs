@@ -38,6 +38,7 @@ async fn every_pooled_connection_has_wal_and_foreign_keys() {
 #[tokio::test]
 async fn bulk_insert_indexes_full_text_and_restores_the_trigger() {
     use buurtkracht::domain::items::{ListingFields, Owner, PersonFields};
+    use buurtkracht::domain::list::ListFilter;
     use buurtkracht::domain::{ActivityCategory, BoundedText, CellId, Coordinates, ListingKind, ListingStatus, LocationPrecision};
     use buurtkracht::geo::{Placement, storage_cell};
     use buurtkracht::store::listings::{self, ListingPlace};
@@ -85,8 +86,8 @@ async fn bulk_insert_indexes_full_text_and_restores_the_trigger() {
     txn.commit().await.unwrap();
 
     let search = |text: &str| {
-        let mut q = ListQuery::new(50);
-        q.text = Some(text.to_owned());
+        let mut q = ListQuery::new(ListFilter::new(50));
+        q.filter.text = Some(text.to_owned());
         q
     };
     let (found, _) = listings::list(&db, &search("fietsen")).await.unwrap();
@@ -135,11 +136,12 @@ async fn planner_statistics_follow_the_data() {
 #[tokio::test]
 async fn the_lean_reader_and_the_driver_read_the_same_rows() {
     use buurtkracht::domain::items::{ListingFields, Owner};
+    use buurtkracht::domain::list::{ListFilter, Near, Sort};
     use buurtkracht::domain::{ActivityCategory, BoundedText, CellId, Coordinates, ListingKind, ListingStatus, Radius};
     use buurtkracht::geo::storage_cell;
     use buurtkracht::store::Conn;
     use buurtkracht::store::listings::{self, ListingPlace};
-    use buurtkracht::store::query::{ListQuery, Near, Sort};
+    use buurtkracht::store::query::ListQuery;
 
     let (db, _) = fresh_database().await;
     assert!(db.readers().is_some(), "a SQLite file gets lean readers");
@@ -199,28 +201,28 @@ async fn the_lean_reader_and_the_driver_read_the_same_rows() {
 
     let mut queries = Vec::new();
     for (radius, sort) in [(300.0, Sort::Distance), (1_000.0, Sort::Distance), (3_000.0, Sort::Newest), (3_000.0, Sort::Distance)] {
-        let mut q = ListQuery::new(200);
-        q.near = Some(Near { centre: Coordinates::parse(centre.0, centre.1).unwrap(), radius: Radius::parse(radius).unwrap() });
-        q.sort = sort;
+        let mut q = ListQuery::new(ListFilter::new(200));
+        q.filter.near = Some(Near { centre: Coordinates::parse(centre.0, centre.1).unwrap(), radius: Radius::parse(radius).unwrap() });
+        q.filter.sort = sort;
         queries.push(q);
     }
     // Open and not expired: binds the current time, compared with the stored text.
-    let mut open_only = ListQuery::new(200);
-    open_only.near = queries[1].near;
+    let mut open_only = ListQuery::new(ListFilter::new(200));
+    open_only.filter.near = queries[1].filter.near;
     open_only.condition = open_only.condition.add(listings::status_condition(&[ListingStatus::Open], now));
     queries.push(open_only);
-    let mut text = ListQuery::new(50);
-    text.text = Some("fiets".into());
+    let mut text = ListQuery::new(ListFilter::new(50));
+    text.filter.text = Some("fiets".into());
     queries.push(text);
-    let mut small_pages = ListQuery::new(7);
-    small_pages.near = queries[2].near;
+    let mut small_pages = ListQuery::new(ListFilter::new(7));
+    small_pages.filter.near = queries[2].filter.near;
     queries.push(small_pages);
     // Words checked against the candidates' own text, ranked by title (the title group and
     // the rest): the texts are read by the lean reader too.
-    let mut ranked_words = ListQuery::new(20);
-    ranked_words.near = queries[2].near;
-    ranked_words.text = Some("de".into());
-    ranked_words.title_first = true;
+    let mut ranked_words = ListQuery::new(ListFilter::new(20));
+    ranked_words.filter.near = queries[2].filter.near;
+    ranked_words.filter.text = Some("de".into());
+    ranked_words.filter.title_first = true;
     queries.push(ranked_words);
 
     let mut compared = 0;
@@ -242,7 +244,7 @@ async fn the_lean_reader_and_the_driver_read_the_same_rows() {
     {
         use buurtkracht::store::query::{RowFacet, count_rows, find};
         let mut all = queries[2].clone();
-        all.limit = 1_000;
+        all.filter.limit = 1_000;
         let hits = find(&db, listings::SPEC, &all).await.unwrap().hits;
         let by = [RowFacet::Codes("categories"), RowFacet::Column("wijk_code"), RowFacet::Column("kind")];
         let lean = count_rows(&db, listings::SPEC, &hits, &by, Some("owner_person_id"), &[false; 3]).await.unwrap();
@@ -263,8 +265,8 @@ async fn the_lean_reader_and_the_driver_read_the_same_rows() {
     let txn = db.begin().await.unwrap();
     listings::bulk_insert(&txn, &[fresh]).await.unwrap();
     txn.commit().await.unwrap();
-    let mut q = ListQuery::new(10);
-    q.text = Some("taalmaatje".into());
+    let mut q = ListQuery::new(ListFilter::new(10));
+    q.filter.text = Some("taalmaatje".into());
     assert_eq!(listings::list(&db, &q).await.unwrap().0.len(), 1);
 }
 

@@ -15,13 +15,11 @@ use super::caller::SignedIn;
 use super::common::*;
 use super::initiatives::Deleted;
 use super::me::{AuditPage, audit_cursor, audit_page};
-use crate::auth::{Role, policy};
+use crate::auth::Role;
 use crate::domain::{BoundedText, CbsCode};
 use crate::error::ApiError;
-use crate::startup::AppState;
-use crate::store::accounts::{self, NewKey, split_list};
-use crate::store::entities::api_key;
-use crate::store::{audit, initiatives};
+use crate::service::State;
+use crate::service::accounts::{self, ApiKey, Grant, KeySpec};
 
 /// The roles a key can have; residents sign in with tokens, never with keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Serialize, Deserialize)]
@@ -91,12 +89,12 @@ pub struct KeyInfo {
 }
 
 impl KeyInfo {
-    fn of(m: api_key::Model) -> Self {
+    fn of(m: ApiKey) -> Self {
         Self {
             id: m.id,
             label: m.label,
             role: m.role,
-            gemeenten: split_list(&m.gemeenten),
+            gemeenten: accounts::split_list(&m.gemeenten),
             initiative_id: m.initiative_id,
             created_by: m.created_by,
             created_at: m.created_at,
@@ -156,7 +154,7 @@ pub struct Scope {
 }
 
 impl Scope {
-    fn of(m: crate::store::entities::professional_scope::Model) -> Self {
+    fn of(m: Grant) -> Self {
         Self { subject: m.subject, gemeente: m.gemeente_code, granted_by: m.granted_by, granted_at: m.granted_at }
     }
 }
@@ -179,7 +177,7 @@ pub enum ScopeResponse {
 /// Keys and the audit log.
 pub struct AdminApi {
     /// Shared state.
-    pub state: Arc<AppState>,
+    pub state: Arc<State>,
 }
 
 /// Checks the shape of gemeente codes.
@@ -195,44 +193,22 @@ pub fn gemeente_codes(name: &str, codes: &[String]) -> Result<Vec<String>, ApiEr
     Ok(out)
 }
 
-/// Validates a key request and resolves the gemeenten it covers.
-pub async fn resolve_key(state: &AppState, input: &KeyInput, created_by: String) -> Result<NewKey, ApiError> {
-    let label = field("label", BoundedText::parse(&input.label, 200))?;
-    if let Some(e) = input.expires_at
-        && e <= Utc::now()
-    {
-        return Err(ApiError::invalid("expires_at", "must be in the future"));
+impl KeyInput {
+    /// Parses the request into a key spec, naming the field at fault.
+    pub fn parse(&self) -> Result<KeySpec, ApiError> {
+        let label = field("label", BoundedText::parse(&self.label, 200))?;
+        let gemeenten = match self.role {
+            KeyRole::Organiser => self.gemeenten.clone(),
+            KeyRole::Professional | KeyRole::Admin => gemeente_codes("gemeenten", &self.gemeenten)?,
+        };
+        Ok(KeySpec {
+            label: label.into_string(),
+            role: self.role.role(),
+            gemeenten,
+            initiative_id: self.initiative_id,
+            expires_at: self.expires_at,
+        })
     }
-    let (gemeenten, initiative_id) = match input.role {
-        KeyRole::Organiser => {
-            if !input.gemeenten.is_empty() {
-                return Err(ApiError::invalid("gemeenten", "an organiser key takes its gemeente from its initiative"));
-            }
-            let id = input.initiative_id.ok_or_else(|| ApiError::invalid("initiative_id", "an organiser key needs an initiative"))?;
-            let ini = initiatives::get(&state.db, id)
-                .await?
-                .ok_or_else(|| ApiError::unprocessable("unknown_reference", "initiative_id", "no initiative with this id"))?;
-            (vec![ini.gemeente_code], Some(id))
-        }
-        KeyRole::Professional | KeyRole::Admin => {
-            if input.initiative_id.is_some() {
-                return Err(ApiError::invalid("initiative_id", "only organiser keys act for an initiative"));
-            }
-            let g = gemeente_codes("gemeenten", &input.gemeenten)?;
-            if g.is_empty() {
-                return Err(ApiError::invalid("gemeenten", "a professional or admin key needs at least one gemeente"));
-            }
-            (g, None)
-        }
-    };
-    Ok(NewKey {
-        label: label.as_str().to_owned(),
-        role: input.role.role(),
-        gemeenten,
-        initiative_id,
-        created_by,
-        expires_at: input.expires_at,
-    })
 }
 
 #[OpenApi(tag = "ApiTags::Admin")]
@@ -243,10 +219,7 @@ impl AdminApi {
     /// as a hash.
     #[oai(path = "/v1/keys", method = "post", operation_id = "create_key")]
     async fn create_key(&self, caller: SignedIn, body: JsonBody<KeyInput>) -> Result<CreatedKeyResponse, ApiError> {
-        let p = caller.0;
-        let k = resolve_key(&self.state, &body.0, p.actor()).await?;
-        policy::manage_keys(&p, &k.gemeenten)?;
-        let (m, key) = accounts::create_key(&self.state.db, &k).await?;
+        let (m, key) = accounts::create_key(&self.state, &caller.0, body.0.parse()?).await?;
         Ok(CreatedKeyResponse::Created(Json(CreatedKey { key, info: KeyInfo::of(m) })))
     }
 
@@ -255,14 +228,7 @@ impl AdminApi {
     /// The keys whose gemeenten the admin administers, revoked ones included.
     #[oai(path = "/v1/keys", method = "get", operation_id = "list_keys")]
     async fn list_keys(&self, caller: SignedIn) -> Result<Json<KeyList>, ApiError> {
-        let p = caller.0;
-        policy::manage_keys(&p, &p.gemeenten)?;
-        let items = accounts::list_keys(&self.state.db)
-            .await?
-            .into_iter()
-            .filter(|k| policy::manage_keys(&p, &split_list(&k.gemeenten)).is_ok())
-            .map(KeyInfo::of)
-            .collect();
+        let items = accounts::keys(&self.state, &caller.0).await?.into_iter().map(KeyInfo::of).collect();
         Ok(Json(KeyList { items }))
     }
 
@@ -271,10 +237,7 @@ impl AdminApi {
     /// It stops working at once; its record stays for the audit trail.
     #[oai(path = "/v1/keys/:id", method = "delete", operation_id = "revoke_key")]
     async fn revoke_key(&self, caller: SignedIn, id: Path<Uuid>) -> Result<Deleted, ApiError> {
-        let p = caller.0;
-        let k = accounts::get_key(&self.state.db, id.0).await?.ok_or_else(|| ApiError::not_found("key"))?;
-        policy::manage_keys(&p, &split_list(&k.gemeenten))?;
-        accounts::revoke_key(&self.state.db, id.0).await.map_err(|e| not_found_as(e, "key"))?;
+        accounts::revoke_key(&self.state, &caller.0, id.0).await?;
         Ok(Deleted::NoContent)
     }
 
@@ -284,11 +247,9 @@ impl AdminApi {
     /// in those granted here; a grant takes effect at their next request.
     #[oai(path = "/v1/professionals", method = "post", operation_id = "grant_professional")]
     async fn grant(&self, caller: SignedIn, body: JsonBody<ScopeInput>) -> Result<ScopeResponse, ApiError> {
-        let p = caller.0;
         let subject = field("subject", BoundedText::parse(&body.0.subject, 200))?;
         let gemeente = gemeente_codes("gemeente", std::slice::from_ref(&body.0.gemeente))?.remove(0);
-        policy::manage_professionals(&p, &gemeente)?;
-        let m = accounts::grant_scope(&self.state.db, subject.as_str(), &gemeente, &p.actor()).await?;
+        let m = accounts::grant(&self.state, &caller.0, subject.as_str(), &gemeente).await?;
         Ok(ScopeResponse::Created(Json(Scope::of(m))))
     }
 
@@ -297,12 +258,7 @@ impl AdminApi {
     /// The grants in the admin's gemeenten.
     #[oai(path = "/v1/professionals", method = "get", operation_id = "list_professionals")]
     async fn grants(&self, caller: SignedIn) -> Result<Json<ScopeList>, ApiError> {
-        let p = caller.0;
-        let Some(first) = p.gemeenten.first() else {
-            return Err(policy::Denied::Forbidden("only an admin of a gemeente may grant professionals access to it").into());
-        };
-        policy::manage_professionals(&p, first)?;
-        let items = accounts::scopes_in(&self.state.db, &p.gemeenten).await?.into_iter().map(Scope::of).collect();
+        let items = accounts::grants(&self.state, &caller.0).await?.into_iter().map(Scope::of).collect();
         Ok(Json(ScopeList { items }))
     }
 
@@ -320,10 +276,8 @@ impl AdminApi {
         #[oai(validator(max_length = 6))]
         gemeente: Query<String>,
     ) -> Result<Deleted, ApiError> {
-        let p = caller.0;
         let gemeente = gemeente_codes("gemeente", std::slice::from_ref(&gemeente.0))?.remove(0);
-        policy::manage_professionals(&p, &gemeente)?;
-        accounts::revoke_scope(&self.state.db, &subject.0, &gemeente).await.map_err(|e| not_found_as(e, "grant"))?;
+        accounts::revoke_grant(&self.state, &caller.0, &subject.0, &gemeente).await?;
         Ok(Deleted::NoContent)
     }
 
@@ -345,20 +299,10 @@ impl AdminApi {
         #[oai(validator(max_length = 20))]
         cursor: Query<Option<String>>,
     ) -> Result<Json<AuditPage>, ApiError> {
-        let p = caller.0;
-        let gemeenten = match gemeente.0 {
-            Some(g) => gemeente_codes("gemeente", &[g])?,
-            None => p.gemeenten.clone(),
-        };
-        if gemeenten.is_empty() {
-            return Err(policy::Denied::Forbidden("only an admin of a gemeente may read its audit log").into());
-        }
-        for g in &gemeenten {
-            policy::read_audit(&p, g)?;
-        }
+        let gemeenten = gemeente.0.map(|g| gemeente_codes("gemeente", &[g])).transpose()?;
         let limit = page_limit(limit.0)?;
         let after = audit_cursor(cursor.0.as_deref())?;
-        let rows = audit::list(&self.state.db, &audit::Filter { person_id: person_id.0, gemeenten: Some(gemeenten), after, limit }).await?;
+        let rows = accounts::audit_log(&self.state, &caller.0, gemeenten, person_id.0, after, limit).await?;
         Ok(Json(audit_page(rows, limit)))
     }
 }

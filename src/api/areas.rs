@@ -12,9 +12,8 @@ use super::caller::Caller;
 use super::common::*;
 use crate::domain::{CbsCode, Coordinates};
 use crate::error::ApiError;
-use crate::startup::AppState;
-use crate::store::areas as store;
-use crate::store::entities::area::Model;
+use crate::service::State;
+use crate::service::areas::{self as service, Area as Model};
 
 /// The level of a CBS area.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -59,7 +58,7 @@ pub struct Area {
 }
 
 fn level(m: &Model) -> AreaLevel {
-    if m.level == store::WIJK { AreaLevel::Wijk } else { AreaLevel::Gemeente }
+    if m.level == service::WIJK { AreaLevel::Wijk } else { AreaLevel::Gemeente }
 }
 
 fn summary(m: &Model) -> AreaSummary {
@@ -136,7 +135,7 @@ pub enum LocateResponse {
 /// The areas resource.
 pub struct AreasApi {
     /// Shared state.
-    pub state: Arc<AppState>,
+    pub state: Arc<State>,
 }
 
 #[OpenApi(prefix_path = "/v1/areas", tag = "ApiTags::Areas")]
@@ -184,14 +183,14 @@ impl AreasApi {
         if q.0.as_deref().is_some_and(|t| t.chars().any(char::is_control)) {
             return Err(ApiError::invalid("q", "must not contain control characters"));
         }
-        let filter = store::AreaFilter {
-            level: level.0.map(|l| if l == AreaLevel::Wijk { store::WIJK } else { store::GEMEENTE }),
+        let filter = service::AreaFilter {
+            level: level.0.map(|l| if l == AreaLevel::Wijk { service::WIJK } else { service::GEMEENTE }),
             gemeente,
             name: q.0.filter(|s| !s.trim().is_empty()),
             after,
             limit,
         };
-        let (rows, more) = store::list(&self.state.db, &filter).await?;
+        let (rows, more) = service::list(&self.state, &filter).await?;
         let next_cursor = if more { rows.last().map(|r| r.code.clone()) } else { None };
         if wants_geojson(req) {
             let features = rows
@@ -223,15 +222,13 @@ impl AreasApi {
         lng: Query<f64>,
     ) -> Result<LocateResponse, ApiError> {
         let point = Coordinates::parse(lat.0, lng.0).map_err(|(f, e)| ApiError::invalid(f, e.0))?;
-        let placed = self.state.areas.locate(point).ok_or_else(|| {
-            ApiError::NotFound(Json(crate::error::Problem::new(
-                poem::http::StatusCode::NOT_FOUND,
-                "outside_service_area",
-                "Not found",
-                "this point lies outside every wijk the service knows",
-            )))
+        let (placed, names) = service::locate(&self.state, point).await.map_err(|e| match e {
+            // A point outside every wijk is a resource that does not exist here, not bad input.
+            crate::service::Error::Unprocessable { code, message, .. } => {
+                ApiError::NotFound(Json(crate::error::Problem::new(poem::http::StatusCode::NOT_FOUND, code, "Not found", message)))
+            }
+            other => other.into(),
         })?;
-        let names = store::names(&self.state.db, &[&placed.gemeente_code, &placed.wijk_code]).await?;
         let name = |c: &str| names.get(c).cloned().unwrap_or_else(|| c.to_owned());
         Ok(LocateResponse::Ok(Json(Location {
             gemeente: AreaRef { name: name(&placed.gemeente_code), code: placed.gemeente_code.clone() },
@@ -250,7 +247,7 @@ impl AreasApi {
         code: Path<String>,
     ) -> Result<AreaResponse, ApiError> {
         let code = field("code", CbsCode::parse(&code.0))?;
-        let m = store::get(&self.state.db, code.as_str()).await?.ok_or_else(|| ApiError::not_found("area"))?;
+        let m = service::get(&self.state, &code).await?;
         let s = summary(&m);
         Ok(AreaResponse::Ok(Json(Area {
             code: s.code,

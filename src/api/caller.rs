@@ -4,17 +4,16 @@
 
 use std::sync::Arc;
 
-use chrono::Utc;
 use poem::http::StatusCode;
 use poem::{Request, RequestBody};
 use poem_openapi::auth::{ApiKey, Bearer};
 use poem_openapi::registry::Registry;
 use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions, SecurityScheme};
 
-use crate::auth::{Credential, Principal, Role, keys};
+use crate::auth::{Principal, Role, keys};
 use crate::error::Problem;
-use crate::startup::AppState;
-use crate::store::{self, accounts};
+use crate::service::State;
+use crate::service::accounts::{self, Refused};
 
 // The schemes only describe credentials in the spec; `resolve` reads the headers itself.
 /// A JWT from the trusted issuer: `Authorization: Bearer <token>`. An API key may also be sent
@@ -96,7 +95,7 @@ pub async fn authenticate<E: poem::Endpoint>(next: E, mut req: Request) -> poem:
 
 /// Checks the request's credentials: anonymous when there are none, 401 when they are bad.
 pub async fn resolve(req: &Request) -> poem::Result<Principal> {
-    let state = req.data::<Arc<AppState>>().ok_or_else(|| poem::Error::from_status(StatusCode::INTERNAL_SERVER_ERROR))?;
+    let state = req.data::<Arc<State>>().ok_or_else(|| poem::Error::from_status(StatusCode::INTERNAL_SERVER_ERROR))?;
     let key_header = req.headers().get("X-API-Key");
     let auth_header = req.headers().get(poem::http::header::AUTHORIZATION);
     if key_header.is_some() && auth_header.is_some() {
@@ -119,43 +118,21 @@ pub async fn resolve(req: &Request) -> poem::Result<Principal> {
         return Err(unauthorized("this server accepts API keys only: no token issuer is configured"));
     };
     let verified = verifier.verify(token).map_err(|e| unauthorized(e.0))?;
-    let person = accounts::person_by_subject(&state.db, &verified.subject).await.map_err(|e| internal(&e))?;
-    let person_id = person.map(|p| p.id);
-    let initiatives = match person_id {
-        Some(id) => accounts::organised_by(&state.db, id).await.map_err(|e| internal(&e))?,
-        None => Vec::new(),
-    };
-    let gemeenten = match verified.role {
-        Role::Admin => verified.gemeenten,
-        // A professional works where the token says and where an admin has granted.
-        Role::Professional => {
-            let mut g = verified.gemeenten;
-            for extra in accounts::granted_scopes(&state.db, &verified.subject).await.map_err(|e| internal(&e))? {
-                if !g.contains(&extra) {
-                    g.push(extra);
-                }
-            }
-            g
-        }
-        _ => Vec::new(),
-    };
-    Ok(Principal { role: verified.role, credential: Credential::Token { subject: verified.subject }, person_id, gemeenten, initiatives })
+    accounts::principal_for_token(state, verified).await.map_err(refused)
 }
 
-async fn key_principal(state: &AppState, key: &str) -> poem::Result<Principal> {
+async fn key_principal(state: &State, key: &str) -> poem::Result<Principal> {
     if !keys::looks_like_key(key) {
         return Err(unauthorized("the API key is malformed"));
     }
-    let found = store::accounts::key_by_secret(&state.db, key, Utc::now()).await.map_err(|e| internal(&e))?;
-    let k = found.ok_or_else(|| unauthorized("the API key is unknown, revoked or expired"))?;
-    let role = Role::parse(&k.role).ok_or_else(|| unauthorized("the API key has no valid role"))?;
-    Ok(Principal {
-        role,
-        credential: Credential::Key { id: k.id },
-        person_id: None,
-        gemeenten: accounts::split_list(&k.gemeenten),
-        initiatives: k.initiative_id.into_iter().collect(),
-    })
+    accounts::principal_for_key(state, key).await.map_err(refused)
+}
+
+fn refused(r: Refused) -> poem::Error {
+    match r {
+        Refused::Credential(why) => unauthorized(why),
+        Refused::Failed(e) => internal(&e),
+    }
 }
 
 impl<'a> ApiExtractor<'a> for Caller {

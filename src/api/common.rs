@@ -1,26 +1,20 @@
 //! Wire types and parsing shared by the resources: points, addresses, contact, time ranges,
 //! list parameters, pages and GeoJSON.
 
-use chrono::{DateTime, Utc};
 use poem::Request;
 use poem_openapi::{Enum, Object};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::items::{Address, Contact};
+use crate::domain::list::{Cursor, ListFilter, Near, Sort};
+pub use crate::domain::list::{DEFAULT_LIMIT, MAX_LIMIT};
 use crate::domain::{
     ActivityCategory, BoundedText, CbsCode, CellId, Coordinates, Invalid, LanguageCode, Radius, TimeRange, Weekday, ZrmDomain,
 };
 use crate::error::ApiError;
-use crate::geo::{AreaIndex, Placement};
-use crate::store::query::{Cursor, ListQuery, Near, Sort};
 
 /// The GeoJSON media type (RFC 7946).
 pub const GEO_JSON: &str = "application/geo+json";
-
-/// Largest page.
-pub const MAX_LIMIT: u64 = 200;
-/// Default page.
-pub const DEFAULT_LIMIT: u64 = 50;
 
 /// Turns a domain refusal into a 400 naming the field.
 pub fn field<T>(name: &str, r: Result<T, Invalid>) -> Result<T, ApiError> {
@@ -70,18 +64,8 @@ pub struct AddressIo {
 impl AddressIo {
     /// Parses every part.
     pub fn parse(&self, prefix: &str) -> Result<Address, ApiError> {
-        let t = |name: &str, v: &Option<String>, max| field(&format!("{prefix}.{name}"), BoundedText::parse_optional(v.as_deref(), max));
-        Ok(Address {
-            street: t("street", &self.street, 200)?,
-            house_number: t("house_number", &self.house_number, 20)?,
-            postcode: match self.postcode.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
-                None => None,
-                Some(p) => Some(parse_postcode(p).ok_or_else(|| {
-                    ApiError::invalid(format!("{prefix}.postcode"), "a Dutch postcode is 4 digits and 2 letters, e.g. 1506 AB")
-                })?),
-            },
-            city: t("city", &self.city, 100)?,
-        })
+        Address::parse(self.street.as_deref(), self.house_number.as_deref(), self.postcode.as_deref(), self.city.as_deref())
+            .map_err(|(f, e)| ApiError::invalid(format!("{prefix}.{f}"), e.0))
     }
 
     /// The wire form.
@@ -89,13 +73,6 @@ impl AddressIo {
         let s = |t: &Option<BoundedText>| t.as_ref().map(|t| t.as_str().to_owned());
         Self { street: s(&a.street), house_number: s(&a.house_number), postcode: a.postcode.clone(), city: s(&a.city) }
     }
-}
-
-fn parse_postcode(p: &str) -> Option<String> {
-    let compact: String = p.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
-    let b = compact.as_bytes();
-    (b.len() == 6 && b[0] != b'0' && b[..4].iter().all(u8::is_ascii_digit) && b[4..].iter().all(u8::is_ascii_uppercase))
-        .then(|| format!("{} {}", &compact[..4], &compact[4..]))
 }
 
 /// How to reach someone; every part optional.
@@ -116,38 +93,8 @@ pub struct ContactIo {
 impl ContactIo {
     /// Parses every part.
     pub fn parse(&self, prefix: &str) -> Result<Contact, ApiError> {
-        let nonblank = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
-        for (name, v) in [("email", &self.email), ("phone", &self.phone), ("website", &self.website)] {
-            if v.as_deref().is_some_and(|s| s.chars().any(char::is_control)) {
-                return Err(ApiError::invalid(format!("{prefix}.{name}"), "must not contain control characters"));
-            }
-        }
-        let email = nonblank(&self.email);
-        if let Some(e) = &email {
-            let ok = e.len() <= 254
-                && e.split_once('@')
-                    .is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.starts_with('.') && !e.contains(char::is_whitespace));
-            if !ok {
-                return Err(ApiError::invalid(format!("{prefix}.email"), "not an e-mail address"));
-            }
-        }
-        let phone = nonblank(&self.phone);
-        if let Some(p) = &phone {
-            let digits = p.chars().filter(char::is_ascii_digit).count();
-            if p.len() > 32 || !(8..=15).contains(&digits) || !p.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c)) {
-                return Err(ApiError::invalid(
-                    format!("{prefix}.phone"),
-                    "a phone number has 8 to 15 digits and only spaces, +, - or parentheses",
-                ));
-            }
-        }
-        let website = nonblank(&self.website);
-        if let Some(w) = &website
-            && (w.len() > 500 || !(w.starts_with("https://") || w.starts_with("http://")) || w.contains(char::is_whitespace))
-        {
-            return Err(ApiError::invalid(format!("{prefix}.website"), "a website is an http(s) URL"));
-        }
-        Ok(Contact { email, phone, website })
+        Contact::parse(self.email.as_deref(), self.phone.as_deref(), self.website.as_deref())
+            .map_err(|(f, e)| ApiError::invalid(format!("{prefix}.{f}"), e.0))
     }
 
     /// The wire form.
@@ -223,13 +170,6 @@ pub fn dedup_codes<T: PartialEq + Copy>(name: &str, items: &[T], min: usize) -> 
     Ok(out)
 }
 
-/// Places a point in its wijk and gemeente, or refuses it as outside every known wijk.
-pub fn place(areas: &AreaIndex, point: Coordinates, field_name: &str) -> Result<Placement, ApiError> {
-    areas
-        .locate(point)
-        .ok_or_else(|| ApiError::unprocessable("outside_service_area", field_name, "this place lies outside every wijk the service knows"))
-}
-
 /// The order of a list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 #[oai(rename_all = "snake_case")]
@@ -268,15 +208,15 @@ pub struct ListParams {
 }
 
 impl ListParams {
-    /// Parses into a store query; combinations are checked too.
-    pub fn parse(self) -> Result<ListQuery, ApiError> {
+    /// Parses into the shared list filter; combinations are checked too.
+    pub fn parse(self) -> Result<ListFilter, ApiError> {
         self.parse_ranked(false)
     }
 
     /// As [`Self::parse`], for a list that may rank title matches first
-    /// ([`ListQuery::title_first`]), whose cursors say so.
-    pub fn parse_ranked(self, title_first: bool) -> Result<ListQuery, ApiError> {
-        let mut q = ListQuery::new(self.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT));
+    /// ([`ListFilter::title_first`]), whose cursors say so.
+    pub fn parse_ranked(self, title_first: bool) -> Result<ListFilter, ApiError> {
+        let mut q = ListFilter::new(self.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT));
         q.title_first = title_first;
         if let Some(limit) = self.limit
             && !(1..=MAX_LIMIT).contains(&limit)
@@ -304,10 +244,10 @@ impl ListParams {
         q.cell = self.cell.as_deref().map(|c| field("cell", CellId::parse(c))).transpose()?;
         q.area = self.area.as_deref().map(|a| field("area", CbsCode::parse(a))).transpose()?;
         if !self.category.is_empty() {
-            q.tags.push((crate::store::tags::CATEGORY, self.category.iter().map(|c| c.code()).collect()));
+            q.tags.push((crate::domain::taxonomy::CATEGORY, self.category.iter().map(|c| c.code()).collect()));
         }
         if !self.zrm.is_empty() {
-            q.tags.push((crate::store::tags::ZRM, self.zrm.iter().map(|z| z.code()).collect()));
+            q.tags.push((crate::domain::taxonomy::ZRM, self.zrm.iter().map(|z| z.code()).collect()));
         }
         if let Some(text) = self.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             if text.chars().count() > 500 {
@@ -392,11 +332,7 @@ pub struct Label {
     pub en: String,
 }
 
-/// The time now, truncated to microseconds so what we store equals what we read back.
-pub fn now() -> DateTime<Utc> {
-    let n = Utc::now();
-    DateTime::from_timestamp_micros(n.timestamp_micros()).unwrap_or(n)
-}
+pub use crate::service::now;
 
 /// The wire form of a stored cell.
 pub fn cell_out(v: i64) -> String {
@@ -406,36 +342,6 @@ pub fn cell_out(v: i64) -> String {
 /// Rounds a distance to whole decimetres.
 pub fn distance_out(d: Option<f64>) -> Option<f64> {
     d.map(|d| (d * 10.0).round() / 10.0)
-}
-
-/// `column IN (values)` for a resource-specific filter.
-pub fn col_in<'a>(column: &'static str, values: impl Iterator<Item = &'a str>) -> sea_orm::Condition {
-    use sea_orm::sea_query::{Alias, Expr, ExprTrait};
-    sea_orm::Condition::all().add(Expr::col(Alias::new(column)).is_in(values.map(str::to_owned).collect::<Vec<_>>()))
-}
-
-/// A store "not found" as a 404 naming the resource.
-pub fn not_found_as(e: crate::store::StoreError, what: &str) -> ApiError {
-    match e {
-        crate::store::StoreError::NotFound => ApiError::not_found(what),
-        other => other.into(),
-    }
-}
-
-/// Writes one audit entry; a failure to audit fails the request, so no read goes unrecorded.
-pub async fn audit(db: &impl crate::store::Conn, entry: crate::store::audit::Entry<'_>) -> Result<(), ApiError> {
-    audit_all(db, &[entry]).await
-}
-
-/// Writes audit entries together (the reads of one page).
-pub async fn audit_all(db: &impl crate::store::Conn, entries: &[crate::store::audit::Entry<'_>]) -> Result<(), ApiError> {
-    crate::store::audit::record(db, entries).await.map_err(ApiError::from)
-}
-
-/// Only rows in these gemeenten (a professional's scope).
-pub fn in_gemeenten(gemeenten: &[String]) -> sea_orm::Condition {
-    use sea_orm::sea_query::{Alias, Expr, ExprTrait};
-    sea_orm::Condition::all().add(Expr::col(Alias::new("gemeente_code")).is_in(gemeenten.iter().cloned()))
 }
 
 /// A page size: 1 to [`MAX_LIMIT`], [`DEFAULT_LIMIT`] when absent.

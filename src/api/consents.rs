@@ -13,14 +13,11 @@ use super::ApiTags;
 use super::body::JsonBody;
 use super::caller::SignedIn;
 use super::common::*;
-use crate::auth::Principal;
 use crate::domain::taxonomy::split_codes;
 use crate::domain::{BoundedText, CbsCode, ConsentScope};
 use crate::error::ApiError;
-use crate::startup::AppState;
-use crate::store::audit::{Action, Entry};
-use crate::store::consents::{self as store, Grantee, NewConsent};
-use crate::store::entities::consent::Model;
+use crate::service::State;
+use crate::service::consents::{self as service, Consent as Model, Grantee, NewConsent};
 
 /// Who a consent is given to: exactly one of the three.
 #[derive(Debug, Clone, Object, Serialize, Deserialize)]
@@ -110,7 +107,7 @@ pub struct Consent {
 impl Consent {
     /// The wire form of a stored consent.
     pub fn of(m: Model, now: DateTime<Utc>) -> Self {
-        let in_force = store::in_force(&m, now);
+        let in_force = service::in_force(&m, now);
         Self {
             id: m.id,
             person_id: m.person_id,
@@ -151,26 +148,7 @@ pub enum ConsentResponse {
 /// The consents resource.
 pub struct ConsentsApi {
     /// Shared state.
-    pub state: Arc<AppState>,
-}
-
-/// The caller's own person id, or 403.
-pub fn own_person_id(p: &Principal) -> Result<Uuid, ApiError> {
-    p.person_id.ok_or_else(|| ApiError::forbidden("this is about your own person profile; create one first (POST /v1/people)"))
-}
-
-async fn audit_consent(state: &AppState, p: &Principal, m: &Model, action: Action, endpoint: &'static str) -> Result<(), ApiError> {
-    let gemeente = crate::store::people::get(&state.db, m.person_id).await?.map(|p| p.gemeente_code);
-    let entry = Entry {
-        actor: p,
-        person_id: m.person_id,
-        gemeente: gemeente.as_deref(),
-        action,
-        resource: "consent",
-        resource_id: Some(m.id),
-        endpoint,
-    };
-    audit(&state.db, entry).await
+    pub state: Arc<State>,
 }
 
 #[OpenApi(prefix_path = "/v1/consents", tag = "ApiTags::Consents")]
@@ -181,29 +159,23 @@ impl ConsentsApi {
     /// professionals of that gemeente see the person's contact details.
     #[oai(path = "/", method = "post", operation_id = "create_consent")]
     async fn create(&self, caller: SignedIn, body: JsonBody<ConsentInput>) -> Result<ConsentResponse, ApiError> {
-        let p = caller.0;
-        let me = own_person_id(&p)?;
         let now = now();
-        let c = body.0.parse(now)?;
-        let m = store::create(&self.state.db, me, &c).await?;
-        audit_consent(&self.state, &p, &m, Action::Create, "POST /v1/consents").await?;
+        let m = service::give(&self.state, &caller.0, body.0.parse(now)?).await?;
         Ok(ConsentResponse::Created(Json(Consent::of(m, now))))
     }
 
     /// List your consents
     #[oai(path = "/", method = "get", operation_id = "list_consents")]
     async fn list(&self, caller: SignedIn) -> Result<Json<ConsentList>, ApiError> {
-        let me = own_person_id(&caller.0)?;
         let now = now();
-        let items = store::of_person(&self.state.db, me).await?.into_iter().map(|m| Consent::of(m, now)).collect();
+        let items = service::list(&self.state, &caller.0).await?.into_iter().map(|m| Consent::of(m, now)).collect();
         Ok(Json(ConsentList { items }))
     }
 
     /// Get one of your consents
     #[oai(path = "/:id", method = "get", operation_id = "get_consent")]
     async fn get(&self, caller: SignedIn, id: Path<Uuid>) -> Result<ConsentResponse, ApiError> {
-        let m = self.own(&caller.0, id.0).await?;
-        Ok(ConsentResponse::Ok(Json(Consent::of(m, now()))))
+        Ok(ConsentResponse::Ok(Json(Consent::of(service::get(&self.state, &caller.0, id.0).await?, now()))))
     }
 
     /// Withdraw a consent
@@ -212,21 +184,6 @@ impl ConsentsApi {
     /// Withdrawing again changes nothing.
     #[oai(path = "/:id/withdraw", method = "post", operation_id = "withdraw_consent")]
     async fn withdraw(&self, caller: SignedIn, id: Path<Uuid>) -> Result<ConsentResponse, ApiError> {
-        let p = caller.0;
-        self.own(&p, id.0).await?;
-        let m = store::withdraw(&self.state.db, id.0).await.map_err(|e| not_found_as(e, "consent"))?;
-        audit_consent(&self.state, &p, &m, Action::Update, "POST /v1/consents/{id}/withdraw").await?;
-        Ok(ConsentResponse::Ok(Json(Consent::of(m, now()))))
-    }
-}
-
-impl ConsentsApi {
-    async fn own(&self, p: &Principal, id: Uuid) -> Result<Model, ApiError> {
-        let me = own_person_id(p)?;
-        let m = store::get(&self.state.db, id).await?.ok_or_else(|| ApiError::not_found("consent"))?;
-        if m.person_id != me {
-            return Err(ApiError::forbidden("a consent is managed by the person who gave it"));
-        }
-        Ok(m)
+        Ok(ConsentResponse::Ok(Json(Consent::of(service::withdraw(&self.state, &caller.0, id.0).await?, now()))))
     }
 }

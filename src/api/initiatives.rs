@@ -14,15 +14,13 @@ use super::ApiTags;
 use super::body::{JsonBody, MergePatch};
 use super::caller::{Caller, SignedIn};
 use super::common::*;
-use crate::auth::policy;
 use crate::domain::items::InitiativeFields;
 use crate::domain::schedule::ranges_from_json;
 use crate::domain::taxonomy::split_codes;
 use crate::domain::{ActivityCategory, BoundedText, CellId, Coordinates, CostKind, InitiativeKind, InitiativeStatus, ZrmDomain};
 use crate::error::ApiError;
-use crate::startup::AppState;
-use crate::store::entities::initiative::Model;
-use crate::store::initiatives as store;
+use crate::service::State;
+use crate::service::initiatives::{self as service, Initiative as Model, InitiativeOnly};
 
 /// What taking part costs.
 #[derive(Debug, Clone, Object, Serialize, Deserialize)]
@@ -329,7 +327,7 @@ pub enum Deleted {
 /// The initiatives resource.
 pub struct InitiativesApi {
     /// Shared state.
-    pub state: Arc<AppState>,
+    pub state: Arc<State>,
 }
 
 #[OpenApi(prefix_path = "/v1/initiatives", tag = "ApiTags::Initiatives")]
@@ -341,12 +339,7 @@ impl InitiativesApi {
     /// known wijk is refused.
     #[oai(path = "/", method = "post", operation_id = "create_initiative")]
     async fn create(&self, caller: SignedIn, body: JsonBody<InitiativeInput>) -> Result<InitiativeResponse, ApiError> {
-        let p = caller.0;
-        let fields = body.0.parse()?;
-        let at = place(&self.state.areas, fields.location, "location")?;
-        policy::create_initiative(&p, &at.gemeente_code)?;
-        let organiser = if p.role == crate::auth::Role::Admin { None } else { p.person_id };
-        let m = store::create(&self.state.db, &fields, &at, organiser).await?;
+        let m = service::create(&self.state, &caller.0, body.0.parse()?).await?;
         Ok(InitiativeResponse::Created(Json(Initiative::of(m, None))))
     }
 
@@ -398,7 +391,7 @@ impl InitiativesApi {
         #[oai(validator(max_length = 200))]
         cursor: Query<Option<String>>,
     ) -> Result<InitiativeListResponse, ApiError> {
-        let mut query = ListParams {
+        let filter = ListParams {
             lat: lat.0,
             lng: lng.0,
             radius_m: radius_m.0,
@@ -412,15 +405,9 @@ impl InitiativesApi {
             cursor: cursor.0,
         }
         .parse()?;
-        if !kind.0.is_empty() {
-            query.condition = query.condition.add(col_in("kind", kind.0.iter().map(|k| k.code())));
-        }
-        if !status.0.is_empty() {
-            query.condition = query.condition.add(col_in("status", status.0.iter().map(|s| s.code())));
-        }
-        let (rows, next) = store::list(&self.state.db, &query).await?;
-        let items: Vec<Initiative> = rows.into_iter().map(|(m, d)| Initiative::of(m, d)).collect();
-        let next_cursor = next.map(|c| c.encode());
+        let page = service::list(&self.state, filter, InitiativeOnly { kinds: kind.0, statuses: status.0 }).await?;
+        let items: Vec<Initiative> = page.items.into_iter().map(|(m, d)| Initiative::of(m, d)).collect();
+        let next_cursor = page.next;
         if wants_geojson(req) {
             let features = items
                 .iter()
@@ -437,8 +424,7 @@ impl InitiativesApi {
     /// Get an initiative
     #[oai(path = "/:id", method = "get", operation_id = "get_initiative")]
     async fn get(&self, _caller: Caller, id: Path<Uuid>) -> Result<InitiativeResponse, ApiError> {
-        let m = store::get(&self.state.db, id.0).await?.ok_or_else(|| ApiError::not_found("initiative"))?;
-        Ok(InitiativeResponse::Ok(Json(Initiative::of(m, None))))
+        Ok(InitiativeResponse::Ok(Json(Initiative::of(service::get(&self.state, id.0).await?, None))))
     }
 
     /// Update an initiative
@@ -448,17 +434,7 @@ impl InitiativesApi {
     /// the initiative, or an admin of its gemeente.
     #[oai(path = "/:id", method = "patch", operation_id = "update_initiative")]
     async fn update(&self, caller: SignedIn, id: Path<Uuid>, patch: MergePatch<InitiativePatch>) -> Result<InitiativeResponse, ApiError> {
-        let p = caller.0;
-        let current = store::get(&self.state.db, id.0).await?.ok_or_else(|| ApiError::not_found("initiative"))?;
-        policy::write_initiative(&p, current.id, &current.gemeente_code)?;
-        let input = patch.apply(&InitiativeInput::of(&current))?;
-        let fields = input.parse()?;
-        let at = place(&self.state.areas, fields.location, "location")?;
-        if at.gemeente_code != current.gemeente_code {
-            // An admin may not move an initiative out of their reach.
-            policy::write_initiative(&p, current.id, &at.gemeente_code)?;
-        }
-        let m = store::update(&self.state.db, id.0, &fields, &at).await.map_err(|e| not_found_as(e, "initiative"))?;
+        let m = service::update(&self.state, &caller.0, id.0, |current| patch.apply(&InitiativeInput::of(current))?.parse()).await?;
         Ok(InitiativeResponse::Ok(Json(Initiative::of(m, None))))
     }
 
@@ -468,9 +444,7 @@ impl InitiativesApi {
     /// of its gemeente.
     #[oai(path = "/:id", method = "delete", operation_id = "delete_initiative")]
     async fn delete(&self, caller: SignedIn, id: Path<Uuid>) -> Result<Deleted, ApiError> {
-        let current = store::get(&self.state.db, id.0).await?.ok_or_else(|| ApiError::not_found("initiative"))?;
-        policy::write_initiative(&caller.0, current.id, &current.gemeente_code)?;
-        store::delete(&self.state.db, id.0).await.map_err(|e| not_found_as(e, "initiative"))?;
+        service::delete(&self.state, &caller.0, id.0).await?;
         Ok(Deleted::NoContent)
     }
 }

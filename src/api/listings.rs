@@ -16,17 +16,12 @@ use super::body::{JsonBody, MergePatch};
 use super::caller::{Caller, SignedIn};
 use super::common::*;
 use super::initiatives::Deleted;
-use crate::auth::Principal;
-use crate::auth::policy::{self, ListingView};
+use crate::auth::policy::ListingView;
 use crate::domain::items::{ListingFields, Owner};
-use crate::domain::schedule::ranges_from_json;
-use crate::domain::taxonomy::split_codes;
 use crate::domain::{ActivityCategory, BoundedText, CellId, Coordinates, ListingKind, ListingStatus, ZrmDomain};
 use crate::error::ApiError;
-use crate::startup::AppState;
-use crate::store::audit::{Action, Entry};
-use crate::store::entities::listing::Model;
-use crate::store::listings as store;
+use crate::service::State;
+use crate::service::listings::{self as service, ShownListing};
 
 /// How long a listing stays open when no `valid_until` is given.
 pub const DEFAULT_VALIDITY_DAYS: i64 = 30;
@@ -142,20 +137,25 @@ impl ListingInput {
         })
     }
 
-    fn of(m: &Model) -> Self {
+    /// The wire form of stored contents (what a merge patch applies to).
+    fn of(f: &ListingFields) -> Self {
+        let (person_id, initiative_id) = match f.owner {
+            Owner::Person(p) => (Some(p), None),
+            Owner::Initiative(i) => (None, Some(i)),
+        };
         Self {
-            kind: ListingKind::from_code(&m.kind).unwrap_or(ListingKind::Offer),
-            title: m.title.clone(),
-            description: m.description.clone(),
-            categories: split_codes(&m.categories, ActivityCategory::from_code),
-            zrm_domains: split_codes(&m.zrm_domains, ZrmDomain::from_code),
-            owner: OwnerIo { person_id: m.owner_person_id, initiative_id: m.owner_initiative_id },
-            availability: ranges_out(&ranges_from_json(&m.availability)),
-            languages: languages_out(&m.languages),
-            valid_until: Some(m.valid_until),
-            status: match m.status.as_str() {
-                "matched" => SettableStatus::Matched,
-                "closed" => SettableStatus::Closed,
+            kind: f.kind,
+            title: f.title.as_str().to_owned(),
+            description: f.description.as_str().to_owned(),
+            categories: f.categories.clone(),
+            zrm_domains: f.zrm_domains.clone(),
+            owner: OwnerIo { person_id, initiative_id },
+            availability: ranges_out(&f.availability),
+            languages: f.languages.iter().map(|l| l.as_str().to_owned()).collect(),
+            valid_until: Some(f.valid_until),
+            status: match f.status {
+                ListingStatus::Matched => SettableStatus::Matched,
+                ListingStatus::Closed => SettableStatus::Closed,
                 _ => SettableStatus::Open,
             },
         }
@@ -250,86 +250,42 @@ pub struct Listing {
     pub updated_at: DateTime<Utc>,
 }
 
-/// The facts the policy decides a listing's view on.
 impl Listing {
-    /// The listing as `view` shows it; `None` when hidden. `centre` is the query point, so a
-    /// summary's distance is measured here to its coarse cell whatever the store computed.
-    fn of(m: Model, distance_m: Option<f64>, now: DateTime<Utc>, view: ListingView, centre: Option<Coordinates>) -> Option<Self> {
-        let status = store::effective_status(&m, now);
-        let i = ListingInput::of(&m);
-        let (visibility, text, owner, cell, wijk, distance_m) = match view {
-            ListingView::Hidden => return None,
-            ListingView::Full => (Visibility::Full, true, Some(i.owner), m.cell, Some(m.wijk_code), distance_m),
-            ListingView::Public => {
-                let owner = i.owner.initiative_id.is_some().then_some(i.owner);
-                (Visibility::Public, true, owner, m.cell, Some(m.wijk_code), distance_m)
-            }
-            ListingView::Summary => {
-                let res = h3o::Resolution::try_from(policy::PUBLIC_REQUEST_RESOLUTION).ok()?;
-                let coarse = CellId::from_db(m.cell)?.index().parent(res)?;
-                let d = centre.zip(distance_m).map(|(c, _)| c.distance_m(Coordinates::of_cell_centre(coarse)));
-                (Visibility::Summary, false, None, u64::from(coarse) as i64, None, d)
-            }
+    /// The wire form of a listing as the service shows it to this caller.
+    pub fn of(l: ShownListing) -> Self {
+        let visibility = match l.view {
+            ListingView::Full | ListingView::Hidden => Visibility::Full,
+            ListingView::Public => Visibility::Public,
+            ListingView::Summary => Visibility::Summary,
         };
-        let location = if text && m.owner_initiative_id.is_some() { m.lat.zip(m.lng).map(|(lat, lng)| Point { lat, lng }) } else { None };
-        Some(Self {
-            id: m.id,
+        let shown = l.text.is_some();
+        let i = ListingInput::of(&l.fields);
+        let (title, description) = l.text.unzip();
+        Self {
+            id: l.id,
             visibility,
-            kind: i.kind,
-            title: text.then_some(i.title),
-            description: text.then_some(i.description),
+            kind: l.kind,
+            title,
+            description,
             categories: i.categories,
             zrm_domains: i.zrm_domains,
-            owner,
-            availability: text.then_some(i.availability),
-            languages: text.then_some(i.languages),
-            cell: cell_out(cell),
-            location,
-            gemeente_code: m.gemeente_code,
-            wijk_code: wijk,
-            valid_until: m.valid_until,
-            status,
-            distance_m: distance_out(distance_m),
-            created_at: m.created_at,
-            updated_at: m.updated_at,
-        })
+            owner: l.owner.map(|o| match o {
+                Owner::Person(p) => OwnerIo { person_id: Some(p), initiative_id: None },
+                Owner::Initiative(i) => OwnerIo { person_id: None, initiative_id: Some(i) },
+            }),
+            availability: shown.then_some(i.availability),
+            languages: shown.then_some(i.languages),
+            cell: l.cell.to_string(),
+            location: l.location.map(Point::of),
+            gemeente_code: l.gemeente_code,
+            wijk_code: l.wijk_code,
+            valid_until: l.fields.valid_until,
+            status: l.status,
+            distance_m: distance_out(l.distance_m),
+            created_at: l.created_at,
+            updated_at: l.updated_at,
+        }
     }
-
-    /// Everything, as the owner sees it.
-    pub fn full(m: Model, now: DateTime<Utc>) -> Self {
-        Self::of(m, None, now, ListingView::Full, None).expect("a full view is never hidden")
-    }
-}
-
-/// The audit entry for a full read of a person's listing by someone else, if it needs one.
-fn read_entry<'a>(p: &'a Principal, m: &'a Model, endpoint: &'static str) -> Option<Entry<'a>> {
-    let person = m.owner_person_id.filter(|person| policy::audited_read(p, *person))?;
-    Some(Entry {
-        actor: p,
-        person_id: person,
-        gemeente: Some(&m.gemeente_code),
-        action: Action::Read,
-        resource: "listing",
-        resource_id: Some(m.id),
-        endpoint,
-    })
-}
-
-/// Audits a change to a person's listing.
-async fn audit_change(state: &AppState, p: &Principal, m: &Model, action: Action, endpoint: &'static str) -> Result<(), ApiError> {
-    if let Some(person) = m.owner_person_id {
-        let entry = Entry {
-            actor: p,
-            person_id: person,
-            gemeente: Some(&m.gemeente_code),
-            action,
-            resource: "listing",
-            resource_id: Some(m.id),
-            endpoint,
-        };
-        audit(&state.db, entry).await?;
-    }
-    Ok(())
 }
 
 /// A page of listings.
@@ -373,7 +329,7 @@ pub enum ListingListResponse {
 /// The listings resource.
 pub struct ListingsApi {
     /// Shared state.
-    pub state: Arc<AppState>,
+    pub state: Arc<State>,
 }
 
 #[OpenApi(prefix_path = "/v1/listings", tag = "ApiTags::Listings")]
@@ -385,13 +341,9 @@ impl ListingsApi {
     /// initiative's place.
     #[oai(path = "/", method = "post", operation_id = "create_listing")]
     async fn create(&self, caller: SignedIn, body: JsonBody<ListingInput>) -> Result<ListingResponse, ApiError> {
-        let p = caller.0;
-        let now = now();
-        let fields = body.0.parse(now, None)?;
-        policy::write_listing(&p, fields.owner)?;
-        let m = store::create(&self.state.db, &fields).await?;
-        audit_change(&self.state, &p, &m, Action::Create, "POST /v1/listings").await?;
-        Ok(ListingResponse::Created(Json(Listing::full(m, now))))
+        let fields = body.0.parse(now(), None)?;
+        let l = service::create(&self.state, &caller.0, fields).await?;
+        Ok(ListingResponse::Created(Json(Listing::of(l))))
     }
 
     /// List listings
@@ -450,9 +402,7 @@ impl ListingsApi {
         #[oai(validator(max_length = 200))]
         cursor: Query<Option<String>>,
     ) -> Result<ListingListResponse, ApiError> {
-        let p = caller.0;
-        let now = now();
-        let mut query = ListParams {
+        let filter = ListParams {
             lat: lat.0,
             lng: lng.0,
             radius_m: radius_m.0,
@@ -466,54 +416,25 @@ impl ListingsApi {
             cursor: cursor.0,
         }
         .parse()?;
-        use sea_orm::sea_query::{Alias, Expr, ExprTrait};
-        if !kind.0.is_empty() {
-            query.condition = query.condition.add(col_in("kind", kind.0.iter().map(|k| k.code())));
-        }
-        if !status.0.is_empty() {
-            query.condition = query.condition.add(store::status_condition(&status.0, now));
-        }
-        if let Some(owner) = owner_person_id.0 {
-            query.condition = query.condition.add(Expr::col(Alias::new("owner_person_id")).eq(owner));
-            // Who owns what is not public: the filter only finds listings whose owner the caller
-            // may see (their own, or a professional's gemeenten).
-            if !p.is_person(owner) {
-                query.condition = query.condition.add(if p.role == crate::auth::Role::Professional {
-                    in_gemeenten(&p.gemeenten)
-                } else {
-                    sea_orm::Condition::all().add(Expr::cust("1 = 0"))
-                });
-            }
-        }
-        if let Some(i) = owner_initiative_id.0 {
-            query.condition = query.condition.add(Expr::col(Alias::new("owner_initiative_id")).eq(i));
-        }
-        let (visible, coarse) = store::reader_conditions(&p, now);
-        query.condition = query.condition.add(visible);
-        query.coarse = Some(coarse);
-        let centre = query.near.map(|n| n.centre);
-        let (rows, next) = store::list(&self.state.db, &query).await?;
-        let views: Vec<ListingView> = rows.iter().map(|(m, _)| policy::listing_view(&p, &store::facts(m, now))).collect();
-        let reads: Vec<Entry> = rows
-            .iter()
-            .zip(&views)
-            .filter(|(_, v)| **v == ListingView::Full)
-            .filter_map(|((m, _), _)| read_entry(&p, m, "GET /v1/listings"))
-            .collect();
-        audit_all(&self.state.db, &reads).await?;
-        let items: Vec<Listing> = rows.into_iter().zip(views).filter_map(|((m, d), view)| Listing::of(m, d, now, view, centre)).collect();
-        let next_cursor = next.map(|c| c.encode());
+        let only = service::ListingOnly {
+            kinds: kind.0,
+            statuses: status.0,
+            owner_person: owner_person_id.0,
+            owner_initiative: owner_initiative_id.0,
+        };
+        let page = service::list(&self.state, &caller.0, filter, only).await?.map(Listing::of);
         if wants_geojson(req) {
-            let features = items
+            let features = page
+                .items
                 .iter()
                 .map(|l| {
                     let point = l.location.and_then(|p| Coordinates::parse(p.lat, p.lng).ok());
                     feature(l.id.to_string(), l.to_json().unwrap_or_default(), point, CellId::parse(&l.cell).ok())
                 })
                 .collect();
-            return Ok(ListingListResponse::Ok(ListingList::GeoJson(Json(FeatureCollection::new(features, next_cursor)))));
+            return Ok(ListingListResponse::Ok(ListingList::GeoJson(Json(FeatureCollection::new(features, page.next)))));
         }
-        Ok(ListingListResponse::Ok(ListingList::Json(Json(ListingPage { items, next_cursor }))))
+        Ok(ListingListResponse::Ok(ListingList::Json(Json(ListingPage { items: page.items, next_cursor: page.next }))))
     }
 
     /// Get a listing
@@ -522,16 +443,7 @@ impl ListingsApi {
     /// answers 404, as if it did not exist.
     #[oai(path = "/:id", method = "get", operation_id = "get_listing")]
     async fn get(&self, caller: Caller, id: Path<Uuid>) -> Result<ListingResponse, ApiError> {
-        let p = caller.0;
-        let now = now();
-        let m = store::get(&self.state.db, id.0).await?.ok_or_else(|| ApiError::not_found("listing"))?;
-        let view = policy::listing_view(&p, &store::facts(&m, now));
-        if view == ListingView::Full
-            && let Some(e) = read_entry(&p, &m, "GET /v1/listings/{id}")
-        {
-            audit(&self.state.db, e).await?;
-        }
-        Listing::of(m, None, now, view, None).map(|l| ListingResponse::Ok(Json(l))).ok_or_else(|| ApiError::not_found("listing"))
+        Ok(ListingResponse::Ok(Json(Listing::of(service::get(&self.state, &caller.0, id.0).await?))))
     }
 
     /// Update a listing
@@ -539,35 +451,23 @@ impl ListingsApi {
     /// A JSON Merge Patch; `kind` and `owner` cannot change.
     #[oai(path = "/:id", method = "patch", operation_id = "update_listing")]
     async fn update(&self, caller: SignedIn, id: Path<Uuid>, patch: MergePatch<ListingPatch>) -> Result<ListingResponse, ApiError> {
-        let p = caller.0;
         let now = now();
-        let current = store::get(&self.state.db, id.0).await?.ok_or_else(|| ApiError::not_found("listing"))?;
-        policy::write_listing(&p, store::facts(&current, now).owner)?;
-        let before = ListingInput::of(&current);
-        let input = patch.apply(&before)?;
-        if input.kind != before.kind {
-            return Err(ApiError::invalid("kind", "an offer cannot become a request or the other way round"));
-        }
-        if input.owner.person_id != before.owner.person_id || input.owner.initiative_id != before.owner.initiative_id {
-            return Err(ApiError::invalid("owner", "the owner of a listing cannot change"));
-        }
-        if input.valid_until != before.valid_until && input.valid_until.is_some_and(|v| v <= now) {
-            return Err(ApiError::invalid("valid_until", "must be in the future"));
-        }
-        let fields = input.parse(now, Some(current.created_at))?;
-        let m = store::update(&self.state.db, id.0, &fields).await.map_err(|e| not_found_as(e, "listing"))?;
-        audit_change(&self.state, &p, &m, Action::Update, "PATCH /v1/listings/{id}").await?;
-        Ok(ListingResponse::Ok(Json(Listing::full(m, now))))
+        let l = service::update(&self.state, &caller.0, id.0, |current, created| -> Result<ListingFields, ApiError> {
+            let before = ListingInput::of(current);
+            let input = patch.apply(&before)?;
+            if input.valid_until != before.valid_until && input.valid_until.is_some_and(|v| v <= now) {
+                return Err(ApiError::invalid("valid_until", "must be in the future"));
+            }
+            input.parse(now, Some(created))
+        })
+        .await?;
+        Ok(ListingResponse::Ok(Json(Listing::of(l))))
     }
 
     /// Delete a listing
     #[oai(path = "/:id", method = "delete", operation_id = "delete_listing")]
     async fn delete(&self, caller: SignedIn, id: Path<Uuid>) -> Result<Deleted, ApiError> {
-        let p = caller.0;
-        let current = store::get(&self.state.db, id.0).await?.ok_or_else(|| ApiError::not_found("listing"))?;
-        policy::write_listing(&p, store::facts(&current, now()).owner)?;
-        store::delete(&self.state.db, id.0).await.map_err(|e| not_found_as(e, "listing"))?;
-        audit_change(&self.state, &p, &current, Action::Delete, "DELETE /v1/listings/{id}").await?;
+        service::delete(&self.state, &caller.0, id.0).await?;
         Ok(Deleted::NoContent)
     }
 }

@@ -11,16 +11,15 @@ use uuid::Uuid;
 use super::ApiTags;
 use super::caller::SignedIn;
 use super::common::*;
-use super::consents::{Consent, own_person_id};
+use super::consents::Consent;
 use super::initiatives::Deleted;
 use super::listings::Listing;
 use super::people::Person;
 use super::volunteers::Volunteer;
 use crate::error::ApiError;
-use crate::startup::AppState;
-use crate::store::audit::{self, Action, Entry};
-use crate::store::entities::audit_event;
-use crate::store::{erasure, people};
+use crate::service::State;
+use crate::service::listings::ShownListing;
+use crate::service::me::{self as service, AuditEvent};
 
 /// Who the caller is, as the service sees them.
 #[derive(Debug, Clone, Object)]
@@ -62,7 +61,7 @@ pub struct AuditEntry {
 
 impl AuditEntry {
     /// The wire form of a stored entry.
-    pub fn of(m: audit_event::Model) -> Self {
+    pub fn of(m: AuditEvent) -> Self {
         Self {
             id: m.id,
             at: m.at,
@@ -93,7 +92,7 @@ pub fn audit_cursor(text: Option<&str>) -> Result<Option<i64>, ApiError> {
 }
 
 /// Turns entries into a page: a next cursor when the page is full.
-pub fn audit_page(rows: Vec<audit_event::Model>, limit: u64) -> AuditPage {
+pub fn audit_page(rows: Vec<AuditEvent>, limit: u64) -> AuditPage {
     let next_cursor = (rows.len() as u64 == limit).then(|| rows.last().map(|r| r.seq.to_string())).flatten();
     AuditPage { items: rows.into_iter().map(AuditEntry::of).collect(), next_cursor }
 }
@@ -128,7 +127,7 @@ pub enum MeResponse {
 /// The caller's own data.
 pub struct MeApi {
     /// Shared state.
-    pub state: Arc<AppState>,
+    pub state: Arc<State>,
 }
 
 #[OpenApi(prefix_path = "/v1/me", tag = "ApiTags::Me")]
@@ -137,10 +136,7 @@ impl MeApi {
     #[oai(path = "/", method = "get", operation_id = "get_me")]
     async fn me(&self, caller: SignedIn) -> Result<MeResponse, ApiError> {
         let p = caller.0;
-        let person = match p.person_id {
-            Some(id) => people::get(&self.state.db, id).await?.map(|m| Person::of(m, None, true)),
-            None => None,
-        };
+        let person = service::person(&self.state, &p).await?.map(|m| Person::of(m, None, true));
         Ok(MeResponse::Ok(Json(Me {
             role: p.role.code().to_owned(),
             actor: p.actor(),
@@ -155,25 +151,13 @@ impl MeApi {
     /// Everything held about the caller's person, as one JSON document (GDPR art. 15 and 20).
     #[oai(path = "/export", method = "get", operation_id = "export_me")]
     async fn export(&self, caller: SignedIn) -> Result<Json<Export>, ApiError> {
-        let p = caller.0;
-        let me = own_person_id(&p)?;
-        let held = erasure::collect(&self.state.db, me).await.map_err(|e| not_found_as(e, "person"))?;
+        let held = service::export(&self.state, &caller.0).await?;
         let now = now();
-        let entry = Entry {
-            actor: &p,
-            person_id: me,
-            gemeente: Some(&held.person.gemeente_code),
-            action: Action::Export,
-            resource: "person",
-            resource_id: Some(me),
-            endpoint: "GET /v1/me/export",
-        };
-        audit(&self.state.db, entry).await?;
         Ok(Json(Export {
             exported_at: now,
             person: Person::of(held.person, None, true),
             volunteer: held.volunteer.map(|v| Volunteer::of(v, None)),
-            listings: held.listings.into_iter().map(|l| Listing::full(l, now)).collect(),
+            listings: held.listings.into_iter().filter_map(|l| ShownListing::full(l, now)).map(Listing::of).collect(),
             consents: held.consents.into_iter().map(|c| Consent::of(c, now)).collect(),
             organises: held.organises,
             audit: held.audit.into_iter().map(AuditEntry::of).collect(),
@@ -193,10 +177,9 @@ impl MeApi {
         #[oai(validator(max_length = 20))]
         cursor: Query<Option<String>>,
     ) -> Result<Json<AuditPage>, ApiError> {
-        let me = own_person_id(&caller.0)?;
         let limit = page_limit(limit.0)?;
         let after = audit_cursor(cursor.0.as_deref())?;
-        let rows = audit::list(&self.state.db, &audit::Filter { person_id: Some(me), gemeenten: None, after, limit }).await?;
+        let rows = service::audit(&self.state, &caller.0, after, limit).await?;
         Ok(Json(audit_page(rows, limit)))
     }
 
@@ -207,10 +190,7 @@ impl MeApi {
     /// feeds) receive the erasure as deletions.
     #[oai(path = "/", method = "delete", operation_id = "erase_me")]
     async fn erase(&self, caller: SignedIn) -> Result<Deleted, ApiError> {
-        let p = caller.0;
-        let me = own_person_id(&p)?;
-        let m = people::get(&self.state.db, me).await?.ok_or_else(|| ApiError::not_found("person"))?;
-        super::people::erase(&self.state, &p, &m, "DELETE /v1/me").await?;
+        service::erase(&self.state, &caller.0).await?;
         Ok(Deleted::NoContent)
     }
 }

@@ -10,7 +10,7 @@ use super::caller::presented;
 use crate::auth::keys;
 use crate::error::Problem;
 use crate::rate::RateLimiter;
-use crate::startup::AppState;
+use crate::service::State;
 use crate::store::idempotency::{self, Claim};
 
 /// The headers a frontend may send.
@@ -111,7 +111,7 @@ fn problem(status: StatusCode, code: &str, title: &str, detail: &str, field: Opt
 /// A POST with an `Idempotency-Key` header runs once per caller and key; retries get the
 /// first answer again (with `Idempotent-Replayed: true`) and never create a second row.
 /// Runs after `authenticate`, so answers are kept per verified caller only.
-pub async fn idempotency<E: Endpoint>(next: E, mut req: Request, state: Arc<AppState>) -> poem::Result<Response> {
+pub async fn idempotency<E: Endpoint>(next: E, mut req: Request, state: Arc<State>) -> poem::Result<Response> {
     if req.method() != Method::POST {
         return Ok(next.call(req).await?.into_response());
     }

@@ -6,13 +6,13 @@ pub mod admin;
 pub mod areas;
 pub mod body;
 pub mod caller;
+pub mod candidates;
 pub mod common;
 pub mod consents;
 pub mod health;
 pub mod initiatives;
 pub mod listings;
 pub mod matches;
-pub mod matching;
 pub mod me;
 pub mod middleware;
 pub mod organisers;
@@ -25,7 +25,7 @@ use std::sync::Arc;
 
 use poem_openapi::{OpenApiService, Tags};
 
-use crate::startup::AppState;
+use crate::service::State;
 
 /// Operation groups in the spec.
 #[derive(Tags)]
@@ -63,7 +63,7 @@ pub type Apis = (
     volunteers::VolunteersApi,
     listings::ListingsApi,
     organisers::OrganisersApi,
-    matching::MatchingApi,
+    candidates::MatchingApi,
     matches::MatchesApi,
     me::MeApi,
     consents::ConsentsApi,
@@ -75,14 +75,14 @@ pub type Apis = (
 );
 
 /// Builds the OpenAPI service over the shared state.
-pub fn service(state: Arc<AppState>) -> OpenApiService<Apis, ()> {
+pub fn service(state: Arc<State>) -> OpenApiService<Apis, ()> {
     let apis = (
         initiatives::InitiativesApi { state: state.clone() },
         people::PeopleApi { state: state.clone() },
         volunteers::VolunteersApi { state: state.clone() },
         listings::ListingsApi { state: state.clone() },
         organisers::OrganisersApi { state: state.clone() },
-        matching::MatchingApi { state: state.clone() },
+        candidates::MatchingApi { state: state.clone() },
         matches::MatchesApi { state: state.clone() },
         me::MeApi { state: state.clone() },
         consents::ConsentsApi { state: state.clone() },
@@ -105,5 +105,5 @@ pub fn service(state: Arc<AppState>) -> OpenApiService<Apis, ()> {
 /// The spec as JSON, exactly as served at `/openapi.json` and committed under `openapi/`.
 pub fn spec_json() -> String {
     // The spec does not depend on state; an unconnected placeholder never runs a query.
-    service(Arc::new(AppState::placeholder())).spec()
+    service(Arc::new(State::placeholder())).spec()
 }

@@ -12,14 +12,10 @@ use uuid::Uuid;
 use super::ApiTags;
 use super::body::JsonBody;
 use super::caller::SignedIn;
-use super::common::*;
-use super::consents::own_person_id;
 use super::initiatives::Deleted;
-use crate::auth::{Principal, policy};
 use crate::error::ApiError;
-use crate::startup::AppState;
-use crate::store::entities::initiative;
-use crate::store::{accounts, initiatives, people};
+use crate::service::State;
+use crate::service::accounts;
 
 /// One organiser.
 #[derive(Debug, Clone, Object)]
@@ -77,15 +73,7 @@ pub enum InvitationResponse {
 /// Organisers and invitations.
 pub struct OrganisersApi {
     /// Shared state.
-    pub state: Arc<AppState>,
-}
-
-impl OrganisersApi {
-    async fn managed(&self, p: &Principal, id: Uuid) -> Result<initiative::Model, ApiError> {
-        let ini = initiatives::get(&self.state.db, id).await?.ok_or_else(|| ApiError::not_found("initiative"))?;
-        policy::manage_organisers(p, ini.id, &ini.gemeente_code)?;
-        Ok(ini)
-    }
+    pub state: Arc<State>,
 }
 
 #[OpenApi(tag = "ApiTags::Initiatives")]
@@ -95,12 +83,11 @@ impl OrganisersApi {
     /// For its organisers and admins of its gemeente.
     #[oai(path = "/v1/initiatives/:id/organisers", method = "get", operation_id = "list_organisers")]
     async fn list(&self, caller: SignedIn, id: Path<Uuid>) -> Result<Json<OrganiserList>, ApiError> {
-        self.managed(&caller.0, id.0).await?;
-        let mut items = Vec::new();
-        for o in accounts::organisers_of(&self.state.db, id.0).await? {
-            let name = people::get(&self.state.db, o.person_id).await?.map(|p| p.display_name).unwrap_or_default();
-            items.push(Organiser { person_id: o.person_id, display_name: name, added_at: o.added_at });
-        }
+        let items = accounts::organisers(&self.state, &caller.0, id.0)
+            .await?
+            .into_iter()
+            .map(|o| Organiser { person_id: o.person_id, display_name: o.display_name, added_at: o.added_at })
+            .collect();
         Ok(Json(OrganiserList { items }))
     }
 
@@ -110,10 +97,8 @@ impl OrganisersApi {
     /// `POST /v1/invitations/accept`.
     #[oai(path = "/v1/initiatives/:id/invitations", method = "post", operation_id = "invite_organiser")]
     async fn invite(&self, caller: SignedIn, id: Path<Uuid>) -> Result<InvitationResponse, ApiError> {
-        let p = caller.0;
-        self.managed(&p, id.0).await?;
-        let (m, code) = accounts::invite(&self.state.db, id.0, &p.actor()).await?;
-        Ok(InvitationResponse::Created(Json(Invitation { code, initiative_id: m.initiative_id, expires_at: m.expires_at })))
+        let (code, expires_at) = accounts::invite(&self.state, &caller.0, id.0).await?;
+        Ok(InvitationResponse::Created(Json(Invitation { code, initiative_id: id.0, expires_at })))
     }
 
     /// Accept an invitation
@@ -121,11 +106,7 @@ impl OrganisersApi {
     /// The caller (a resident with a person profile) becomes an organiser of the initiative.
     #[oai(path = "/v1/invitations/accept", method = "post", operation_id = "accept_invitation")]
     async fn accept(&self, caller: SignedIn, body: JsonBody<AcceptInvitation>) -> Result<Json<Accepted>, ApiError> {
-        let me = own_person_id(&caller.0)?;
-        let initiative_id = accounts::accept_invitation(&self.state.db, body.0.code.trim(), me).await.map_err(|e| match e {
-            crate::store::StoreError::NotFound => ApiError::unprocessable("unknown_reference", "code", "no invitation with this code"),
-            other => other.into(),
-        })?;
+        let initiative_id = accounts::accept_invitation(&self.state, &caller.0, &body.0.code).await?;
         Ok(Json(Accepted { initiative_id }))
     }
 
@@ -141,8 +122,7 @@ impl OrganisersApi {
         /// The organiser to remove.
         person_id: Query<Uuid>,
     ) -> Result<Deleted, ApiError> {
-        self.managed(&caller.0, id.0).await?;
-        accounts::remove_organiser(&self.state.db, id.0, person_id.0).await.map_err(|e| not_found_as(e, "organiser"))?;
+        accounts::remove_organiser(&self.state, &caller.0, id.0, person_id.0).await?;
         Ok(Deleted::NoContent)
     }
 }

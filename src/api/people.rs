@@ -15,16 +15,11 @@ use super::body::{JsonBody, MergePatch};
 use super::caller::{Caller, SignedIn};
 use super::common::*;
 use super::initiatives::Deleted;
-use crate::auth::policy::{self, PersonView};
-use crate::auth::{Principal, Role};
 use crate::domain::items::PersonFields;
-use crate::domain::{BoundedText, CellId, Coordinates, LocationPrecision};
+use crate::domain::{BoundedText, CellId, LocationPrecision};
 use crate::error::ApiError;
-use crate::startup::AppState;
-use crate::store::audit::{Action, Entry};
-use crate::store::entities::person::Model;
-use crate::store::people as store;
-use crate::store::{consents, erasure};
+use crate::service::State;
+use crate::service::people::{self as service, Person as Model};
 
 /// A person as a client writes it.
 #[derive(Debug, Clone, Object, Serialize, Deserialize)]
@@ -210,29 +205,7 @@ pub enum PersonListResponse {
 /// The people resource.
 pub struct PeopleApi {
     /// Shared state.
-    pub state: Arc<AppState>,
-}
-
-/// What `p` may see of person `m`, after checking the person's consents.
-pub async fn view_of(state: &AppState, p: &Principal, m: &Model) -> Result<PersonView, ApiError> {
-    let granted = consents::granted_to(&state.db, m.id, p, chrono::Utc::now()).await?;
-    Ok(policy::person_view(p, m.id, &m.gemeente_code, granted))
-}
-
-/// Refuses a hidden person: 401 to an anonymous caller, 403 otherwise.
-pub fn refuse_hidden(p: &Principal) -> ApiError {
-    if p.role == Role::Anonymous {
-        policy::Denied::SignIn.into()
-    } else {
-        ApiError::forbidden("a person's profile is visible to themself and to professionals of their gemeente")
-    }
-}
-
-/// The caller's own person, or 403 when they may not change `id`.
-async fn own_person(state: &AppState, p: &Principal, id: Uuid) -> Result<Model, ApiError> {
-    let m = store::get(&state.db, id).await?.ok_or_else(|| ApiError::not_found("person"))?;
-    policy::write_person(p, id)?;
-    Ok(m)
+    pub state: Arc<State>,
 }
 
 #[OpenApi(prefix_path = "/v1/people", tag = "ApiTags::People")]
@@ -244,17 +217,7 @@ impl PeopleApi {
     /// resolution 8).
     #[oai(path = "/", method = "post", operation_id = "create_person")]
     async fn create(&self, caller: SignedIn, body: JsonBody<PersonInput>) -> Result<PersonResponse, ApiError> {
-        let p = caller.0;
-        policy::create_person(&p)?;
-        let fields = body.0.parse()?;
-        let at = place(&self.state.areas, Coordinates::of_cell_centre(fields.home_cell.index()), "home_cell")?;
-        let subject = match &p.credential {
-            crate::auth::Credential::Token { subject } => subject.clone(),
-            _ => return Err(ApiError::forbidden("a person profile belongs to a signed-in user")),
-        };
-        let m = store::create(&self.state.db, &fields, &at, Some(&subject)).await?;
-        let actor = Principal { person_id: Some(m.id), ..p };
-        audit(&self.state.db, entry(&actor, &m, Action::Create, "POST /v1/people")).await?;
+        let m = service::create(&self.state, &caller.0, body.0.parse()?).await?;
         Ok(PersonResponse::Created(Json(Person::of(m, None, true))))
     }
 
@@ -291,9 +254,7 @@ impl PeopleApi {
         #[oai(validator(max_length = 200))]
         cursor: Query<Option<String>>,
     ) -> Result<PersonListResponse, ApiError> {
-        let p = caller.0;
-        policy::read_people(&p)?;
-        let mut query = ListParams {
+        let filter = ListParams {
             lat: lat.0,
             lng: lng.0,
             radius_m: radius_m.0,
@@ -305,12 +266,9 @@ impl PeopleApi {
             ..Default::default()
         }
         .parse()?;
-        query.condition = query.condition.add(in_gemeenten(&p.gemeenten));
-        let (rows, next) = store::list(&self.state.db, &query).await?;
-        let reads: Vec<Entry> = rows.iter().map(|(m, _)| entry(&p, m, Action::Read, "GET /v1/people")).collect();
-        audit_all(&self.state.db, &reads).await?;
-        let items: Vec<Person> = rows.into_iter().map(|(m, d)| Person::of(m, d, false)).collect();
-        let next_cursor = next.map(|c| c.encode());
+        let page = service::list(&self.state, &caller.0, filter).await?;
+        let items: Vec<Person> = page.items.into_iter().map(|(m, d)| Person::of(m, d, false)).collect();
+        let next_cursor = page.next;
         if wants_geojson(req) {
             let features = items
                 .iter()
@@ -329,16 +287,8 @@ impl PeopleApi {
     /// Reads by anyone but the person are audited. Anyone else: 403.
     #[oai(path = "/:id", method = "get", operation_id = "get_person")]
     async fn get(&self, caller: Caller, id: Path<Uuid>) -> Result<PersonResponse, ApiError> {
-        let p = caller.0;
-        let m = store::get(&self.state.db, id.0).await?.ok_or_else(|| ApiError::not_found("person"))?;
-        match view_of(&self.state, &p, &m).await? {
-            PersonView::Hidden => Err(refuse_hidden(&p)),
-            PersonView::Own => Ok(PersonResponse::Ok(Json(Person::of(m, None, true)))),
-            PersonView::Other { contact } => {
-                audit(&self.state.db, entry(&p, &m, Action::Read, "GET /v1/people/{id}")).await?;
-                Ok(PersonResponse::Ok(Json(Person::of(m, None, contact))))
-            }
-        }
+        let shown = service::get(&self.state, &caller.0, id.0).await?;
+        Ok(PersonResponse::Ok(Json(Person::of(shown.person, None, shown.contact))))
     }
 
     /// Update your person profile
@@ -347,18 +297,15 @@ impl PeopleApi {
     /// listings too.
     #[oai(path = "/:id", method = "patch", operation_id = "update_person")]
     async fn update(&self, caller: SignedIn, id: Path<Uuid>, patch: MergePatch<PersonPatch>) -> Result<PersonResponse, ApiError> {
-        let p = caller.0;
-        let current = own_person(&self.state, &p, id.0).await?;
-        let mut base = PersonInput::of(&current);
-        // A new point replaces the stored cell rather than clashing with it.
-        if patch.0.contains_key("home_point") {
-            base.home_cell = None;
-        }
-        let input = patch.apply(&base)?;
-        let fields = input.parse()?;
-        let at = place(&self.state.areas, Coordinates::of_cell_centre(fields.home_cell.index()), "home_cell")?;
-        let m = store::update(&self.state.db, id.0, &fields, &at).await.map_err(|e| not_found_as(e, "person"))?;
-        audit(&self.state.db, entry(&p, &m, Action::Update, "PATCH /v1/people/{id}")).await?;
+        let m = service::update(&self.state, &caller.0, id.0, |current| {
+            let mut base = PersonInput::of(current);
+            // A new point replaces the stored cell rather than clashing with it.
+            if patch.0.contains_key("home_point") {
+                base.home_cell = None;
+            }
+            patch.apply(&base)?.parse()
+        })
+        .await?;
         Ok(PersonResponse::Ok(Json(Person::of(m, None, true))))
     }
 
@@ -368,21 +315,7 @@ impl PeopleApi {
     /// consents, for good.
     #[oai(path = "/:id", method = "delete", operation_id = "delete_person")]
     async fn delete(&self, caller: SignedIn, id: Path<Uuid>) -> Result<Deleted, ApiError> {
-        let p = caller.0;
-        let m = own_person(&self.state, &p, id.0).await?;
-        erase(&self.state, &p, &m, "DELETE /v1/people/{id}").await?;
+        service::erase(&self.state, &caller.0, id.0, "DELETE /v1/people/{id}").await?;
         Ok(Deleted::NoContent)
     }
-}
-
-/// Erases a person; the erasure itself is the last audit entry under their (then pseudonymous) id.
-pub async fn erase(state: &AppState, p: &Principal, m: &Model, endpoint: &'static str) -> Result<(), ApiError> {
-    audit(&state.db, entry(p, m, Action::Erase, endpoint)).await?;
-    erasure::erase(&state.db, m.id).await.map_err(|e| not_found_as(e, "person"))?;
-    Ok(())
-}
-
-fn entry<'a>(p: &'a Principal, m: &'a Model, action: Action, endpoint: &'static str) -> Entry<'a> {
-    let resource_id = (action != Action::Erase).then_some(m.id);
-    Entry { actor: p, person_id: m.id, gemeente: Some(&m.gemeente_code), action, resource: "person", resource_id, endpoint }
 }

@@ -12,9 +12,8 @@ use super::caller::Caller;
 use super::common::*;
 use crate::domain::{ActivityCategory, InitiativeKind, ListingKind, ZrmDomain};
 use crate::error::ApiError;
-use crate::search::{self, DocType, Facet, FacetValue, SearchHit, SearchRequest, SearchSort};
-use crate::startup::AppState;
-use crate::store::audit::{Action, Entry};
+use crate::service::State;
+use crate::service::search::{self as service, DocType, Facet, FacetValue, NextPage, SearchHit, SearchRequest, SearchSort};
 
 /// What a hit is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -133,7 +132,7 @@ pub enum SearchResponse {
 /// The search resource.
 pub struct SearchApi {
     /// Shared state.
-    pub state: Arc<AppState>,
+    pub state: Arc<State>,
 }
 
 fn labels(facet: Facet, value: &str) -> (Option<String>, Option<String>) {
@@ -254,9 +253,8 @@ impl SearchApi {
         // Relevance with a point pages nearest first, like a distance order.
         let by_distance = sort == SearchSort::Distance || (sort == SearchSort::Relevance && lat.0.is_some() && radius_m.0.is_some());
         // Meilisearch pages by offset, the embedded engine by keyset: each reads its own cursor.
-        let engine = self.state.search.as_ref();
-        let (keyset_cursor, offset) = match (engine, cursor.0) {
-            (Some(_), Some(c)) => (None, Some(field("cursor", search::decode_offset(&c))?)),
+        let (keyset_cursor, offset) = match (service::pages_by_offset(&self.state), cursor.0) {
+            (true, Some(c)) => (None, Some(field("cursor", service::decode_offset(&c))?)),
             (_, c) => (c, None),
         };
         let list = ListParams {
@@ -285,44 +283,9 @@ impl SearchApi {
             limit: list.limit,
             after: list.after,
         };
-        let (results, engine_name) = match engine {
-            Some(index) => match index.search(&p, &request, offset.unwrap_or(0), now()).await {
-                Ok(r) => (r, "meilisearch"),
-                // The embedded engine answers a first page while Meilisearch is down; a later
-                // page of a Meilisearch list cannot be continued by it.
-                Err(e) if offset.is_none() => {
-                    tracing::warn!(error = %e, "Meilisearch failed; answering from the embedded engine");
-                    (search::embedded::search(&self.state.db, &p, &request, now()).await?, "embedded")
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "Meilisearch failed");
-                    return Err(ApiError::unavailable("search_unavailable", "the search engine is not answering; try again shortly"));
-                }
-            },
-            None => (search::embedded::search(&self.state.db, &p, &request, now()).await?, "embedded"),
-        };
-        let next_cursor = results.next.as_ref().map(search::NextPage::encode);
-
-        let reads: Vec<Entry> = results
-            .hits
-            .iter()
-            .filter_map(|h| {
-                h.audited_person.map(|person| Entry {
-                    actor: &p,
-                    person_id: person,
-                    gemeente: Some(&h.gemeente_code),
-                    action: Action::Read,
-                    resource: if h.doc_type == DocType::Volunteer { "volunteer" } else { "listing" },
-                    resource_id: Some(h.id),
-                    endpoint: "GET /v1/search",
-                })
-            })
-            .collect();
-        audit_all(&self.state.db, &reads).await?;
-
-        let wijken: Vec<&str> =
-            results.facets.iter().filter(|(f, _)| *f == Facet::Area).flat_map(|(_, vs)| vs.iter().map(|v| v.value.as_str())).collect();
-        let names = if wijken.is_empty() { Default::default() } else { crate::store::areas::names(&self.state.db, &wijken).await? };
+        let found = service::search(&self.state, &p, &request, offset).await?;
+        let (results, engine_name, names) = (found.results, found.engine, found.area_names);
+        let next_cursor = results.next.as_ref().map(NextPage::encode);
         let mut out = SearchFacets::default();
         for (facet, values) in results.facets {
             let mut list = counts(facet, values);

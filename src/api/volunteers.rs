@@ -15,18 +15,13 @@ use super::body::{JsonBody, MergePatch};
 use super::caller::{Caller, SignedIn};
 use super::common::*;
 use super::initiatives::Deleted;
-use super::people::refuse_hidden;
-use crate::auth::Principal;
-use crate::auth::policy::{self, PersonView};
 use crate::domain::items::VolunteerFields;
 use crate::domain::schedule::ranges_from_json;
 use crate::domain::taxonomy::split_codes;
 use crate::domain::{ActivityCategory, CellId, VolunteerStatus, ZrmDomain};
 use crate::error::ApiError;
-use crate::startup::AppState;
-use crate::store::audit::{Action, Entry};
-use crate::store::entities::volunteer::Model;
-use crate::store::volunteers as store;
+use crate::service::State;
+use crate::service::volunteers::{self as service, Volunteer as Model, VolunteerOnly};
 
 fn default_travel() -> i64 {
     2_000
@@ -221,7 +216,7 @@ pub enum VolunteerListResponse {
 /// The volunteers resource.
 pub struct VolunteersApi {
     /// Shared state.
-    pub state: Arc<AppState>,
+    pub state: Arc<State>,
 }
 
 #[OpenApi(prefix_path = "/v1/volunteers", tag = "ApiTags::Volunteers")]
@@ -231,11 +226,7 @@ impl VolunteersApi {
     /// One per person (409 for a second); located at the person's home cell.
     #[oai(path = "/", method = "post", operation_id = "create_volunteer")]
     async fn create(&self, caller: SignedIn, body: JsonBody<VolunteerInput>) -> Result<VolunteerResponse, ApiError> {
-        let p = caller.0;
-        policy::write_person(&p, body.0.person_id)?;
-        let fields = body.0.parse()?;
-        let m = store::create(&self.state.db, body.0.person_id, &fields).await?;
-        audit(&self.state.db, entry(&p, &m, Action::Create, "POST /v1/volunteers")).await?;
+        let m = service::create(&self.state, &caller.0, body.0.person_id, body.0.parse()?).await?;
         Ok(VolunteerResponse::Created(Json(Volunteer::of(m, None))))
     }
 
@@ -283,9 +274,7 @@ impl VolunteersApi {
         #[oai(validator(max_length = 200))]
         cursor: Query<Option<String>>,
     ) -> Result<VolunteerListResponse, ApiError> {
-        let p = caller.0;
-        policy::read_people(&p)?;
-        let mut query = ListParams {
+        let filter = ListParams {
             lat: lat.0,
             lng: lng.0,
             radius_m: radius_m.0,
@@ -299,19 +288,9 @@ impl VolunteersApi {
             ..Default::default()
         }
         .parse()?;
-        if !status.0.is_empty() {
-            query.condition = query.condition.add(col_in("status", status.0.iter().map(|s| s.code())));
-        }
-        if let Some(v) = has_vog.0 {
-            use sea_orm::sea_query::{Alias, Expr, ExprTrait};
-            query.condition = query.condition.add(Expr::col(Alias::new("has_vog")).eq(v));
-        }
-        query.condition = query.condition.add(in_gemeenten(&p.gemeenten));
-        let (rows, next) = store::list(&self.state.db, &query).await?;
-        let reads: Vec<Entry> = rows.iter().map(|(m, _)| entry(&p, m, Action::Read, "GET /v1/volunteers")).collect();
-        audit_all(&self.state.db, &reads).await?;
-        let items: Vec<Volunteer> = rows.into_iter().map(|(m, d)| Volunteer::of(m, d)).collect();
-        let next_cursor = next.map(|c| c.encode());
+        let page = service::list(&self.state, &caller.0, filter, VolunteerOnly { statuses: status.0, has_vog: has_vog.0 }).await?;
+        let items: Vec<Volunteer> = page.items.into_iter().map(|(m, d)| Volunteer::of(m, d)).collect();
+        let next_cursor = page.next;
         if wants_geojson(req) {
             let features = items
                 .iter()
@@ -329,15 +308,7 @@ impl VolunteersApi {
     /// contact details; those stay with the person.
     #[oai(path = "/:id", method = "get", operation_id = "get_volunteer")]
     async fn get(&self, caller: Caller, id: Path<Uuid>) -> Result<VolunteerResponse, ApiError> {
-        let p = caller.0;
-        let m = store::get(&self.state.db, id.0).await?.ok_or_else(|| ApiError::not_found("volunteer"))?;
-        let granted = crate::store::consents::granted_to(&self.state.db, m.person_id, &p, now()).await?;
-        match policy::volunteer_view(&p, m.person_id, &m.gemeente_code, granted) {
-            PersonView::Hidden => return Err(refuse_hidden(&p)),
-            PersonView::Own => {}
-            PersonView::Other { .. } => audit(&self.state.db, entry(&p, &m, Action::Read, "GET /v1/volunteers/{id}")).await?,
-        }
-        Ok(VolunteerResponse::Ok(Json(Volunteer::of(m, None))))
+        Ok(VolunteerResponse::Ok(Json(Volunteer::of(service::get(&self.state, &caller.0, id.0).await?, None))))
     }
 
     /// Update a volunteer profile
@@ -345,16 +316,11 @@ impl VolunteersApi {
     /// A JSON Merge Patch; `person_id` cannot change.
     #[oai(path = "/:id", method = "patch", operation_id = "update_volunteer")]
     async fn update(&self, caller: SignedIn, id: Path<Uuid>, patch: MergePatch<VolunteerPatch>) -> Result<VolunteerResponse, ApiError> {
-        let p = caller.0;
-        let current = store::get(&self.state.db, id.0).await?.ok_or_else(|| ApiError::not_found("volunteer"))?;
-        policy::write_person(&p, current.person_id)?;
-        let input = patch.apply(&VolunteerInput::of(&current))?;
-        if input.person_id != current.person_id {
-            return Err(ApiError::invalid("person_id", "a profile cannot move to another person"));
-        }
-        let fields = input.parse()?;
-        let m = store::update(&self.state.db, id.0, &fields).await.map_err(|e| not_found_as(e, "volunteer"))?;
-        audit(&self.state.db, entry(&p, &m, Action::Update, "PATCH /v1/volunteers/{id}")).await?;
+        let m = service::update(&self.state, &caller.0, id.0, |current| -> Result<_, ApiError> {
+            let input = patch.apply(&VolunteerInput::of(current))?;
+            Ok((input.person_id, input.parse()?))
+        })
+        .await?;
         Ok(VolunteerResponse::Ok(Json(Volunteer::of(m, None))))
     }
 
@@ -363,23 +329,7 @@ impl VolunteersApi {
     /// The person stays.
     #[oai(path = "/:id", method = "delete", operation_id = "delete_volunteer")]
     async fn delete(&self, caller: SignedIn, id: Path<Uuid>) -> Result<Deleted, ApiError> {
-        let p = caller.0;
-        let m = store::get(&self.state.db, id.0).await?.ok_or_else(|| ApiError::not_found("volunteer"))?;
-        policy::write_person(&p, m.person_id)?;
-        store::delete(&self.state.db, id.0).await.map_err(|e| not_found_as(e, "volunteer"))?;
-        audit(&self.state.db, entry(&p, &m, Action::Delete, "DELETE /v1/volunteers/{id}")).await?;
+        service::delete(&self.state, &caller.0, id.0).await?;
         Ok(Deleted::NoContent)
-    }
-}
-
-fn entry<'a>(p: &'a Principal, m: &'a Model, action: Action, endpoint: &'static str) -> Entry<'a> {
-    Entry {
-        actor: p,
-        person_id: m.person_id,
-        gemeente: Some(&m.gemeente_code),
-        action,
-        resource: "volunteer",
-        resource_id: Some(m.id),
-        endpoint,
     }
 }

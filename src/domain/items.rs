@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{
-    ActivityCategory, BoundedText, CellId, Coordinates, CostKind, InitiativeKind, InitiativeStatus, LanguageCode, ListingKind,
+    ActivityCategory, BoundedText, CellId, Coordinates, CostKind, InitiativeKind, InitiativeStatus, Invalid, LanguageCode, ListingKind,
     ListingStatus, LocationPrecision, TimeRange, VolunteerStatus, ZrmDomain,
 };
 
@@ -20,6 +20,37 @@ pub struct Address {
     pub city: Option<BoundedText>,
 }
 
+impl Address {
+    /// Parses the parts of an address; blank parts are absent. A refusal names the part.
+    pub fn parse(
+        street: Option<&str>,
+        house_number: Option<&str>,
+        postcode: Option<&str>,
+        city: Option<&str>,
+    ) -> Result<Self, (&'static str, Invalid)> {
+        let text = |name: &'static str, v: Option<&str>, max| BoundedText::parse_optional(v, max).map_err(|e| (name, e));
+        Ok(Self {
+            street: text("street", street, 200)?,
+            house_number: text("house_number", house_number, 20)?,
+            postcode: match postcode.map(str::trim).filter(|p| !p.is_empty()) {
+                None => None,
+                Some(p) => {
+                    Some(parse_postcode(p).ok_or(("postcode", Invalid::new("a Dutch postcode is 4 digits and 2 letters, e.g. 1506 AB")))?)
+                }
+            },
+            city: text("city", city, 100)?,
+        })
+    }
+}
+
+/// A Dutch postcode, normalised to `1234 AB` (a missing space or lower case is accepted).
+fn parse_postcode(p: &str) -> Option<String> {
+    let compact: String = p.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
+    let b = compact.as_bytes();
+    (b.len() == 6 && b[0] != b'0' && b[..4].iter().all(u8::is_ascii_digit) && b[4..].iter().all(u8::is_ascii_uppercase))
+        .then(|| format!("{} {}", &compact[..4], &compact[4..]))
+}
+
 /// How to reach someone; every part optional.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Contact {
@@ -29,6 +60,41 @@ pub struct Contact {
     pub phone: Option<String>,
     /// Website (initiatives only), http(s).
     pub website: Option<String>,
+}
+
+impl Contact {
+    /// Parses the parts of a contact; blank parts are absent. A refusal names the part.
+    pub fn parse(email: Option<&str>, phone: Option<&str>, website: Option<&str>) -> Result<Self, (&'static str, Invalid)> {
+        for (name, v) in [("email", email), ("phone", phone), ("website", website)] {
+            if v.is_some_and(|s| s.chars().any(char::is_control)) {
+                return Err((name, Invalid::new("must not contain control characters")));
+            }
+        }
+        let nonblank = |v: Option<&str>| v.map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+        let email = nonblank(email);
+        if let Some(e) = &email {
+            let ok = e.len() <= 254
+                && e.split_once('@')
+                    .is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.starts_with('.') && !e.contains(char::is_whitespace));
+            if !ok {
+                return Err(("email", Invalid::new("not an e-mail address")));
+            }
+        }
+        let phone = nonblank(phone);
+        if let Some(p) = &phone {
+            let digits = p.chars().filter(char::is_ascii_digit).count();
+            if p.len() > 32 || !(8..=15).contains(&digits) || !p.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c)) {
+                return Err(("phone", Invalid::new("a phone number has 8 to 15 digits and only spaces, +, - or parentheses")));
+            }
+        }
+        let website = nonblank(website);
+        if let Some(w) = &website
+            && (w.len() > 500 || !(w.starts_with("https://") || w.starts_with("http://")) || w.contains(char::is_whitespace))
+        {
+            return Err(("website", Invalid::new("a website is an http(s) URL")));
+        }
+        Ok(Self { email, phone, website })
+    }
 }
 
 /// An initiative's contents.

@@ -2,6 +2,7 @@
 
 pub mod items;
 pub mod kinds;
+pub mod list;
 pub mod place;
 pub mod schedule;
 pub mod taxonomy;

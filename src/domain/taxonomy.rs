@@ -128,6 +128,11 @@ vocabulary! {
     }
 }
 
+/// The tag scheme of activity categories (and a volunteer's skills).
+pub const CATEGORY: &str = "category";
+/// The tag scheme of ZRM life domains.
+pub const ZRM: &str = "zrm";
+
 /// Joins codes for a denormalised text column ("a,b,c"); order is kept as given.
 pub fn join_codes<T: Copy>(items: &[T], code: impl Fn(T) -> &'static str) -> String {
     items.iter().map(|i| code(*i)).collect::<Vec<_>>().join(",")

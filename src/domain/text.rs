@@ -33,6 +33,12 @@ impl BoundedText {
         }
     }
 
+    /// Text the store wrote after parsing it, read back as it is: rules added since must not
+    /// make old rows unreadable.
+    pub fn stored(text: String) -> Self {
+        Self(text)
+    }
+
     /// The text.
     pub fn as_str(&self) -> &str {
         &self.0

@@ -12,11 +12,12 @@ use super::highlight::snippet;
 use super::{DocType, Facet, NextPage, SearchHit, SearchRequest, SearchResults, merge_buckets};
 use crate::auth::policy::{self, ListingView, PUBLIC_REQUEST_RESOLUTION};
 use crate::auth::{Principal, Role};
+use crate::domain::list::{Cursor, ListFilter};
 use crate::domain::text::{fold, query_words};
 use crate::domain::{ActivityCategory, CellId, ListingStatus};
 use crate::store::Conn;
 use crate::store::entities::{initiative, listing, volunteer};
-use crate::store::query::{self, Bucket, Cursor, FacetBy, Hit, ListQuery, RowFacet, TableSpec};
+use crate::store::query::{self, Bucket, FacetBy, Hit, ListQuery, RowFacet, TableSpec};
 use crate::store::{StoreError, initiatives, listings, tags, volunteers};
 
 fn col(name: &str) -> Expr {
@@ -132,7 +133,7 @@ pub async fn search(db: &impl Conn, p: &Principal, req: &SearchRequest, now: Dat
                 },
             ));
         }
-        q.text = None;
+        q.filter.text = None;
         count_facets(db, req, volunteers::SPEC, &q, every, "1 = 1", None, &mut buckets).await?;
     }
 
@@ -142,7 +143,11 @@ pub async fn search(db: &impl Conn, p: &Principal, req: &SearchRequest, now: Dat
     query::sort_in_list_order(&mut hits, &order, |(found, _)| found);
     more |= hits.len() as u64 > req.limit;
     hits.truncate(req.limit as usize);
-    let next = if more { hits.last().map(|(found, _)| NextPage::After(Cursor::after_hit(&order, found))) } else { None };
+    let next = if more {
+        hits.last().map(|(found, _)| NextPage::After(Cursor::after(&order.filter, found.id, found.distance_m, found.in_title)))
+    } else {
+        None
+    };
     let hits: Vec<SearchHit> = hits.into_iter().map(|(_, h)| h).collect();
     let facets = req.facets.iter().map(|f| (*f, merge_buckets(buckets.iter().filter(|(g, _)| g == f).map(|(_, b)| b.clone())))).collect();
     Ok(SearchResults { hits, facets, next })
@@ -161,7 +166,7 @@ where
     E: sea_orm::EntityTrait,
     E::Model: serde::de::DeserializeOwned,
 {
-    if !req.facets.is_empty() && q.near.is_some() {
+    if !req.facets.is_empty() && q.filter.near.is_some() {
         let (rows, next, every) = query::list_with_all_hits::<E>(db, spec, q, id_of).await?;
         return Ok((rows, next, Some(every)));
     }
@@ -171,19 +176,19 @@ where
 
 /// The list query every table shares.
 fn base_query(req: &SearchRequest) -> ListQuery {
-    let mut q = ListQuery::new(req.limit);
-    q.near = req.near;
-    q.area = req.area.clone();
+    let mut q = ListQuery::new(ListFilter::new(req.limit));
+    q.filter.near = req.near;
+    q.filter.area = req.area.clone();
     if !req.categories.is_empty() {
-        q.tags.push((tags::CATEGORY, req.categories.iter().map(|c| c.code()).collect()));
+        q.filter.tags.push((tags::CATEGORY, req.categories.iter().map(|c| c.code()).collect()));
     }
     if !req.zrm.is_empty() {
-        q.tags.push((tags::ZRM, req.zrm.iter().map(|z| z.code()).collect()));
+        q.filter.tags.push((tags::ZRM, req.zrm.iter().map(|z| z.code()).collect()));
     }
-    q.text = req.text.clone();
-    q.sort = req.list_sort();
-    q.after = req.after.clone();
-    q.title_first = req.sort == super::SearchSort::Relevance;
+    q.filter.text = req.text.clone();
+    q.filter.sort = req.list_sort();
+    q.filter.after = req.after.clone();
+    q.filter.title_first = req.sort == super::SearchSort::Relevance;
     q
 }
 
@@ -215,7 +220,7 @@ fn volunteer_query(p: &Principal, req: &SearchRequest, words: &[String]) -> Opti
         if codes.is_empty() {
             return None;
         }
-        q.tags.push((tags::CATEGORY, codes));
+        q.filter.tags.push((tags::CATEGORY, codes));
     }
     Some(q)
 }
@@ -238,7 +243,7 @@ async fn count_facets(
         return Ok(());
     }
     let mut all = q.clone();
-    all.after = None;
+    all.filter.after = None;
     if let Some(hits) = every {
         let volunteers = spec.table == volunteers::SPEC.table;
         let by: Vec<RowFacet> = req

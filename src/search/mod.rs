@@ -15,8 +15,9 @@ pub mod outbox;
 use uuid::Uuid;
 
 use crate::auth::policy;
+use crate::domain::list::{Cursor, Near, Sort};
 use crate::domain::{ActivityCategory, CbsCode, CellId, ZrmDomain};
-use crate::store::query::{Bucket, Cursor, Near, Sort};
+use crate::store::query::Bucket;
 
 /// The kinds of thing search finds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -1,29 +1,27 @@
 //! The demo town: Zaanstad's initiatives, residents, volunteers and listings from
 //! `seed/zaanstad.json`, placed at random but reproducible points inside their real CBS wijken.
 //!
-//! Items go through the same parsing as API bodies, so the demo data obeys every rule a client's does.
+//! Items are parsed into the same domain types as API bodies and written through the same use
+//! cases, as the residents, organisers and admins they stand for, so the demo data obeys every
+//! rule a client's does.
 
 use std::collections::HashMap;
 
 use anyhow::{Context, bail};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::api::common::{AddressIo, ContactIo, Point, TimeRangeIo};
-use crate::api::initiatives::{CostIo, InitiativeInput};
-use crate::api::listings::{ListingInput, OwnerIo, SettableStatus};
-use crate::api::people::PersonInput;
-use crate::api::volunteers::VolunteerInput;
+use crate::auth::{Credential, Principal, Role};
+use crate::domain::items::{Address, Contact, InitiativeFields, ListingFields, Owner, PersonFields, VolunteerFields};
 use crate::domain::{
-    ActivityCategory, Coordinates, CostKind, InitiativeKind, InitiativeStatus, ListingKind, VolunteerStatus, Weekday, ZrmDomain,
+    ActivityCategory, BoundedText, CellId, Coordinates, CostKind, InitiativeKind, InitiativeStatus, LanguageCode, ListingKind,
+    ListingStatus, LocationPrecision, TimeRange, VolunteerStatus, Weekday, ZrmDomain,
 };
 use crate::geo::geojson::parse_area_geometry;
-use crate::startup::AppState;
-use crate::store::entities::{area, initiative};
-use crate::store::{areas, initiatives, listings, people, volunteers};
+use crate::service::areas::{AreaFilter, WIJK};
+use crate::service::{self, State};
 
 /// The bundled demo town.
 pub const DEMO_TOWN: &str = include_str!("../../seed/zaanstad.json");
@@ -48,15 +46,70 @@ struct SeedInitiative {
     categories: Vec<ActivityCategory>,
     zrm_domains: Vec<ZrmDomain>,
     wijk: String,
-    address: AddressIo,
+    address: SeedAddress,
     schedule: Vec<SeedOpening>,
-    contact: ContactIo,
+    contact: SeedContact,
     languages: Vec<String>,
     #[serde(default)]
     accessibility: Option<String>,
-    cost: CostIo,
+    cost: SeedCost,
     #[serde(default)]
-    capacity: Option<i64>,
+    capacity: Option<u32>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SeedAddress {
+    street: Option<String>,
+    house_number: Option<String>,
+    postcode: Option<String>,
+    city: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SeedContact {
+    email: Option<String>,
+    phone: Option<String>,
+    website: Option<String>,
+}
+
+impl SeedContact {
+    fn parse(&self) -> anyhow::Result<Contact> {
+        Contact::parse(self.email.as_deref(), self.phone.as_deref(), self.website.as_deref())
+            .map_err(|(f, e)| anyhow::anyhow!("contact.{f}: {e}"))
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SeedCost {
+    kind: CostKind,
+    note: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SeedRange {
+    weekday: Weekday,
+    start: String,
+    end: String,
+}
+
+fn ranges(items: &[SeedRange]) -> anyhow::Result<Vec<TimeRange>> {
+    items.iter().map(|r| TimeRange::parse(r.weekday, &r.start, &r.end).map_err(|(f, e)| anyhow::anyhow!("{f}: {e}"))).collect()
+}
+
+fn languages(items: &[String]) -> anyhow::Result<Vec<LanguageCode>> {
+    items.iter().map(|l| LanguageCode::parse(l).map_err(|e| anyhow::anyhow!("language {l:?}: {e}"))).collect()
+}
+
+fn text(v: &str, max: usize) -> anyhow::Result<BoundedText> {
+    BoundedText::parse(v, max).map_err(|e| anyhow::anyhow!("{v:?}: {e}"))
+}
+
+fn optional_text(v: Option<&str>, max: usize) -> anyhow::Result<Option<BoundedText>> {
+    BoundedText::parse_optional(v, max).map_err(|e| anyhow::anyhow!("{v:?}: {e}"))
 }
 
 #[derive(Debug, Deserialize)]
@@ -76,7 +129,7 @@ struct SeedPerson {
     wijk: String,
     precision: i64,
     #[serde(default)]
-    contact: ContactIo,
+    contact: SeedContact,
 }
 
 #[derive(Debug, Deserialize)]
@@ -86,8 +139,8 @@ struct SeedVolunteer {
     skills: Vec<ActivityCategory>,
     zrm_domains: Vec<ZrmDomain>,
     languages: Vec<String>,
-    availability: Vec<TimeRangeIo>,
-    max_travel_m: i64,
+    availability: Vec<SeedRange>,
+    max_travel_m: u32,
     has_vog: bool,
 }
 
@@ -101,7 +154,7 @@ struct SeedListing {
     zrm_domains: Vec<ZrmDomain>,
     owner: SeedOwner,
     #[serde(default)]
-    availability: Vec<TimeRangeIo>,
+    availability: Vec<SeedRange>,
     #[serde(default)]
     languages: Vec<String>,
 }
@@ -129,8 +182,8 @@ pub struct SeedReport {
 }
 
 /// Loads the demo town unless the database already holds initiatives.
-pub async fn seed_if_empty(state: &AppState) -> anyhow::Result<Option<SeedReport>> {
-    if initiative::Entity::find().count(&state.db).await? > 0 {
+pub async fn seed_if_empty(state: &State) -> anyhow::Result<Option<SeedReport>> {
+    if service::initiatives::any(state).await? {
         return Ok(None);
     }
     let report = seed(state, DEMO_TOWN).await?;
@@ -152,7 +205,7 @@ impl Wijken {
     /// A reproducible random point inside the named wijk that the locator also places there;
     /// with a resolution, the centre of the point's cell must lie in the wijk too, because a
     /// person is placed by their cell's centre.
-    fn point(&self, state: &AppState, wijk: &str, key: &str, cell_res: Option<h3o::Resolution>) -> anyhow::Result<Coordinates> {
+    fn point(&self, state: &State, wijk: &str, key: &str, cell_res: Option<h3o::Resolution>) -> anyhow::Result<Coordinates> {
         let (code, _, bbox) = self.by_name.get(wijk).with_context(|| format!("unknown wijk {wijk:?}"))?;
         // First ask that the cell's centre lie in the wijk; a coarse cell may have no centre in a
         // small wijk, so then settle for its gemeente.
@@ -187,115 +240,134 @@ fn code_gemeente(wijk_code: &str) -> String {
 }
 
 /// Loads a town document (the format of `seed/zaanstad.json`).
-pub async fn seed(state: &AppState, document: &str) -> anyhow::Result<SeedReport> {
+pub async fn seed(state: &State, document: &str) -> anyhow::Result<SeedReport> {
     let town: Town = serde_json::from_str(document).context("reading the demo town")?;
-    let rows = area::Entity::find()
-        .filter(area::Column::Level.eq(areas::WIJK))
-        .filter(area::Column::GemeenteCode.eq(town.gemeente.as_str()))
-        .all(&state.db)
-        .await?;
+    let filter = AreaFilter { level: Some(WIJK), gemeente: Some(town.gemeente.clone()), name: None, after: None, limit: 10_000 };
+    let (rows, _) = service::areas::list(state, &filter).await?;
     let mut by_name = HashMap::new();
     for r in rows {
         let geometry = parse_area_geometry(&serde_json::from_str(&r.geometry)?)?;
         by_name.insert(r.name.clone(), (r.code.clone(), geometry, [r.min_lng, r.min_lat, r.max_lng, r.max_lat]));
     }
     let wijken = Wijken { by_name };
-    let bad = |what: &str, key: &str, e: crate::error::ApiError| anyhow::anyhow!("{what} {key}: {e:?}");
     let mut report = SeedReport::default();
+    let as_person = |subject: String, person_id: Option<Uuid>| Principal {
+        role: Role::Resident,
+        credential: Credential::Token { subject },
+        person_id,
+        gemeenten: Vec::new(),
+        initiatives: Vec::new(),
+    };
+    // The demo town's initiatives are entered by an admin of its gemeente.
+    let admin = Principal {
+        role: Role::Admin,
+        credential: Credential::Token { subject: "seed".into() },
+        person_id: None,
+        gemeenten: vec![town.gemeente.clone()],
+        initiatives: Vec::new(),
+    };
 
     let mut initiative_ids: HashMap<String, Uuid> = HashMap::new();
     for s in town.initiatives {
-        let point = wijken.point(state, &s.wijk, &s.key, None)?;
-        let input = InitiativeInput {
-            name: s.name,
-            description: s.description,
+        let location = wijken.point(state, &s.wijk, &s.key, None)?;
+        let bad = |e: anyhow::Error| e.context(format!("initiative {}", s.key));
+        let a = &s.address;
+        let fields = InitiativeFields {
+            name: text(&s.name, 200).map_err(bad)?,
+            description: text(&s.description, 5000).map_err(bad)?,
             kind: s.kind,
             categories: s.categories,
             zrm_domains: s.zrm_domains,
-            location: Point::of(point),
-            address: s.address,
-            schedule: s.schedule.into_iter().map(|o| TimeRangeIo { weekday: o.weekday, start: o.opens, end: o.closes }).collect(),
+            location,
+            address: Address::parse(a.street.as_deref(), a.house_number.as_deref(), a.postcode.as_deref(), a.city.as_deref())
+                .map_err(|(f, e)| anyhow::anyhow!("initiative {} address.{f}: {e}", s.key))?,
+            schedule: s
+                .schedule
+                .iter()
+                .map(|o| {
+                    TimeRange::parse(o.weekday, &o.opens, &o.closes)
+                        .map_err(|(f, e)| anyhow::anyhow!("initiative {} schedule {f}: {e}", s.key))
+                })
+                .collect::<anyhow::Result<_>>()?,
             schedule_note: None,
-            contact: s.contact,
-            languages: s.languages,
-            accessibility: s.accessibility,
-            cost: CostIo { kind: s.cost.kind, note: s.cost.note },
+            contact: s.contact.parse().map_err(bad)?,
+            languages: languages(&s.languages).map_err(bad)?,
+            accessibility: optional_text(s.accessibility.as_deref(), 500).map_err(bad)?,
+            cost_kind: s.cost.kind,
+            cost_note: optional_text(s.cost.note.as_deref(), 500).map_err(bad)?,
             capacity: s.capacity,
             status: InitiativeStatus::Active,
             last_confirmed_at: Some(chrono::Utc::now() - chrono::Duration::days((stable_seed(&s.key) % 200) as i64)),
         };
-        let fields = input.parse().map_err(|e| bad("initiative", &s.key, e))?;
-        let at = state.areas.locate(fields.location).context("placing an initiative")?;
-        let m = initiatives::create(&state.db, &fields, &at, None).await?;
+        let m = service::initiatives::create(state, &admin, fields).await.with_context(|| format!("initiative {}", s.key))?;
         initiative_ids.insert(s.key, m.id);
         report.initiatives += 1;
     }
 
     let mut person_ids: HashMap<String, Uuid> = HashMap::new();
     for s in town.people {
-        let res = crate::domain::LocationPrecision::parse(s.precision).map_err(|e| anyhow::anyhow!("person {}: {e}", s.key))?.resolution();
-        let point = wijken.point(state, &s.wijk, &s.key, Some(res))?;
-        let input = PersonInput {
-            display_name: s.display_name,
-            languages: s.languages,
-            contact: s.contact,
-            home_cell: None,
-            home_point: Some(Point::of(point)),
-            precision: Some(s.precision),
+        let precision = LocationPrecision::parse(s.precision).map_err(|e| anyhow::anyhow!("person {}: {e}", s.key))?;
+        let point = wijken.point(state, &s.wijk, &s.key, Some(precision.resolution()))?;
+        let bad = |e: anyhow::Error| e.context(format!("person {}", s.key));
+        let fields = PersonFields {
+            display_name: text(&s.display_name, 100).map_err(bad)?,
+            languages: languages(&s.languages).map_err(bad)?,
+            contact: s.contact.parse().map_err(bad)?,
+            home_cell: CellId::new(point.cell(precision.resolution())),
+            precision,
         };
-        let fields = input.parse().map_err(|e| bad("person", &s.key, e))?;
-        let centre = Coordinates::of_cell_centre(fields.home_cell.index());
-        let at = state.areas.locate(centre).context("placing a person")?;
         // Demo residents sign in as `demo:<key>` (see the README for minting a token).
-        let m = people::create(&state.db, &fields, &at, Some(&format!("demo:{}", s.key))).await?;
+        let me = as_person(format!("demo:{}", s.key), None);
+        let m = service::people::create(state, &me, fields).await.with_context(|| format!("person {}", s.key))?;
         person_ids.insert(s.key, m.id);
         report.people += 1;
     }
 
     for s in town.volunteers {
         let person_id = *person_ids.get(&s.person).with_context(|| format!("volunteer for unknown person {}", s.person))?;
-        let input = VolunteerInput {
-            person_id,
+        let bad = |e: anyhow::Error| e.context(format!("volunteer {}", s.person));
+        let fields = VolunteerFields {
             skills: s.skills,
             zrm_domains: s.zrm_domains,
-            languages: s.languages,
-            availability: s.availability,
+            languages: languages(&s.languages).map_err(bad)?,
+            availability: ranges(&s.availability).map_err(bad)?,
             max_travel_m: s.max_travel_m,
             has_vog: s.has_vog,
             status: VolunteerStatus::Active,
         };
-        let fields = input.parse().map_err(|e| bad("volunteer", &s.person, e))?;
-        volunteers::create(&state.db, person_id, &fields).await?;
+        let me = as_person(format!("demo:{}", s.person), Some(person_id));
+        service::volunteers::create(state, &me, person_id, fields).await.with_context(|| format!("volunteer {}", s.person))?;
         report.volunteers += 1;
     }
 
-    let now = chrono::Utc::now();
+    let now = service::now();
     for (i, s) in town.listings.into_iter().enumerate() {
-        let owner = match (&s.owner.person, &s.owner.initiative) {
+        let (owner, by) = match (&s.owner.person, &s.owner.initiative) {
             (Some(p), None) => {
-                OwnerIo { person_id: Some(*person_ids.get(p).with_context(|| format!("unknown person {p}"))?), initiative_id: None }
+                let id = *person_ids.get(p).with_context(|| format!("unknown person {p}"))?;
+                (Owner::Person(id), as_person(format!("demo:{p}"), Some(id)))
             }
             (None, Some(k)) => {
-                OwnerIo { person_id: None, initiative_id: Some(*initiative_ids.get(k).with_context(|| format!("unknown initiative {k}"))?) }
+                let id = *initiative_ids.get(k).with_context(|| format!("unknown initiative {k}"))?;
+                (Owner::Initiative(id), Principal { role: Role::Organiser, initiatives: vec![id], ..admin.clone() })
             }
             _ => bail!("listing {i} needs exactly one owner"),
         };
-        let input = ListingInput {
+        let bad = |e: anyhow::Error| e.context(format!("listing {i}"));
+        let fields = ListingFields {
             kind: s.kind,
-            title: s.title,
-            description: s.description,
+            title: text(&s.title, 200).map_err(bad)?,
+            description: text(&s.description, 5000).map_err(bad)?,
             categories: s.categories,
             zrm_domains: s.zrm_domains,
             owner,
-            availability: s.availability,
-            languages: s.languages,
-            valid_until: None,
-            status: SettableStatus::Open,
+            availability: ranges(&s.availability).map_err(bad)?,
+            languages: languages(&s.languages).map_err(bad)?,
+            valid_until: now + chrono::Duration::days(30),
+            status: ListingStatus::Open,
         };
-        let fields = input.parse(now, None).map_err(|e| bad("listing", &i.to_string(), e))?;
-        listings::create(&state.db, &fields).await?;
+        service::listings::create(state, &by, fields).await.with_context(|| format!("listing {i}"))?;
         report.listings += 1;
     }
-    let _ = CostKind::Free;
     Ok(report)
 }

@@ -11,7 +11,8 @@ use sea_orm::{EntityTrait, QueryFilter};
 use super::Conn;
 use super::StoreError;
 use super::entities::{initiative, listing, volunteer};
-use super::query::{ListQuery, Near, in_ranges, load_all};
+use super::query::{ListQuery, in_ranges, load_all};
+use crate::domain::list::{ListFilter, Near};
 use crate::domain::schedule::ranges_from_json;
 use crate::domain::taxonomy::split_codes;
 use crate::domain::{ActivityCategory, CellId, Coordinates, InitiativeKind, LanguageCode, ListingStatus, Radius, ZrmDomain};
@@ -34,8 +35,8 @@ macro_rules! nearest {
         let mut r = FIRST_RADIUS_M.min(full);
         loop {
             let mut q = $base.clone();
-            let centre = $base.near.expect("a need has a place").centre;
-            q.near = Some(Near { centre, radius: Radius::parse(r).unwrap_or($radius) });
+            let centre = $base.filter.near.expect("a need has a place").centre;
+            q.filter.near = Some(Near { centre, radius: Radius::parse(r).unwrap_or($radius) });
             let rows = $list($db, &q).await?.0;
             // Enough already, or nothing further out to look at: these are the nearest.
             if rows.len() as u64 >= PER_KIND || r >= full {
@@ -189,9 +190,9 @@ pub async fn near(db: &impl Conn, need: &mut Need, now: DateTime<Utc>) -> Result
         Some(person) => super::matches::network_of(db, person).await?,
         None => Vec::new(),
     };
-    let mut q = ListQuery::new(PER_KIND);
-    q.near = Some(Near { centre, radius });
-    q.sort = super::query::Sort::Distance;
+    let mut q = ListQuery::new(ListFilter::new(PER_KIND));
+    q.filter.near = Some(Near { centre, radius });
+    q.filter.sort = crate::domain::list::Sort::Distance;
 
     let mut offers = q.clone();
     offers.condition =

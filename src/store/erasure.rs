@@ -2,7 +2,7 @@
 
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use super::Conn;
@@ -57,9 +57,10 @@ pub struct Erased {
 /// memberships, consents given and received, organiser roles, kept idempotent answers; audit entries keep only a pseudonym.
 /// Every removed item is recorded in `deletions`, which downstream copies (search index,
 /// feeds) follow and a reindex consults.
-pub async fn erase(db: &DatabaseConnection, person_id: Uuid) -> Result<Erased, StoreError> {
-    let txn = super::locks::begin_write(db).await?;
-    let held = collect(&txn, person_id).await?;
+///
+/// Runs inside the caller's write transaction.
+pub async fn erase(txn: &impl Conn, person_id: Uuid) -> Result<Erased, StoreError> {
+    let held = collect(txn, person_id).await?;
     let now = Utc::now();
     let mut gone: Vec<(&'static str, Uuid)> = Vec::new();
     gone.extend(held.listings.iter().map(|l| ("listing", l.id)));
@@ -68,25 +69,25 @@ pub async fn erase(db: &DatabaseConnection, person_id: Uuid) -> Result<Erased, S
     }
     gone.push(("person", person_id));
 
-    super::listings::delete_owned(&txn, listing::Column::OwnerPersonId, person_id).await?;
+    super::listings::delete_owned(txn, listing::Column::OwnerPersonId, person_id).await?;
     if let Some(v) = &held.volunteer {
-        tags::remove(&txn, &[v.id]).await?;
-        volunteer::Entity::delete_by_id(v.id).exec(&txn).await?;
+        tags::remove(txn, &[v.id]).await?;
+        volunteer::Entity::delete_by_id(v.id).exec(txn).await?;
     }
-    super::matches::forget_person(&txn, person_id).await?;
-    consent::Entity::delete_many().filter(consent::Column::PersonId.eq(person_id)).exec(&txn).await?;
-    consent::Entity::delete_many().filter(consent::Column::GranteePersonId.eq(person_id)).exec(&txn).await?;
-    organiser::Entity::delete_many().filter(organiser::Column::PersonId.eq(person_id)).exec(&txn).await?;
+    super::matches::forget_person(txn, person_id).await?;
+    consent::Entity::delete_many().filter(consent::Column::PersonId.eq(person_id)).exec(txn).await?;
+    consent::Entity::delete_many().filter(consent::Column::GranteePersonId.eq(person_id)).exec(txn).await?;
+    organiser::Entity::delete_many().filter(organiser::Column::PersonId.eq(person_id)).exec(txn).await?;
     organiser_invitation::Entity::update_many()
         .col_expr(organiser_invitation::Column::AcceptedBy, Expr::value(Option::<Uuid>::None))
         .filter(organiser_invitation::Column::AcceptedBy.eq(person_id))
-        .exec(&txn)
+        .exec(txn)
         .await?;
     if let Some(subject) = &held.person.subject {
-        idempotency::forget_scope(&txn, &idempotency::scope_of(&format!("token:{subject}"))).await?;
+        idempotency::forget_scope(txn, &idempotency::scope_of(&format!("token:{subject}"))).await?;
     }
-    person::Entity::delete_by_id(person_id).exec(&txn).await?;
-    let pseudonym = audit::pseudonymise(&txn, person_id, held.person.subject.as_ref().map(|s| format!("token:{s}"))).await?;
+    person::Entity::delete_by_id(person_id).exec(txn).await?;
+    let pseudonym = audit::pseudonymise(txn, person_id, held.person.subject.as_ref().map(|s| format!("token:{s}"))).await?;
     for (entity, id) in gone {
         deletion::ActiveModel {
             seq: sea_orm::ActiveValue::NotSet,
@@ -94,9 +95,8 @@ pub async fn erase(db: &DatabaseConnection, person_id: Uuid) -> Result<Erased, S
             entity_id: Set(id),
             deleted_at: Set(now),
         }
-        .insert(&txn)
+        .insert(txn)
         .await?;
     }
-    txn.commit().await?;
     Ok(Erased { listings: held.listings.len(), volunteer: held.volunteer.is_some(), consents: held.consents.len(), pseudonym })
 }

@@ -1,17 +1,19 @@
 //! Initiatives: public places with an exact point.
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use super::Conn;
 use super::entities::{initiative, listing};
-use super::query::{self, Cursor, ListQuery, TableSpec};
+use super::query::{self, ListQuery, TableSpec};
 use super::{StoreError, tags};
 use crate::domain::items::InitiativeFields;
+use crate::domain::list::{Cursor, ListFilter};
 use crate::domain::schedule::ranges_to_json;
 use crate::domain::taxonomy::join_codes;
 use crate::domain::{ActivityCategory, ZrmDomain};
+use crate::domain::{InitiativeKind, InitiativeStatus};
 use crate::geo::{Placement, storage_cell};
 
 /// How the shared list query sees this table.
@@ -51,37 +53,35 @@ fn apply(m: &mut initiative::ActiveModel, f: &InitiativeFields, at: &Placement) 
     m.wijk_code = Set(at.wijk_code.clone());
 }
 
-/// Stores a new initiative with its tags, in one transaction.
+/// Stores a new initiative with its tags, inside the caller's write transaction.
 ///
 /// `organiser` becomes its first organiser.
 pub async fn create(
-    db: &DatabaseConnection,
+    txn: &impl Conn,
     f: &InitiativeFields,
     at: &Placement,
     organiser: Option<Uuid>,
 ) -> Result<initiative::Model, StoreError> {
-    let txn = super::locks::begin_write(db).await?;
     let now = Utc::now();
     let mut m = initiative::ActiveModel { id: Set(Uuid::now_v7()), created_at: Set(now), updated_at: Set(now), ..Default::default() };
     apply(&mut m, f, at);
-    let model = m.insert(&txn).await?;
-    tags::insert(&txn, model.id, &tags::pairs(&f.categories, &f.zrm_domains)).await?;
+    let model = m.insert(txn).await?;
+    tags::insert(txn, model.id, &tags::pairs(&f.categories, &f.zrm_domains)).await?;
     if let Some(person) = organiser {
-        super::accounts::add_organiser(&txn, model.id, person).await?;
+        super::accounts::add_organiser(txn, model.id, person).await?;
     }
-    txn.commit().await?;
     Ok(model)
 }
 
-/// Replaces an initiative's contents; its listings move with it.
-pub async fn update(db: &DatabaseConnection, id: Uuid, f: &InitiativeFields, at: &Placement) -> Result<initiative::Model, StoreError> {
-    let txn = super::locks::begin_write(db).await?;
-    let existing = initiative::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
+/// Replaces an initiative's contents, inside the caller's write transaction; its listings move
+/// with it.
+pub async fn update(txn: &impl Conn, id: Uuid, f: &InitiativeFields, at: &Placement) -> Result<initiative::Model, StoreError> {
+    let existing = initiative::Entity::find_by_id(id).one(txn).await?.ok_or(StoreError::NotFound)?;
     let mut m: initiative::ActiveModel = existing.into();
     apply(&mut m, f, at);
     m.updated_at = Set(Utc::now());
-    let model = m.update(&txn).await?;
-    tags::replace(&txn, id, &tags::pairs(&f.categories, &f.zrm_domains)).await?;
+    let model = m.update(txn).await?;
+    tags::replace(txn, id, &tags::pairs(&f.categories, &f.zrm_domains)).await?;
     listing::Entity::update_many()
         .col_expr(listing::Column::Lat, model.lat.into())
         .col_expr(listing::Column::Lng, model.lng.into())
@@ -90,26 +90,49 @@ pub async fn update(db: &DatabaseConnection, id: Uuid, f: &InitiativeFields, at:
         .col_expr(listing::Column::GemeenteCode, model.gemeente_code.clone().into())
         .col_expr(listing::Column::WijkCode, model.wijk_code.clone().into())
         .filter(listing::Column::OwnerInitiativeId.eq(id))
-        .exec(&txn)
+        .exec(txn)
         .await?;
-    txn.commit().await?;
     Ok(model)
 }
 
-/// Deletes an initiative and the listings it owns.
-pub async fn delete(db: &DatabaseConnection, id: Uuid) -> Result<(), StoreError> {
-    let txn = super::locks::begin_write(db).await?;
-    initiative::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
-    super::listings::delete_owned(&txn, listing::Column::OwnerInitiativeId, id).await?;
-    tags::remove(&txn, &[id]).await?;
-    initiative::Entity::delete_by_id(id).exec(&txn).await?;
-    txn.commit().await?;
+/// Deletes an initiative and the listings it owns, inside the caller's write transaction.
+pub async fn delete(txn: &impl Conn, id: Uuid) -> Result<(), StoreError> {
+    initiative::Entity::find_by_id(id).one(txn).await?.ok_or(StoreError::NotFound)?;
+    super::listings::delete_owned(txn, listing::Column::OwnerInitiativeId, id).await?;
+    tags::remove(txn, &[id]).await?;
+    initiative::Entity::delete_by_id(id).exec(txn).await?;
     Ok(())
+}
+
+/// Whether any initiative is stored.
+pub async fn any(db: &impl Conn) -> Result<bool, StoreError> {
+    Ok(initiative::Entity::find().one(db).await?.is_some())
 }
 
 /// One initiative.
 pub async fn get(db: &impl Conn, id: Uuid) -> Result<Option<initiative::Model>, StoreError> {
     Ok(initiative::Entity::find_by_id(id).one(db).await?)
+}
+
+/// The filters only initiatives have, besides the shared [`ListFilter`].
+#[derive(Debug, Clone, Default)]
+pub struct InitiativeOnly {
+    /// Kinds (any of).
+    pub kinds: Vec<InitiativeKind>,
+    /// Statuses (any of).
+    pub statuses: Vec<InitiativeStatus>,
+}
+
+/// The list query for `filter` and `only`.
+pub fn query_for(filter: ListFilter, only: &InitiativeOnly) -> ListQuery {
+    let mut q = ListQuery::new(filter);
+    if !only.kinds.is_empty() {
+        q.condition = q.condition.add(initiative::Column::Kind.is_in(only.kinds.iter().map(|k| k.code())));
+    }
+    if !only.statuses.is_empty() {
+        q.condition = q.condition.add(initiative::Column::Status.is_in(only.statuses.iter().map(|s| s.code())));
+    }
+    q
 }
 
 /// A page of initiatives with their distances, and the cursor for the next page.

@@ -2,17 +2,18 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait};
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use uuid::Uuid;
 
 use super::Conn;
 use super::entities::{initiative, listing, person};
-use super::query::{self, Coarse, Cursor, ListQuery, TableSpec};
+use super::query::{self, Coarse, ListQuery, TableSpec};
 use super::{StoreError, tags};
 use crate::domain::items::{ListingFields, Owner};
-use crate::domain::schedule::ranges_to_json;
-use crate::domain::taxonomy::join_codes;
-use crate::domain::{ActivityCategory, ListingKind, ListingStatus, ZrmDomain};
+use crate::domain::list::{Cursor, ListFilter};
+use crate::domain::schedule::{ranges_from_json, ranges_to_json};
+use crate::domain::taxonomy::{join_codes, split_codes};
+use crate::domain::{ActivityCategory, BoundedText, ListingKind, ListingStatus, ZrmDomain};
 
 /// How the shared list query sees this table.
 pub const SPEC: TableSpec =
@@ -94,14 +95,12 @@ fn active(id: Uuid, f: &ListingFields, place: &ListingPlace, created: DateTime<U
     }
 }
 
-/// Stores a new listing at its owner's place.
-pub async fn create(db: &DatabaseConnection, f: &ListingFields) -> Result<listing::Model, StoreError> {
-    let txn = super::locks::begin_write(db).await?;
-    let place = place_of(&txn, f.owner).await?;
+/// Stores a new listing at its owner's place, inside the caller's write transaction.
+pub async fn create(txn: &impl Conn, f: &ListingFields) -> Result<listing::Model, StoreError> {
+    let place = place_of(txn, f.owner).await?;
     let now = Utc::now();
-    let model = active(Uuid::now_v7(), f, &place, now, now).insert(&txn).await?;
-    tags::insert(&txn, model.id, &tags::pairs(&f.categories, &f.zrm_domains)).await?;
-    txn.commit().await?;
+    let model = active(Uuid::now_v7(), f, &place, now, now).insert(txn).await?;
+    tags::insert(txn, model.id, &tags::pairs(&f.categories, &f.zrm_domains)).await?;
     Ok(model)
 }
 
@@ -134,24 +133,21 @@ pub async fn bulk_insert(db: &impl Conn, items: &[(ListingFields, ListingPlace)]
     Ok(())
 }
 
-/// Replaces a listing's contents. The owner cannot change; the place is re-read from it.
-pub async fn update(db: &DatabaseConnection, id: Uuid, f: &ListingFields) -> Result<listing::Model, StoreError> {
-    let txn = super::locks::begin_write(db).await?;
-    let existing = listing::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
-    let place = place_of(&txn, f.owner).await?;
-    let model = active(id, f, &place, existing.created_at, Utc::now()).update(&txn).await?;
-    tags::replace(&txn, id, &tags::pairs(&f.categories, &f.zrm_domains)).await?;
-    txn.commit().await?;
+/// Replaces a listing's contents, inside the caller's write transaction. The owner cannot
+/// change; the place is re-read from it.
+pub async fn update(txn: &impl Conn, id: Uuid, f: &ListingFields) -> Result<listing::Model, StoreError> {
+    let existing = listing::Entity::find_by_id(id).one(txn).await?.ok_or(StoreError::NotFound)?;
+    let place = place_of(txn, f.owner).await?;
+    let model = active(id, f, &place, existing.created_at, Utc::now()).update(txn).await?;
+    tags::replace(txn, id, &tags::pairs(&f.categories, &f.zrm_domains)).await?;
     Ok(model)
 }
 
-/// Deletes one listing.
-pub async fn delete(db: &DatabaseConnection, id: Uuid) -> Result<(), StoreError> {
-    let txn = super::locks::begin_write(db).await?;
-    listing::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
-    tags::remove(&txn, &[id]).await?;
-    listing::Entity::delete_by_id(id).exec(&txn).await?;
-    txn.commit().await?;
+/// Deletes one listing, inside the caller's write transaction.
+pub async fn delete(txn: &impl Conn, id: Uuid) -> Result<(), StoreError> {
+    listing::Entity::find_by_id(id).one(txn).await?.ok_or(StoreError::NotFound)?;
+    tags::remove(txn, &[id]).await?;
+    listing::Entity::delete_by_id(id).exec(txn).await?;
     Ok(())
 }
 
@@ -210,6 +206,67 @@ pub fn status_condition(statuses: &[ListingStatus], now: DateTime<Utc>) -> Condi
         });
     }
     any
+}
+
+/// A stored listing's contents, parsed back (what was stored passed parsing on the way in).
+pub fn fields_of(m: &listing::Model) -> ListingFields {
+    let owner = facts(m, m.valid_until).owner;
+    ListingFields {
+        kind: ListingKind::from_code(&m.kind).unwrap_or(ListingKind::Request),
+        title: BoundedText::stored(m.title.clone()),
+        description: BoundedText::stored(m.description.clone()),
+        categories: split_codes(&m.categories, ActivityCategory::from_code),
+        zrm_domains: split_codes(&m.zrm_domains, ZrmDomain::from_code),
+        owner,
+        availability: ranges_from_json(&m.availability),
+        languages: super::candidates::languages(&m.languages),
+        valid_until: m.valid_until,
+        status: ListingStatus::from_code(&m.status).unwrap_or(ListingStatus::Closed),
+    }
+}
+
+/// One page of the listings `p` may see that match `filter` and `only`: hidden rows never
+/// match, and rows `p` sees only as summaries match through their coarse cell alone.
+pub fn query_for(p: &crate::auth::Principal, filter: ListFilter, only: &ListingOnly, now: DateTime<Utc>) -> ListQuery {
+    let mut q = ListQuery::new(filter);
+    if !only.kinds.is_empty() {
+        q.condition = q.condition.add(listing::Column::Kind.is_in(only.kinds.iter().map(|k| k.code())));
+    }
+    if !only.statuses.is_empty() {
+        q.condition = q.condition.add(status_condition(&only.statuses, now));
+    }
+    if let Some(owner) = only.owner_person {
+        q.condition = q.condition.add(listing::Column::OwnerPersonId.eq(owner));
+        // Who owns what is not public: the filter only finds listings whose owner the caller
+        // may see (their own, or a professional's gemeenten).
+        if !p.is_person(owner) {
+            q.condition = q.condition.add(if p.role == crate::auth::Role::Professional {
+                listing::Column::GemeenteCode.is_in(p.gemeenten.clone())
+            } else {
+                Expr::cust("1 = 0")
+            });
+        }
+    }
+    if let Some(i) = only.owner_initiative {
+        q.condition = q.condition.add(listing::Column::OwnerInitiativeId.eq(i));
+    }
+    let (visible, coarse) = reader_conditions(p, now);
+    q.condition = q.condition.add(visible);
+    q.coarse = Some(coarse);
+    q
+}
+
+/// The filters only listings have, besides the shared [`ListFilter`].
+#[derive(Debug, Clone, Default)]
+pub struct ListingOnly {
+    /// Offer or request (any of; none: both).
+    pub kinds: Vec<ListingKind>,
+    /// Effective statuses (any of; none: any the caller may see).
+    pub statuses: Vec<ListingStatus>,
+    /// Only this person's listings (only found where the caller may know the owner).
+    pub owner_person: Option<Uuid>,
+    /// Only this initiative's listings.
+    pub owner_initiative: Option<Uuid>,
 }
 
 /// A page of listings with their distances.

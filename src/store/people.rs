@@ -1,15 +1,16 @@
 //! People (residents). Their home is stored only as a cell at the precision they chose.
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use super::Conn;
 use super::StoreError;
 use super::entities::{listing, person, volunteer};
-use super::query::{self, Cursor, ListQuery, TableSpec};
+use super::query::{self, ListQuery, TableSpec};
 use crate::domain::Coordinates;
 use crate::domain::items::PersonFields;
+use crate::domain::list::{Cursor, ListFilter};
 use crate::geo::{Placement, storage_cell};
 
 /// How the shared list query sees this table.
@@ -28,10 +29,10 @@ fn apply(m: &mut person::ActiveModel, f: &PersonFields, at: &Placement) {
     m.wijk_code = Set(at.wijk_code.clone());
 }
 
-/// Stores a new person.
+/// Stores a new person, inside the caller's transaction.
 ///
 /// `subject` is the token subject the person signs in with; one person per subject.
-pub async fn create(db: &DatabaseConnection, f: &PersonFields, at: &Placement, subject: Option<&str>) -> Result<person::Model, StoreError> {
+pub async fn create(db: &impl Conn, f: &PersonFields, at: &Placement, subject: Option<&str>) -> Result<person::Model, StoreError> {
     let now = Utc::now();
     if let Some(s) = subject
         && super::accounts::person_by_subject(db, s).await?.is_some()
@@ -49,21 +50,21 @@ pub async fn create(db: &DatabaseConnection, f: &PersonFields, at: &Placement, s
     Ok(m.insert(db).await?)
 }
 
-/// Replaces a person's contents; their volunteer profile and listings move with their cell.
-pub async fn update(db: &DatabaseConnection, id: Uuid, f: &PersonFields, at: &Placement) -> Result<person::Model, StoreError> {
-    let txn = super::locks::begin_write(db).await?;
-    let existing = person::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound)?;
+/// Replaces a person's contents, inside the caller's write transaction; their volunteer
+/// profile and listings move with their cell.
+pub async fn update(txn: &impl Conn, id: Uuid, f: &PersonFields, at: &Placement) -> Result<person::Model, StoreError> {
+    let existing = person::Entity::find_by_id(id).one(txn).await?.ok_or(StoreError::NotFound)?;
     let mut m: person::ActiveModel = existing.into();
     apply(&mut m, f, at);
     m.updated_at = Set(Utc::now());
-    let p = m.update(&txn).await?;
+    let p = m.update(txn).await?;
     volunteer::Entity::update_many()
         .col_expr(volunteer::Column::Cell, p.home_cell.into())
         .col_expr(volunteer::Column::IndexCell, p.index_cell.into())
         .col_expr(volunteer::Column::GemeenteCode, p.gemeente_code.clone().into())
         .col_expr(volunteer::Column::WijkCode, p.wijk_code.clone().into())
         .filter(volunteer::Column::PersonId.eq(id))
-        .exec(&txn)
+        .exec(txn)
         .await?;
     listing::Entity::update_many()
         .col_expr(listing::Column::Cell, p.home_cell.into())
@@ -71,15 +72,21 @@ pub async fn update(db: &DatabaseConnection, id: Uuid, f: &PersonFields, at: &Pl
         .col_expr(listing::Column::GemeenteCode, p.gemeente_code.clone().into())
         .col_expr(listing::Column::WijkCode, p.wijk_code.clone().into())
         .filter(listing::Column::OwnerPersonId.eq(id))
-        .exec(&txn)
+        .exec(txn)
         .await?;
-    txn.commit().await?;
     Ok(p)
 }
 
 /// One person.
 pub async fn get(db: &impl Conn, id: Uuid) -> Result<Option<person::Model>, StoreError> {
     Ok(person::Entity::find_by_id(id).one(db).await?)
+}
+
+/// The people of these gemeenten (a professional's scope), as a list query.
+pub fn query_in(filter: ListFilter, gemeenten: &[String]) -> ListQuery {
+    let mut q = ListQuery::new(filter);
+    q.condition = q.condition.add(person::Column::GemeenteCode.is_in(gemeenten.to_vec()));
+    q
 }
 
 /// A page of people with distances to their cell centres.

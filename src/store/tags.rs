@@ -6,10 +6,7 @@ use uuid::Uuid;
 use super::Conn;
 use super::entities::tag;
 
-/// Activity categories (and a volunteer's skills).
-pub const CATEGORY: &str = "category";
-/// ZRM life domains.
-pub const ZRM: &str = "zrm";
+pub use crate::domain::taxonomy::{CATEGORY, ZRM};
 
 /// Replaces the tags of one item.
 pub async fn replace(db: &impl Conn, entity_id: Uuid, tags: &[(&'static str, &'static str)]) -> Result<(), DbErr> {

@@ -13,14 +13,12 @@ use super::ApiTags;
 use super::body::JsonBody;
 use super::caller::SignedIn;
 use super::common::*;
-use crate::auth::policy::{self, ListingFacts, ListingView};
-use crate::auth::{Principal, Role};
-use crate::domain::{ActivityCategory, CellId, Coordinates, ListingKind, ListingStatus, Radius, ZrmDomain};
+use crate::domain::{ActivityCategory, CbsCode, CellId, Coordinates, Radius, ZrmDomain};
 use crate::error::ApiError;
 use crate::matching::{self, HelperKind, Need, Rung};
-use crate::service::matching_run::{self, RunOptions};
-use crate::startup::AppState;
-use crate::store::{candidates, listings};
+use crate::service::State;
+use crate::service::matching::{self as service, Named, Run};
+use crate::service::matching_run::RunOptions;
 
 /// How far to look when the caller gives no radius.
 pub const DEFAULT_RADIUS_M: f64 = 3_000.0;
@@ -148,7 +146,7 @@ pub struct AdHocNeed {
 /// Candidates for needs.
 pub struct MatchingApi {
     /// Shared state.
-    pub state: Arc<AppState>,
+    pub state: Arc<State>,
 }
 
 fn radius(value: Option<f64>) -> Result<Radius, ApiError> {
@@ -168,12 +166,8 @@ fn round(v: f64, places: i32) -> f64 {
     (v * f).round() / f
 }
 
-async fn ranked(state: &AppState, mut need: Need, limit: usize) -> Result<Vec<CandidateIo>, ApiError> {
-    let mut nearby = candidates::near(&state.db, &mut need, now()).await?;
-    Ok(matching::rank::rank(&need, &nearby.helpers, limit).into_iter().map(|c| candidate_out(c, &mut nearby.names)).collect())
-}
-
-fn candidate_out(c: matching::Candidate, names: &mut std::collections::HashMap<Uuid, String>) -> CandidateIo {
+fn candidate_out(n: Named) -> CandidateIo {
+    let c = n.candidate;
     let kind = match c.kind {
         HelperKind::Offer => CandidateKind::Offer,
         HelperKind::Volunteer => CandidateKind::Volunteer,
@@ -183,7 +177,7 @@ fn candidate_out(c: matching::Candidate, names: &mut std::collections::HashMap<U
     CandidateIo {
         kind,
         id: c.helper_id,
-        name: names.remove(&c.helper_id),
+        name: n.name,
         score: round(c.score, 4),
         rung: c.rung.into(),
         distance_m: (c.distance_m / step).round() * step,
@@ -257,43 +251,20 @@ pub struct AcceptProposal {
     pub request_id: Uuid,
 }
 
-#[derive(Serialize, Deserialize)]
-struct StoredRun {
-    requests: Vec<Uuid>,
-    proposals: Vec<RunProposal>,
-}
-
-/// The most open requests one run takes on.
-pub const RUN_MAX_REQUESTS: u64 = 20_000;
-
-fn run_out(m: crate::store::entities::matching_run::Model) -> Result<MatchingRun, ApiError> {
-    let stored: StoredRun = serde_json::from_str(&m.proposals).map_err(|e| ApiError::internal(&e))?;
-    let matched: std::collections::HashSet<Uuid> = stored.proposals.iter().map(|p| p.request_id).collect();
-    Ok(MatchingRun {
-        id: m.id,
-        area_code: m.area_code,
-        requests: stored.requests.len() as u32,
-        unmatched: stored.requests.iter().copied().filter(|r| !matched.contains(r)).collect(),
-        proposals: stored.proposals,
-        created_at: m.created_at,
-    })
-}
-
-/// Only the requester, the organisers of a requesting initiative and the professionals of
-/// the gemeente see who could help.
-fn may_see_candidates(p: &Principal, facts: &ListingFacts) -> Result<(), ApiError> {
-    if p.role == Role::Anonymous {
-        return Err(policy::Denied::SignIn.into());
-    }
-    let full = policy::listing_view(p, facts) == ListingView::Full;
-    let own_or_pro = match facts.owner {
-        crate::domain::items::Owner::Person(id) => p.is_person(id),
-        crate::domain::items::Owner::Initiative(id) => p.acts_for(id),
-    } || p.professional_in(facts.gemeente);
-    if full && own_or_pro {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden("candidates are for the requester and the professionals of their gemeente"))
+impl MatchingRun {
+    fn of(r: Run) -> Self {
+        Self {
+            id: r.id,
+            area_code: r.area_code,
+            requests: r.requests.len() as u32,
+            proposals: r
+                .proposals
+                .into_iter()
+                .map(|x| RunProposal { request_id: x.request_id, helper_kind: x.helper_kind, helper_id: x.helper_id, score: x.score })
+                .collect(),
+            unmatched: r.unmatched,
+            created_at: r.created_at,
+        }
     }
 }
 
@@ -314,35 +285,9 @@ impl MatchingApi {
         /// At most this many candidates (1 to 100, default 20).
         limit: Query<Option<u64>>,
     ) -> Result<Json<CandidateList>, ApiError> {
-        let p = caller.0;
-        let now = now();
-        let m = listings::get(&self.state.db, id.0).await?.ok_or_else(|| ApiError::not_found("listing"))?;
-        let owner = match (m.owner_person_id, m.owner_initiative_id) {
-            (Some(person), _) => crate::domain::items::Owner::Person(person),
-            (None, Some(i)) => crate::domain::items::Owner::Initiative(i),
-            _ => return Err(ApiError::not_found("listing")),
-        };
-        let kind = ListingKind::from_code(&m.kind).unwrap_or(ListingKind::Offer);
-        let status = listings::effective_status(&m, now);
-        let facts = ListingFacts { kind, owner, gemeente: &m.gemeente_code, open: status == ListingStatus::Open };
-        if policy::listing_view(&p, &facts) == ListingView::Hidden {
-            return Err(ApiError::not_found("listing"));
-        }
-        may_see_candidates(&p, &facts)?;
-        if kind != ListingKind::Request {
-            return Err(ApiError::unprocessable("not_a_request", "id", "candidates are found for requests, not for offers"));
-        }
-        if status != ListingStatus::Open {
-            return Err(ApiError::unprocessable(
-                "invalid_state",
-                "id",
-                format!("the request is {}; only open requests get candidates", status.code()),
-            ));
-        }
         let limit = candidate_limit(limit.0)?;
-        let need = candidates::need_of_request(&m, radius(radius_m.0)?.metres()).ok_or_else(|| ApiError::not_found("listing"))?;
-        let items = ranked(&self.state, need, limit).await?;
-        Ok(Json(CandidateList { items }))
+        let found = service::for_request(&self.state, &caller.0, id.0, radius(radius_m.0)?, limit).await?;
+        Ok(Json(CandidateList { items: found.into_iter().map(candidate_out).collect() }))
     }
 
     /// Run matching over an area
@@ -354,13 +299,7 @@ impl MatchingApi {
     /// with `POST /v1/matching-runs/{id}/accept`. For professionals and admins of the gemeente.
     #[oai(path = "/v1/areas/:code/matching-runs", method = "post", operation_id = "run_matching")]
     async fn run(&self, caller: SignedIn, code: Path<String>, body: JsonBody<RunInput>) -> Result<RunResponse, ApiError> {
-        let p = caller.0;
-        let area = crate::domain::CbsCode::parse(&code.0).map_err(|e| ApiError::invalid("code", e.0))?;
-        let stored_area = crate::store::areas::get(&self.state.db, &code.0).await?.ok_or_else(|| ApiError::not_found("area"))?;
-        let gemeente = stored_area.gemeente_code.clone().unwrap_or_else(|| stored_area.code.clone());
-        if !(p.professional_in(&gemeente) || p.admin_of(&gemeente)) {
-            return Err(ApiError::forbidden("matching runs are for the professionals and admins of the gemeente"));
-        }
+        let area = field("code", CbsCode::parse(&code.0))?;
         let b = body.0;
         let r = radius(b.radius_m)?;
         let k = match b.candidates_per_request {
@@ -373,38 +312,14 @@ impl MatchingApi {
             Some(v) if v <= 20 => v,
             Some(_) => return Err(ApiError::invalid("volunteer_capacity", "at most 20")),
         };
-        let options = RunOptions { radius: r, volunteer_capacity, candidates_per_request: k, max_requests: RUN_MAX_REQUESTS };
-        let plan = matching_run::plan(&self.state.db, &area, &options, now()).await?;
-        let proposals: Vec<RunProposal> = plan
-            .proposals
-            .iter()
-            .map(|p| RunProposal {
-                request_id: p.request_id,
-                helper_kind: match p.helper_kind {
-                    HelperKind::Offer => "offer",
-                    HelperKind::Volunteer => "volunteer",
-                    HelperKind::Initiative(_) => "initiative",
-                }
-                .to_owned(),
-                helper_id: p.helper_id,
-                score: round(p.score, 4),
-            })
-            .collect();
-        let stored = StoredRun { requests: plan.requests, proposals };
-        let text = serde_json::to_string(&stored).map_err(|e| ApiError::internal(&e))?;
-        let row = crate::store::matches::save_run(&self.state.db, &code.0, &gemeente, &p.actor(), text).await?;
-        Ok(RunResponse::Created(Json(run_out(row)?)))
+        let options = RunOptions { radius: r, volunteer_capacity, candidates_per_request: k, max_requests: service::RUN_MAX_REQUESTS };
+        Ok(RunResponse::Created(Json(MatchingRun::of(service::run(&self.state, &caller.0, &area, options).await?))))
     }
 
     /// Get a matching run
     #[oai(path = "/v1/matching-runs/:id", method = "get", operation_id = "get_matching_run")]
     async fn get_run(&self, caller: SignedIn, id: Path<Uuid>) -> Result<Json<MatchingRun>, ApiError> {
-        let p = caller.0;
-        let row = crate::store::matches::get_run(&self.state.db, id.0).await?.ok_or_else(|| ApiError::not_found("matching run"))?;
-        if !(p.professional_in(&row.gemeente_code) || p.admin_of(&row.gemeente_code)) {
-            return Err(ApiError::forbidden("matching runs are for the professionals and admins of the gemeente"));
-        }
-        Ok(Json(run_out(row)?))
+        Ok(Json(MatchingRun::of(service::get_run(&self.state, &caller.0, id.0).await?)))
     }
 
     /// Accept a proposal of a run
@@ -418,25 +333,8 @@ impl MatchingApi {
         id: Path<Uuid>,
         body: JsonBody<AcceptProposal>,
     ) -> Result<Json<super::matches::Match>, ApiError> {
-        let p = caller.0;
-        let row = crate::store::matches::get_run(&self.state.db, id.0).await?.ok_or_else(|| ApiError::not_found("matching run"))?;
-        if !p.professional_in(&row.gemeente_code) {
-            return Err(ApiError::forbidden("proposals are accepted by the professionals of the gemeente"));
-        }
-        let run = run_out(row)?;
-        let proposal = run
-            .proposals
-            .iter()
-            .find(|x| x.request_id == body.0.request_id)
-            .ok_or_else(|| ApiError::unprocessable("unknown_reference", "request_id", "this run has no proposal for that request"))?;
-        let kind = match proposal.helper_kind.as_str() {
-            "offer" => super::matches::HelperKindIo::Offer,
-            "volunteer" => super::matches::HelperKindIo::Volunteer,
-            _ => super::matches::HelperKindIo::Initiative,
-        };
-        let input = super::matches::MatchInput { request_id: proposal.request_id, helper_kind: kind, helper_id: proposal.helper_id };
-        let m = super::matches::propose_match(&self.state, &p, &input).await?;
-        Ok(Json(super::matches::MatchesApi { state: self.state.clone() }.view(&p, m).await?))
+        let m = service::accept_proposal(&self.state, &caller.0, id.0, body.0.request_id).await?;
+        Ok(Json(super::matches::Match::of(m)))
     }
 
     /// Candidates for an ad-hoc need
@@ -445,10 +343,6 @@ impl MatchingApi {
     /// lie in one of the professional's gemeenten.
     #[oai(path = "/v1/match", method = "post", operation_id = "match_need")]
     async fn ad_hoc(&self, caller: SignedIn, body: JsonBody<AdHocNeed>) -> Result<Json<CandidateList>, ApiError> {
-        let p = caller.0;
-        if p.role != Role::Professional {
-            return Err(ApiError::forbidden("ad-hoc matching is for professionals; residents ask with a request"));
-        }
         let b = body.0;
         let cell = field("cell", CellId::parse(&b.cell))?;
         if !(7..=9).contains(&cell.resolution()) {
@@ -457,16 +351,11 @@ impl MatchingApi {
         if b.categories.is_empty() && b.zrm_domains.is_empty() {
             return Err(ApiError::invalid("categories", "give at least one category or ZRM domain"));
         }
-        let location = Coordinates::of_cell_centre(cell.index());
-        let at = place(&self.state.areas, location, "cell")?;
-        if !p.professional_in(&at.gemeente_code) {
-            return Err(ApiError::forbidden("the cell lies outside the gemeenten you work in"));
-        }
         let need = Need {
             needs_vog: b.needs_vog.unwrap_or_else(|| matching::rank::needs_vog(&b.categories)),
             categories: dedup_codes("categories", &b.categories, 0)?,
             zrm_domains: dedup_codes("zrm_domains", &b.zrm_domains, 0)?,
-            location,
+            location: Coordinates::of_cell_centre(cell.index()),
             radius_m: radius(b.radius_m)?.metres(),
             availability: parse_ranges("availability", &b.availability)?,
             languages: parse_languages("languages", &b.languages)?,
@@ -475,7 +364,7 @@ impl MatchingApi {
             network: Vec::new(),
             members_nearby: Vec::new(),
         };
-        let items = ranked(&self.state, need, candidate_limit(b.limit)?).await?;
-        Ok(Json(CandidateList { items }))
+        let found = service::for_need(&self.state, &caller.0, cell, need, candidate_limit(b.limit)?).await?;
+        Ok(Json(CandidateList { items: found.into_iter().map(candidate_out).collect() }))
     }
 }
