@@ -43,26 +43,7 @@ pub struct Settings {
     pub meili: Option<MeiliSettings>,
 }
 
-/// Where the production search engine is.
-#[derive(Clone)]
-pub struct MeiliSettings {
-    /// Its address, e.g. `http://127.0.0.1:7700`.
-    pub url: String,
-    /// The key it was started with (a secret).
-    pub key: Option<String>,
-    /// The index to use (default `buurtkracht`).
-    pub index: String,
-}
-
-impl fmt::Debug for MeiliSettings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MeiliSettings")
-            .field("url", &self.url)
-            .field("key", &self.key.as_ref().map(|_| "***"))
-            .field("index", &self.index)
-            .finish()
-    }
-}
+pub use crate::search::meili::MeiliSettings;
 
 /// A setting that could not be read.
 #[derive(Debug, thiserror::Error)]

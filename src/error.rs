@@ -10,8 +10,6 @@ use poem::http::StatusCode;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object};
 
-use crate::store::StoreError;
-
 /// The problem+json media type.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -193,17 +191,6 @@ pub fn internal_problem(err: &(dyn std::error::Error + 'static)) -> Problem {
     }
 }
 
-impl From<StoreError> for ApiError {
-    fn from(err: StoreError) -> Self {
-        match err {
-            StoreError::NotFound => ApiError::not_found("resource"),
-            StoreError::Conflict(detail) => ApiError::conflict(detail),
-            StoreError::Reference { field, message } => ApiError::unprocessable("unknown_reference", field, message),
-            StoreError::Db(db) => db.into(),
-        }
-    }
-}
-
 impl From<crate::auth::policy::Denied> for ApiError {
     fn from(d: crate::auth::policy::Denied) -> Self {
         use crate::auth::policy::Denied;
@@ -292,19 +279,6 @@ pub async fn problem_from_error(err: poem::Error) -> Response {
 impl poem::error::ResponseError for BodyError {
     fn status(&self) -> StatusCode {
         self.status
-    }
-}
-
-impl From<sea_orm::DbErr> for ApiError {
-    fn from(err: sea_orm::DbErr) -> Self {
-        // A unique key the write met: two requests at once created the same thing (the store
-        // checks before it writes, but only the key decides between two at the same moment).
-        if let Some(sea_orm::SqlErr::UniqueConstraintViolation(key)) = err.sql_err() {
-            // Logged, so that a key broken by a bug rather than by a race is seen.
-            tracing::warn!(key = %key, "a write met a unique key; answered 409");
-            return ApiError::conflict("this already exists");
-        }
-        ApiError::internal(&err)
     }
 }
 

@@ -20,6 +20,7 @@ pub mod people;
 pub mod search;
 pub mod taxonomy;
 pub mod volunteers;
+pub mod wire;
 
 use std::sync::Arc;
 

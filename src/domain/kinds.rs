@@ -1,7 +1,6 @@
 //! The closed sets of kinds and statuses items move through, with labels people read.
 
 use crate::vocabulary;
-use poem_openapi::Enum;
 use serde::{Deserialize, Serialize};
 
 vocabulary! {

@@ -54,7 +54,8 @@ impl Coordinates {
 
     /// Great-circle distance in metres (haversine on the mean earth radius).
     pub fn distance_m(self, other: Coordinates) -> f64 {
-        crate::geo::haversine_m(self, other)
+        use ::geo::{Distance, Haversine, Point};
+        Haversine.distance(Point::new(self.lng, self.lat), Point::new(other.lng, other.lat))
     }
 }
 

@@ -2,14 +2,12 @@
 
 use std::fmt;
 
-use poem_openapi::Enum;
 use serde::{Deserialize, Serialize};
 
 use super::Invalid;
 
 /// A day of the week.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Enum, Serialize, Deserialize)]
-#[oai(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Weekday {
     /// Monday (maandag)
@@ -26,6 +24,32 @@ pub enum Weekday {
     Sat,
     /// Sunday (zondag)
     Sun,
+}
+
+impl Weekday {
+    /// Every day, Monday first.
+    pub const ALL: &'static [Weekday] = &[Self::Mon, Self::Tue, Self::Wed, Self::Thu, Self::Fri, Self::Sat, Self::Sun];
+
+    /// What the type is.
+    pub const DESCRIPTION: &'static str = "A day of the week.";
+
+    /// The wire and stored code: `mon` ... `sun`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Mon => "mon",
+            Self::Tue => "tue",
+            Self::Wed => "wed",
+            Self::Thu => "thu",
+            Self::Fri => "fri",
+            Self::Sat => "sat",
+            Self::Sun => "sun",
+        }
+    }
+
+    /// Parses a code.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|d| d.code() == code)
+    }
 }
 
 /// A time of day with minute precision, written `HH:MM` (24-hour clock).

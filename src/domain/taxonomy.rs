@@ -3,29 +3,31 @@
 //! Codes are stable snake_case identifiers on the wire and in the database; labels are what
 //! people read, in Dutch and English.
 
-use poem_openapi::Enum;
 use serde::{Deserialize, Serialize};
 
 /// Defines a closed vocabulary as an enum with a code and Dutch/English labels.
 ///
-/// One macro keeps the code list, the spec enum, the serde names and the labels in one place,
-/// so they cannot drift apart.
+/// One macro keeps the code list, the serde names, the labels and the description in one
+/// place, so they cannot drift apart; the API mirrors them into the spec from `ALL`, `code` and
+/// `DESCRIPTION` (see `api::wire`), so the domain knows nothing of the web.
 #[macro_export]
 #[doc(hidden)]
 macro_rules! vocabulary {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => ($code:literal, $nl:literal, $en:literal)),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Enum, Serialize, Deserialize)]
+    ($(#[doc = $doc:literal])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => ($code:literal, $nl:literal, $en:literal)),+ $(,)? }) => {
+        $(#[doc = $doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         pub enum $name {
             $(
                 $(#[$vmeta])*
-                #[oai(rename = $code)]
                 #[serde(rename = $code)]
                 $variant,
             )+
         }
 
         impl $name {
+            /// What the vocabulary is, as its doc comment says.
+            pub const DESCRIPTION: &'static str = concat!($($doc, "\n"),*);
+
             /// Every value, in the order of the standard list.
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
 

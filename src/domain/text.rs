@@ -110,6 +110,32 @@ pub fn query_words(q: &str) -> Vec<String> {
     words(q).take(12).collect()
 }
 
+/// Byte ranges of the words of `text`.
+pub fn word_spans(text: &str) -> Vec<(usize, usize)> {
+    let mut spans = Vec::new();
+    let mut start = None;
+    for (i, c) in text.char_indices() {
+        match (c.is_alphanumeric(), start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                spans.push((s, i));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        spans.push((s, text.len()));
+    }
+    spans
+}
+
+/// Whether every query word starts some word of `text`.
+pub fn contains_all(text: &str, words: &[String]) -> bool {
+    let folded: Vec<String> = word_spans(text).into_iter().map(|(a, b)| fold(&text[a..b])).collect();
+    words.iter().all(|w| folded.iter().any(|t| t.starts_with(w.as_str())))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,8 +5,6 @@ pub mod areas;
 pub mod cover;
 pub mod geojson;
 
-use ::geo::{Distance, Haversine, Point};
-
 use crate::domain::Coordinates;
 
 pub use areas::{AreaIndex, AreaShape, Placement};
@@ -14,7 +12,7 @@ pub use cover::{CellRange, STORAGE_RESOLUTION, coarse_ranges, covering_ranges, r
 
 /// Great-circle distance in metres between two points.
 pub fn haversine_m(a: Coordinates, b: Coordinates) -> f64 {
-    Haversine.distance(Point::new(a.lng(), a.lat()), Point::new(b.lng(), b.lat()))
+    a.distance_m(b)
 }
 
 /// The resolution at which "your neighbourhood" is told: a default home cell.

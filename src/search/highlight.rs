@@ -8,38 +8,13 @@
 /// Characters around the first match that a snippet keeps, roughly.
 pub const SNIPPET_CHARS: usize = 160;
 
-use crate::domain::text::fold;
-
-/// Byte ranges of the words of `text`.
-fn word_spans(text: &str) -> Vec<(usize, usize)> {
-    let mut spans = Vec::new();
-    let mut start = None;
-    for (i, c) in text.char_indices() {
-        match (c.is_alphanumeric(), start) {
-            (true, None) => start = Some(i),
-            (false, Some(s)) => {
-                spans.push((s, i));
-                start = None;
-            }
-            _ => {}
-        }
-    }
-    if let Some(s) = start {
-        spans.push((s, text.len()));
-    }
-    spans
-}
+pub use crate::domain::text::contains_all;
+use crate::domain::text::{fold, word_spans};
 
 /// Whether the word starts with one of `words` (already folded).
 fn matches(word: &str, words: &[String]) -> bool {
     let folded = fold(word);
     words.iter().any(|w| folded.starts_with(w.as_str()))
-}
-
-/// Whether every query word starts some word of `text`.
-pub fn contains_all(text: &str, words: &[String]) -> bool {
-    let folded: Vec<String> = word_spans(text).into_iter().map(|(a, b)| fold(&text[a..b])).collect();
-    words.iter().all(|w| folded.iter().any(|t| t.starts_with(w.as_str())))
 }
 
 /// Appends `c`, HTML-escaped.

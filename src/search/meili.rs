@@ -21,10 +21,30 @@ use super::document::{SearchDocument, audience};
 use super::{DocType, Facet, NextPage, SearchHit, SearchRequest, SearchResults, SearchSort, merge_buckets};
 use crate::auth::policy;
 use crate::auth::{Principal, Role};
-use crate::config::MeiliSettings;
 use crate::domain::text::query_words;
 use crate::domain::{CbsCode, CellId, Coordinates};
 use crate::store::query::Bucket;
+
+/// Where the production search engine is.
+#[derive(Clone)]
+pub struct MeiliSettings {
+    /// Its address, e.g. `http://127.0.0.1:7700`.
+    pub url: String,
+    /// The key it was started with (a secret).
+    pub key: Option<String>,
+    /// The index to use (default `buurtkracht`).
+    pub index: String,
+}
+
+impl std::fmt::Debug for MeiliSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MeiliSettings")
+            .field("url", &self.url)
+            .field("key", &self.key.as_ref().map(|_| "***"))
+            .field("index", &self.index)
+            .finish()
+    }
+}
 
 /// What went wrong talking to Meilisearch.
 #[derive(Debug, thiserror::Error)]

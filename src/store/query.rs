@@ -461,8 +461,8 @@ async fn with_words(db: &impl Conn, spec: TableSpec, hits: Vec<Hit>, text: &str)
     let rows: Vec<i64> = hits.iter().map(|h| h.row).collect();
     let mut matching = std::collections::HashMap::new();
     for (seq, text) in texts(db, spec.table, &rows, spec.text_columns).await? {
-        if crate::search::highlight::contains_all(&text.join(" "), &words) {
-            let title = text.first().is_some_and(|t| crate::search::highlight::contains_all(t, &words));
+        if crate::domain::text::contains_all(&text.join(" "), &words) {
+            let title = text.first().is_some_and(|t| crate::domain::text::contains_all(t, &words));
             matching.insert(seq, title);
         }
     }
@@ -482,7 +482,7 @@ async fn mark_titles(db: &impl Conn, spec: TableSpec, hits: &mut [Hit], text: &s
     let titled: std::collections::HashSet<i64> = texts(db, spec.table, &rows, &[title])
         .await?
         .into_iter()
-        .filter(|(_, t)| t.first().is_some_and(|t| crate::search::highlight::contains_all(t, &words)))
+        .filter(|(_, t)| t.first().is_some_and(|t| crate::domain::text::contains_all(t, &words)))
         .map(|(seq, _)| seq)
         .collect();
     for h in hits {
