@@ -7,6 +7,10 @@
 //! request), may wait for its next request no longer than the idle timeout, and only so many are
 //! open at once. Request bodies are timed by [`crate::api::edges::body_deadline`], which reads the
 //! deadline this server gives every request.
+//!
+//! HTTP/2 with prior knowledge (rare behind a proxy) is served too; there any frame that comes
+//! while no request is open counts as the start of a head, so a connection that only pings is
+//! closed after the header timeout.
 
 use std::convert::Infallible;
 use std::future::Future;
