@@ -3,6 +3,7 @@
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::auth::jwt::{TokenKey, TokenSettings};
 
@@ -41,6 +42,41 @@ pub struct Settings {
     /// The Meilisearch server (`MEILI_URL`, `MEILI_MASTER_KEY`, `MEILI_INDEX`); without it
     /// search runs on the embedded engine.
     pub meili: Option<MeiliSettings>,
+    /// How long clients may take and how many may be connected (`HTTP_*`).
+    pub http: HttpSettings,
+}
+
+/// The limits the HTTP server puts on clients, so that slow or idle ones cannot hold
+/// connections (and with them memory and file descriptors) for long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HttpSettings {
+    /// Time a client has to send a request's headers, from the first byte (or from connecting)
+    /// (`HTTP_HEADER_TIMEOUT_SECS`, default 10). A few hundred bytes take well under a second
+    /// even on a poor mobile link; ten seconds is generous and still cuts off a slowloris.
+    pub header_timeout: Duration,
+    /// Time a client has to send a whole request body once its headers are in
+    /// (`HTTP_BODY_TIMEOUT_SECS`, default 30). Bodies are at most 1 MiB, so this asks for about
+    /// 35 kB/s at worst; a body that stops arriving is answered 408 and the connection closed.
+    pub body_timeout: Duration,
+    /// Time a kept-alive connection may wait for its next request (`HTTP_IDLE_TIMEOUT_SECS`,
+    /// default 75). Longer than the 60 s idle timeout of common load balancers, so the proxy,
+    /// not we, closes a connection it pools, and never one it is about to reuse.
+    pub idle_timeout: Duration,
+    /// Open connections at most (`HTTP_MAX_CONNECTIONS`, default 1024); beyond it a new
+    /// connection is answered 503 and closed. Each holds a file descriptor and a task; 1024
+    /// covers a proxy's pool and many direct clients while staying inside common descriptor limits.
+    pub max_connections: usize,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self {
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(75),
+            max_connections: 1024,
+        }
+    }
 }
 
 pub use crate::search::meili::MeiliSettings;
@@ -69,6 +105,7 @@ impl Settings {
             rate_limit_per_ip: 600,
             rate_limit_per_credential: 1200,
             meili: None,
+            http: HttpSettings::default(),
         }
     }
 
@@ -128,6 +165,7 @@ impl Settings {
                     .ok_or_else(|| SettingError { name, message: "must be a positive whole number".into() })?;
             }
         }
+        s.http = http_settings(&get)?;
         if let Some(url) = get("MEILI_URL").filter(|v| !v.trim().is_empty()) {
             if !(url.starts_with("http://") || url.starts_with("https://")) {
                 return Err(SettingError { name: "MEILI_URL", message: "must start with http:// or https://".into() });
@@ -144,6 +182,34 @@ impl Settings {
         }
         Ok(s)
     }
+}
+
+/// The `HTTP_*` limits over their defaults: whole seconds (at most an hour) and a connection
+/// count (at most a million), none of them zero, which would refuse every client.
+fn http_settings(get: &impl Fn(&str) -> Option<String>) -> Result<HttpSettings, SettingError> {
+    let number = |name: &'static str, max: u64| -> Result<Option<u64>, SettingError> {
+        let Some(v) = get(name).filter(|v| !v.trim().is_empty()) else { return Ok(None) };
+        v.trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|n| (1..=max).contains(n))
+            .map(Some)
+            .ok_or_else(|| SettingError { name, message: format!("must be a whole number from 1 to {max}") })
+    };
+    let mut h = HttpSettings::default();
+    for (name, slot) in [
+        ("HTTP_HEADER_TIMEOUT_SECS", &mut h.header_timeout),
+        ("HTTP_BODY_TIMEOUT_SECS", &mut h.body_timeout),
+        ("HTTP_IDLE_TIMEOUT_SECS", &mut h.idle_timeout),
+    ] {
+        if let Some(secs) = number(name, 3600)? {
+            *slot = Duration::from_secs(secs);
+        }
+    }
+    if let Some(n) = number("HTTP_MAX_CONNECTIONS", 1_000_000)? {
+        h.max_connections = n as usize;
+    }
+    Ok(h)
 }
 
 /// The token issuer settings, all or nothing.
@@ -213,6 +279,7 @@ impl fmt::Debug for Settings {
             .field("rate_limit_per_ip", &self.rate_limit_per_ip)
             .field("rate_limit_per_credential", &self.rate_limit_per_credential)
             .field("meili", &self.meili)
+            .field("http", &self.http)
             .finish()
     }
 }
@@ -274,6 +341,35 @@ mod tests {
             assert_eq!(with(&[("CORS_ALLOWED_ORIGINS", bad)]).unwrap_err().name, "CORS_ALLOWED_ORIGINS", "{bad}");
         }
         assert_eq!(with(&[("RATE_LIMIT_PER_CREDENTIAL", "0")]).unwrap_err().name, "RATE_LIMIT_PER_CREDENTIAL");
+    }
+
+    #[test]
+    fn http_limits_have_defaults_and_are_checked() {
+        let h = with(&[]).unwrap().http;
+        assert_eq!(h, HttpSettings::default());
+        assert_eq!((h.header_timeout.as_secs(), h.body_timeout.as_secs(), h.idle_timeout.as_secs()), (10, 30, 75));
+        let h = with(&[
+            ("HTTP_HEADER_TIMEOUT_SECS", "3"),
+            ("HTTP_BODY_TIMEOUT_SECS", "4"),
+            ("HTTP_IDLE_TIMEOUT_SECS", "5"),
+            ("HTTP_MAX_CONNECTIONS", "6"),
+        ])
+        .unwrap()
+        .http;
+        assert_eq!(
+            h,
+            HttpSettings {
+                header_timeout: Duration::from_secs(3),
+                body_timeout: Duration::from_secs(4),
+                idle_timeout: Duration::from_secs(5),
+                max_connections: 6
+            }
+        );
+        for name in ["HTTP_HEADER_TIMEOUT_SECS", "HTTP_BODY_TIMEOUT_SECS", "HTTP_IDLE_TIMEOUT_SECS", "HTTP_MAX_CONNECTIONS"] {
+            for bad in ["0", "-1", "1.5", "ten", "99999999"] {
+                assert_eq!(with(&[(name, bad)]).unwrap_err().name, name, "{name}={bad}");
+            }
+        }
     }
 
     #[test]

@@ -19,6 +19,7 @@ pub mod matching;
 pub mod rate;
 pub mod search;
 pub mod seed;
+pub mod server;
 pub mod service;
 pub mod startup;
 pub mod store;

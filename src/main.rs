@@ -5,32 +5,64 @@ use buurtkracht::config::Settings;
 use buurtkracht::startup::App;
 use buurtkracht::{api, seed, store, telemetry};
 
-const USAGE: &str = "usage: buurtkracht [serve|migrate|seed|reindex|openapi|keys|token]
-
-  serve    start the API (default); settings from DATABASE_URL, BIND_ADDR, LOG_FORMAT, SEED_DEMO, AREAS_DIR,
+/// What each command does, in `help`'s order; `help COMMAND` and `COMMAND --help` print one.
+const COMMANDS: &[(&str, &str)] = &[
+    (
+        "serve",
+        "  serve    start the API (default); settings from DATABASE_URL, BIND_ADDR, LOG_FORMAT, SEED_DEMO, AREAS_DIR,
            JWT_ISSUER, JWT_AUDIENCE, JWT_HS256_SECRET or JWT_RS256_PUBLIC_KEY(_FILE), CORS_ALLOWED_ORIGINS,
-           RATE_LIMIT_PER_IP, RATE_LIMIT_PER_CREDENTIAL, MEILI_URL, MEILI_MASTER_KEY, MEILI_INDEX
-  migrate  apply database migrations and exit
-  seed     load the demo town (Zaanstad) into an empty database and exit
-  openapi  print the OpenAPI spec (JSON) and exit
-  keys create --role admin|professional --gemeente GM0479 [--gemeente ...] [--label TEXT] [--expires-days N]
+           RATE_LIMIT_PER_IP, RATE_LIMIT_PER_CREDENTIAL, MEILI_URL, MEILI_MASTER_KEY, MEILI_INDEX,
+           HTTP_HEADER_TIMEOUT_SECS (10), HTTP_BODY_TIMEOUT_SECS (30), HTTP_IDLE_TIMEOUT_SECS (75),
+           HTTP_MAX_CONNECTIONS (1024)",
+    ),
+    ("migrate", "  migrate  apply database migrations and exit"),
+    ("seed", "  seed     load the demo town (Zaanstad) into an empty database and exit"),
+    ("reindex", "  reindex  rebuild the Meilisearch index from the database (MEILI_URL)"),
+    ("openapi", "  openapi  print the OpenAPI spec (JSON) and exit"),
+    (
+        "keys",
+        "  keys create --role admin|professional --gemeente GM0479 [--gemeente ...] [--label TEXT] [--expires-days N]
   keys create --role organiser --initiative UUID [--label TEXT] [--expires-days N]
            create an API key and print it once
   keys list                  list keys (never the keys themselves)
-  reindex                    rebuild the Meilisearch index from the database (MEILI_URL)
-  keys revoke UUID           revoke a key at once
-  token --sub SUBJECT --role resident|organiser|professional|admin [--gemeente GM0479 ...] [--hours N]
-           mint a bearer token with JWT_HS256_SECRET (development: a real issuer signs its own)";
+  keys revoke UUID           revoke a key at once",
+    ),
+    (
+        "token",
+        "  token --sub SUBJECT --role resident|organiser|professional|admin [--gemeente GM0479 ...] [--hours N]
+           mint a bearer token with JWT_HS256_SECRET (development: a real issuer signs its own)",
+    ),
+];
+
+/// The help of one command, or of all when `command` is none or unknown.
+fn usage(command: Option<&str>) -> String {
+    let sections: Vec<&str> = match COMMANDS.iter().find(|(name, _)| Some(*name) == command) {
+        Some((_, text)) => vec![text],
+        None => COMMANDS.iter().map(|(_, text)| *text).collect(),
+    };
+    format!(
+        "usage: buurtkracht [serve|migrate|seed|reindex|openapi|keys|token] (help [COMMAND] or COMMAND --help)\n\n{}",
+        sections.join("\n")
+    )
+}
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let command = std::env::args().nth(1).unwrap_or_else(|| "serve".into());
-    if command == "openapi" {
-        println!("{}", api::spec_json());
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    // Help never reads the settings nor touches a database: asking how to run a command must
+    // not create a database file (or fail on a setting) on the way.
+    let asks_help = |a: &String| matches!(a.as_str(), "-h" | "--help");
+    if args.first().is_some_and(|a| a == "help") {
+        println!("{}", usage(args.get(1).map(String::as_str)));
         return Ok(());
     }
-    if matches!(command.as_str(), "-h" | "--help" | "help") {
-        println!("{USAGE}");
+    if args.iter().any(asks_help) {
+        println!("{}", usage(args.first().filter(|a| !asks_help(a)).map(String::as_str)));
+        return Ok(());
+    }
+    let command = args.first().cloned().unwrap_or_else(|| "serve".into());
+    if command == "openapi" {
+        println!("{}", api::spec_json());
         return Ok(());
     }
     let mut settings = Settings::from_env()?;
@@ -71,7 +103,7 @@ async fn main() -> anyhow::Result<()> {
         "keys" => keys(&settings).await,
         "token" => token(&settings),
         other => {
-            eprintln!("unknown command {other:?}\n\n{USAGE}");
+            eprintln!("unknown command {other:?}\n\n{}", usage(None));
             std::process::exit(2);
         }
     }
@@ -83,7 +115,7 @@ fn flags(skip: usize) -> anyhow::Result<Vec<(String, String)>> {
     let mut out = Vec::new();
     let mut it = args.into_iter();
     while let Some(name) = it.next() {
-        let Some(flag) = name.strip_prefix("--") else { anyhow::bail!("unexpected argument {name:?}\n\n{USAGE}") };
+        let Some(flag) = name.strip_prefix("--") else { anyhow::bail!("unexpected argument {name:?}\n\n{}", usage(Some("keys"))) };
         let value = it.next().with_context(|| format!("--{flag} needs a value"))?;
         out.push((flag.to_owned(), value));
     }
@@ -103,8 +135,8 @@ async fn keys(settings: &Settings) -> anyhow::Result<()> {
     use buurtkracht::service::accounts::{self, KeySpec};
     let mut settings = settings.clone();
     settings.seed_demo = false;
-    let app = App::build(&settings).await?;
-    let state = &app.state;
+    // The arguments are read before the database is opened, so a mistyped command creates nothing.
+    let open = || App::build(&settings);
     match std::env::args().nth(2).as_deref() {
         Some("create") => {
             let f = flags(3)?;
@@ -128,13 +160,15 @@ async fn keys(settings: &Settings) -> anyhow::Result<()> {
             }
             let label = one(&f, "label").unwrap_or_else(|| format!("{} key", role.code()));
             let spec = KeySpec { label, role, gemeenten, initiative_id, expires_at };
-            let (m, key) = accounts::create_key_as_operator(state, spec).await?;
+            let app = open().await?;
+            let (m, key) = accounts::create_key_as_operator(&app.state, spec).await?;
             println!("{key}");
             eprintln!("created key {} ({}, {}); it is shown only now", m.id, m.role, m.gemeenten);
             Ok(())
         }
         Some("list") => {
-            for k in accounts::all_keys(state).await? {
+            let app = open().await?;
+            for k in accounts::all_keys(&app.state).await? {
                 let live = if k.revoked_at.is_some() { "revoked" } else { "live" };
                 println!("{}  {:12} {:8} {:20} {}", k.id, k.role, live, k.gemeenten, k.label);
             }
@@ -142,11 +176,12 @@ async fn keys(settings: &Settings) -> anyhow::Result<()> {
         }
         Some("revoke") => {
             let id: uuid::Uuid = std::env::args().nth(3).context("keys revoke needs a key id")?.parse().context("not a UUID")?;
-            accounts::revoke_key_as_operator(state, id).await?;
+            let app = open().await?;
+            accounts::revoke_key_as_operator(&app.state, id).await?;
             println!("revoked {id}");
             Ok(())
         }
-        _ => anyhow::bail!("keys create|list|revoke\n\n{USAGE}"),
+        _ => anyhow::bail!("keys create|list|revoke\n\n{}", usage(Some("keys"))),
     }
 }
 

@@ -3,11 +3,10 @@
 use std::sync::Arc;
 
 use anyhow::Context;
-use poem::listener::TcpListener;
-use poem::middleware::Tracing;
-use poem::{EndpointExt, Route, Server};
+use poem::{EndpointExt, Route};
 use sea_orm::DatabaseConnection;
 
+use crate::api::edges;
 use crate::api::middleware::{self, Limits};
 use crate::auth::jwt::Verifier;
 use crate::config::Settings;
@@ -104,14 +103,15 @@ impl App {
         }
     }
 
-    /// Serves until Ctrl-C or SIGTERM, with the background workers.
+    /// Serves until Ctrl-C or SIGTERM, with the background workers, under the `HTTP_*` limits.
     pub async fn run(self, settings: &Settings) -> anyhow::Result<()> {
+        let listener =
+            tokio::net::TcpListener::bind(settings.bind_addr).await.with_context(|| format!("listening on {}", settings.bind_addr))?;
         self.spawn_workers();
-        tracing::info!(addr = %settings.bind_addr, "listening");
-        Server::new(TcpListener::bind(settings.bind_addr))
-            .run_with_graceful_shutdown(self.endpoint(), shutdown_signal(), Some(std::time::Duration::from_secs(10)))
-            .await
-            .context("serving")
+        // The bound address, not the configured one: port 0 picks a free port.
+        tracing::info!(addr = %listener.local_addr()?, "listening");
+        let grace = std::time::Duration::from_secs(10);
+        crate::server::serve(listener, self.endpoint(), settings.http, shutdown_signal(), grace).await.context("serving")
     }
 }
 
@@ -141,11 +141,14 @@ fn limits(settings: &Settings) -> Limits {
 
 /// The routes over a state: `/v1/...`, `/healthz`, `/readyz`, `/openapi.json`, `/docs`.
 ///
-/// From the outside in: tracing, problem+json for every error, CORS, rate limits, the
-/// credential check (401 for bad ones, whatever the route), then idempotent POSTs, which keep
+/// From the outside in: the access log (and request id), the limits on the request head, the
+/// body deadline, `Allow` on a 405, problem+json for every error, CORS, rate limits, the
+/// credential check (401 for bad ones, except on the probes), then idempotent POSTs, which keep
 /// answers per verified caller.
 pub fn routes(state: Arc<State>, limits: Arc<Limits>, origins: Arc<Vec<String>>) -> poem::endpoint::BoxEndpoint<'static> {
     let api = crate::api::service(state.clone());
+    let table = Arc::new(crate::api::edges::RouteTable::from_spec(&api.spec()));
+    let (for_log, for_allow) = (table.clone(), table);
     let spec = api.spec_endpoint();
     let docs = api.swagger_ui();
     let for_idem = state.clone();
@@ -158,8 +161,11 @@ pub fn routes(state: Arc<State>, limits: Arc<Limits>, origins: Arc<Vec<String>>)
         .data(state)
         .around(move |ep, req| middleware::rate_limit(ep, req, limits.clone()))
         .around(move |ep, req| middleware::cors(ep, req, origins.clone()))
-        .with(Tracing)
         .catch_all_error(problem_from_error)
+        .around(move |ep, req| edges::allow_header(ep, req, for_allow.clone()))
+        .around(edges::body_deadline)
+        .around(edges::head_limits)
+        .around(move |ep, req| crate::api::access_log::access_log(ep, req, for_log.clone()))
         .boxed()
 }
 

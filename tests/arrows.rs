@@ -27,9 +27,22 @@ fn allowed(from: &str) -> Option<&'static [&'static str]> {
         "seed" => &["domain", "geo", "auth", "service"],
         // Handlers reach the store and the search engines only through the service.
         "api" | "error" => &["domain", "geo", "auth", "matching", "rate", "service", "api", "error", "config"],
-        "startup" | "config" | "telemetry" => {
-            &["domain", "geo", "auth", "matching", "rate", "store", "search", "service", "seed", "api", "error", "config", "telemetry"]
-        }
+        "startup" | "server" | "config" | "telemetry" => &[
+            "domain",
+            "geo",
+            "auth",
+            "matching",
+            "rate",
+            "store",
+            "search",
+            "service",
+            "seed",
+            "api",
+            "error",
+            "config",
+            "telemetry",
+            "server",
+        ],
         _ => return None,
     })
 }

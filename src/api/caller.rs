@@ -83,8 +83,14 @@ async fn checked(req: &Request) -> poem::Result<Principal> {
 /// Checks the credentials of every request before any route: bad ones are refused with 401
 /// even where an anonymous caller would be welcome, so a broken token never silently reads as
 /// anonymous. The principal rides along in the request for the handlers' extractors.
+///
+/// Probes are the exception: `/healthz` and `/readyz` answer whoever asks, so that a load
+/// balancer or a client with a stale token never sees a healthy service as down.
 pub async fn authenticate<E: poem::Endpoint>(next: E, mut req: Request) -> poem::Result<poem::Response> {
     use poem::IntoResponse;
+    if matches!(req.uri().path(), "/healthz" | "/readyz") {
+        return Ok(next.call(req).await?.into_response());
+    }
     let p = match resolve(&req).await {
         Ok(p) => p,
         Err(e) => return Ok(e.into_response()),

@@ -2,6 +2,7 @@
 //! the store's entities. Handlers extract, parse into domain types, call the store or the core,
 //! and convert.
 
+pub mod access_log;
 pub mod admin;
 pub mod areas;
 pub mod body;
@@ -9,6 +10,7 @@ pub mod caller;
 pub mod candidates;
 pub mod common;
 pub mod consents;
+pub mod edges;
 pub mod health;
 pub mod initiatives;
 pub mod listings;
