@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::ApiTags;
 use super::body::JsonBody;
 use super::caller::SignedIn;
-use super::common::*;
+use super::common::{field, page_limit};
 use super::initiatives::Deleted;
 use super::me::{AuditPage, audit_cursor, audit_page};
 use crate::auth::Role;

@@ -9,7 +9,7 @@ use poem_openapi::{ApiResponse, Enum, Object, OpenApi, ResponseContent};
 
 use super::ApiTags;
 use super::caller::Caller;
-use super::common::*;
+use super::common::{DEFAULT_LIMIT, Feature, FeatureCollection, MAX_LIMIT, field, wants_geojson};
 use crate::domain::{CbsCode, Coordinates};
 use crate::error::ApiError;
 use crate::service::State;

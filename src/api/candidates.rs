@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::ApiTags;
 use super::body::JsonBody;
 use super::caller::SignedIn;
-use super::common::*;
+use super::common::{TimeRangeIo, dedup_codes, field, parse_languages, parse_ranges};
 use crate::domain::{ActivityCategory, CbsCode, CellId, Coordinates, Radius, ZrmDomain};
 use crate::error::ApiError;
 use crate::matching::{self, HelperKind, Need, Rung};

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::ApiTags;
 use super::body::JsonBody;
 use super::caller::SignedIn;
-use super::common::*;
+use super::common::{dedup_codes, field, now};
 use crate::domain::taxonomy::split_codes;
 use crate::domain::{BoundedText, CbsCode, ConsentScope};
 use crate::error::ApiError;

@@ -13,7 +13,10 @@ use uuid::Uuid;
 use super::ApiTags;
 use super::body::{JsonBody, MergePatch};
 use super::caller::{Caller, SignedIn};
-use super::common::*;
+use super::common::{
+    AddressIo, ContactIo, FeatureCollection, ListParams, Point, SortParam, TimeRangeIo, cell_out, dedup_codes, distance_out, feature,
+    field, languages_out, parse_languages, parse_ranges, ranges_out, wants_geojson,
+};
 use crate::domain::items::InitiativeFields;
 use crate::domain::schedule::ranges_from_json;
 use crate::domain::taxonomy::split_codes;

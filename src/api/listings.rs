@@ -14,7 +14,10 @@ use uuid::Uuid;
 use super::ApiTags;
 use super::body::{JsonBody, MergePatch};
 use super::caller::{Caller, SignedIn};
-use super::common::*;
+use super::common::{
+    FeatureCollection, ListParams, Point, SortParam, TimeRangeIo, dedup_codes, distance_out, feature, field, now, parse_languages,
+    parse_ranges, ranges_out, wants_geojson,
+};
 use super::initiatives::Deleted;
 use crate::auth::policy::ListingView;
 use crate::domain::items::{ListingFields, Owner};

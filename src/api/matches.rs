@@ -13,7 +13,7 @@ use super::ApiTags;
 use super::body::JsonBody;
 use super::caller::SignedIn;
 use super::candidates::CandidateKind;
-use super::common::*;
+use super::common::page_limit;
 use crate::domain::BoundedText;
 use crate::error::ApiError;
 use crate::matching::lifecycle::Status;

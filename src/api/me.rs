@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::ApiTags;
 use super::caller::SignedIn;
-use super::common::*;
+use super::common::{now, page_limit};
 use super::consents::Consent;
 use super::initiatives::Deleted;
 use super::listings::Listing;

@@ -13,7 +13,10 @@ use uuid::Uuid;
 use super::ApiTags;
 use super::body::{JsonBody, MergePatch};
 use super::caller::{Caller, SignedIn};
-use super::common::*;
+use super::common::{
+    ContactIo, FeatureCollection, ListParams, Point, SortParam, cell_out, distance_out, feature, field, languages_out, parse_languages,
+    wants_geojson,
+};
 use super::initiatives::Deleted;
 use crate::domain::items::PersonFields;
 use crate::domain::{BoundedText, CellId, LocationPrecision};

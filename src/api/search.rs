@@ -9,7 +9,7 @@ use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 
 use super::ApiTags;
 use super::caller::Caller;
-use super::common::*;
+use super::common::{ListParams, SortParam, distance_out, field};
 use crate::domain::{ActivityCategory, InitiativeKind, ListingKind, ZrmDomain};
 use crate::error::ApiError;
 use crate::service::State;

@@ -13,7 +13,10 @@ use uuid::Uuid;
 use super::ApiTags;
 use super::body::{JsonBody, MergePatch};
 use super::caller::{Caller, SignedIn};
-use super::common::*;
+use super::common::{
+    FeatureCollection, ListParams, SortParam, TimeRangeIo, cell_out, dedup_codes, distance_out, feature, languages_out, parse_languages,
+    parse_ranges, ranges_out, wants_geojson,
+};
 use super::initiatives::Deleted;
 use crate::domain::items::VolunteerFields;
 use crate::domain::schedule::ranges_from_json;
