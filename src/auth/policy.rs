@@ -5,11 +5,18 @@
 use uuid::Uuid;
 
 use super::{Principal, Role};
-use crate::domain::ListingKind;
 use crate::domain::items::Owner;
+use crate::domain::{CellId, ListingKind};
 
 /// The finest H3 resolution at which the public sees a resident's request.
 pub const PUBLIC_REQUEST_RESOLUTION: u8 = 7;
+
+/// The cell in which the public sees a resident's request: its home cell's resolution-7
+/// parent (`None` for a cell coarser than that, which no stored home is).
+pub fn summary_cell(cell: CellId) -> Option<CellId> {
+    let res = h3o::Resolution::try_from(PUBLIC_REQUEST_RESOLUTION).ok()?;
+    cell.index().parent(res).map(CellId::new)
+}
 
 /// Groups smaller than this are never shown in aggregated counts.
 pub const MIN_GROUP_SIZE: u64 = 5;

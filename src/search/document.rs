@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::auth::policy::PUBLIC_REQUEST_RESOLUTION;
+use crate::auth::policy::summary_cell;
 use crate::domain::taxonomy::split_codes;
 use crate::domain::{ActivityCategory, CellId, Coordinates, ZrmDomain};
 use crate::store::entities::{initiative, listing, volunteer};
@@ -132,11 +132,10 @@ pub fn of_listing(m: &listing::Model) -> Option<SearchDocument> {
     }
     let (cell, cell_centre) = centre(m.cell)?;
     let person_request = m.kind == "request" && m.owner_person_id.is_some() && m.lat.is_none();
-    let res = h3o::Resolution::try_from(PUBLIC_REQUEST_RESOLUTION).expect("valid resolution");
     let (coarse_cell, geo) = match (m.lat.zip(m.lng), person_request) {
         (Some((lat, lng)), _) => (cell, Geo { lat, lng }),
         (None, true) => {
-            let coarse = CellId::new(cell.index().parent(res)?);
+            let coarse = summary_cell(cell)?;
             centre(coarse.to_db())?
         }
         (None, false) => (cell, cell_centre),

@@ -10,7 +10,7 @@ use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait};
 
 use super::highlight::snippet;
 use super::{DocType, Facet, NextPage, SearchHit, SearchRequest, SearchResults, merge_buckets};
-use crate::auth::policy::{self, ListingView, PUBLIC_REQUEST_RESOLUTION};
+use crate::auth::policy::{self, ListingView};
 use crate::auth::{Principal, Role};
 use crate::domain::list::{Cursor, ListFilter};
 use crate::domain::text::{fold, query_words};
@@ -74,15 +74,14 @@ pub async fn search(db: &impl Conn, p: &Principal, req: &SearchRequest, now: Dat
             let hit = match view {
                 ListingView::Hidden => continue,
                 ListingView::Summary => {
-                    let res = h3o::Resolution::try_from(PUBLIC_REQUEST_RESOLUTION).expect("valid resolution");
-                    let Some(coarse) = own_cell.index().parent(res) else { continue };
+                    let Some(coarse) = policy::summary_cell(own_cell) else { continue };
                     SearchHit {
                         id: m.id,
                         doc_type,
                         title: None,
                         snippet: None,
                         distance_m: d,
-                        cell: CellId::new(coarse),
+                        cell: coarse,
                         kind: m.kind,
                         gemeente_code: m.gemeente_code,
                         audited_person: None,

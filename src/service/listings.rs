@@ -65,8 +65,7 @@ impl ShownListing {
                 (true, owner, own_cell, Some(m.wijk_code), distance_m)
             }
             ListingView::Summary => {
-                let res = h3o::Resolution::try_from(policy::PUBLIC_REQUEST_RESOLUTION).ok()?;
-                let coarse = CellId::new(own_cell.index().parent(res)?);
+                let coarse = policy::summary_cell(own_cell)?;
                 let d = centre.zip(distance_m).map(|(c, _)| c.distance_m(Coordinates::of_cell_centre(coarse.index())));
                 (false, None, coarse, None, d)
             }
