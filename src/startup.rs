@@ -183,8 +183,8 @@ fn limits(settings: &Settings) -> Limits {
 /// answers per verified caller.
 pub fn routes(state: Arc<AppState>) -> poem::endpoint::BoxEndpoint<'static> {
     let api = crate::api::service(state.clone());
-    let spec = api.spec_endpoint();
-    let docs = api.swagger_ui();
+    let spec = crate::api::contract::spec_endpoint(&api);
+    let docs = crate::api::contract::docs_endpoint(&api);
     let (for_idem, limits, origins) = (state.clone(), state.limits.clone(), state.cors_origins.clone());
     Route::new()
         .at("/openapi.json", spec)

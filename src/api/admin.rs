@@ -69,6 +69,7 @@ pub struct KeyInput {
 
 /// A key as listed: never the key itself.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct KeyInfo {
     /// Identity.
     pub id: Uuid,

@@ -28,6 +28,7 @@ pub enum AreaLevel {
 
 /// A CBS area without its boundary.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AreaSummary {
     /// CBS code (GM.... or WK......).
     pub code: String,
@@ -43,6 +44,7 @@ pub struct AreaSummary {
 
 /// A CBS area with its boundary.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Area {
     /// CBS code.
     pub code: String,
@@ -74,6 +76,7 @@ fn summary(m: &Model) -> AreaSummary {
 
 /// A page of areas.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AreaPage {
     /// The areas, in code order.
     pub items: Vec<AreaSummary>,

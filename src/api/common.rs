@@ -52,6 +52,7 @@ impl Point {
 /// A postal address; every part optional.
 #[derive(Debug, Clone, Default, Object, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AddressIo {
     /// Street name.
     #[oai(validator(max_length = 200))]
@@ -101,6 +102,7 @@ fn parse_postcode(p: &str) -> Option<String> {
 /// How to reach someone; every part optional.
 #[derive(Debug, Clone, Default, Object, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ContactIo {
     /// E-mail address.
     #[oai(validator(max_length = 254))]
@@ -352,6 +354,7 @@ pub struct Feature {
 
 /// A GeoJSON FeatureCollection (RFC 7946).
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct FeatureCollection {
     /// Always `FeatureCollection`.
     #[oai(rename = "type")]

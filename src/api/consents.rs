@@ -25,6 +25,7 @@ use crate::store::entities::consent::Model;
 /// Who a consent is given to: exactly one of the three.
 #[derive(Debug, Clone, Object, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[oai(skip_serializing_if_is_none)]
 pub struct GranteeIo {
     /// A person.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -84,6 +85,7 @@ impl ConsentInput {
 
 /// A consent as the service returns it.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Consent {
     /// Identity.
     pub id: Uuid,

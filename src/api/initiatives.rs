@@ -27,6 +27,7 @@ use crate::store::initiatives as store;
 /// What taking part costs.
 #[derive(Debug, Clone, Object, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CostIo {
     /// free, contribution or paid.
     pub kind: CostKind,
@@ -199,6 +200,7 @@ impl InitiativeInput {
 
 /// An initiative as the service returns it.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Initiative {
     /// Identity.
     pub id: Uuid,
@@ -282,6 +284,7 @@ impl Initiative {
 
 /// A page of initiatives.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct InitiativePage {
     /// The initiatives.
     pub items: Vec<Initiative>,

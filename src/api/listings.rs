@@ -36,6 +36,7 @@ pub const MAX_VALIDITY_DAYS: i64 = 366;
 /// Who owns a listing: exactly one of the two.
 #[derive(Debug, Clone, Object, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[oai(skip_serializing_if_is_none)]
 pub struct OwnerIo {
     /// A person: the listing sits in their home cell.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -198,6 +199,7 @@ pub enum Visibility {
 
 /// A listing as the service returns it.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Listing {
     /// Identity.
     pub id: Uuid,
@@ -334,6 +336,7 @@ async fn audit_change(state: &AppState, p: &Principal, m: &Model, action: Action
 
 /// A page of listings.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ListingPage {
     /// The listings.
     pub items: Vec<Listing>,

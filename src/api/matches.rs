@@ -147,6 +147,7 @@ pub struct FeedbackInput {
 
 /// The other side's contact details, once both accepted.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct MatchContact {
     /// Name.
     pub name: String,
@@ -158,6 +159,7 @@ pub struct MatchContact {
 
 /// A match as the service returns it.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Match {
     /// Identity.
     pub id: Uuid,

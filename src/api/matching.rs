@@ -84,6 +84,7 @@ pub struct ReasonIo {
 
 /// One candidate helper.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CandidateIo {
     /// Offer, volunteer or initiative.
     pub kind: CandidateKind,

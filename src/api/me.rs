@@ -24,6 +24,7 @@ use crate::store::{erasure, people};
 
 /// Who the caller is, as the service sees them.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Me {
     /// resident, organiser, professional or admin.
     pub role: String,
@@ -39,6 +40,7 @@ pub struct Me {
 
 /// One audit entry.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AuditEntry {
     /// Identity.
     pub id: Uuid,
@@ -79,6 +81,7 @@ impl AuditEntry {
 
 /// A page of audit entries, oldest first.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AuditPage {
     /// The entries.
     pub items: Vec<AuditEntry>,
@@ -100,6 +103,7 @@ pub fn audit_page(rows: Vec<audit_event::Model>, limit: u64) -> AuditPage {
 
 /// Everything held about the caller.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Export {
     /// When this export was made.
     pub exported_at: chrono::DateTime<chrono::Utc>,

@@ -123,6 +123,7 @@ pub struct PersonPatch {
 
 /// A person as the service returns it.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Person {
     /// Identity.
     pub id: Uuid,
@@ -171,6 +172,7 @@ impl Person {
 
 /// A page of people.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct PersonPage {
     /// The people.
     pub items: Vec<Person>,

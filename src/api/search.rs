@@ -62,6 +62,7 @@ pub enum SearchSortParam {
 
 /// One search result.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct SearchHitOut {
     /// The item's id in its own resource.
     pub id: uuid::Uuid,
@@ -85,6 +86,7 @@ pub struct SearchHitOut {
 
 /// One value of a facet.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct FacetCount {
     /// The code.
     pub value: String,
@@ -98,6 +100,7 @@ pub struct FacetCount {
 
 /// Counts of the asked facets over all matches, not only this page.
 #[derive(Debug, Clone, Default, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct SearchFacets {
     /// By activity category.
     pub category: Option<Vec<FacetCount>>,
@@ -111,6 +114,7 @@ pub struct SearchFacets {
 
 /// A page of search results.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct SearchPage {
     /// The hits, in order.
     pub hits: Vec<SearchHitOut>,

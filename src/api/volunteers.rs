@@ -123,6 +123,7 @@ pub struct VolunteerPatch {
 
 /// A volunteer profile as the service returns it.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Volunteer {
     /// Identity.
     pub id: Uuid,
@@ -182,6 +183,7 @@ impl Volunteer {
 
 /// A page of volunteer profiles.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct VolunteerPage {
     /// The profiles.
     pub items: Vec<Volunteer>,
