@@ -51,12 +51,12 @@ impl KeyRole {
 #[serde(deny_unknown_fields)]
 pub struct KeyInput {
     /// What the key is for, e.g. "Website Repair Café Poelenburg".
-    #[oai(validator(max_length = 200))]
+    #[oai(validator(max_length = 200, pattern = "\\S"))]
     pub label: String,
     /// organiser, professional or admin.
     pub role: KeyRole,
     /// For professional and admin keys: the gemeenten (GM codes) it covers.
-    #[oai(default, validator(max_items = 50))]
+    #[oai(default, validator(max_items = 50, pattern = "^[Gg][Mm][0-9]{4}$"))]
     #[serde(default)]
     pub gemeenten: Vec<String>,
     /// For organiser keys: the initiative it acts for.
@@ -136,10 +136,10 @@ pub enum CreatedKeyResponse {
 #[serde(deny_unknown_fields)]
 pub struct ScopeInput {
     /// The professional's `sub` at the token issuer.
-    #[oai(validator(max_length = 200))]
+    #[oai(validator(max_length = 200, pattern = "\\S"))]
     pub subject: String,
     /// The gemeente (GM code) they may work in from now on.
-    #[oai(validator(max_length = 6))]
+    #[oai(validator(max_length = 6, pattern = "^[Gg][Mm][0-9]{4}$"))]
     pub gemeente: String,
 }
 
@@ -196,9 +196,20 @@ pub fn gemeente_codes(name: &str, codes: &[String]) -> Result<Vec<String>, ApiEr
     Ok(out)
 }
 
+/// Checks the shape of one gemeente code, naming the field itself (not `name[0]`).
+fn one_gemeente(name: &str, code: &str) -> Result<String, ApiError> {
+    match CbsCode::parse(code) {
+        Ok(CbsCode::Gemeente(g)) => Ok(g),
+        _ => Err(ApiError::invalid(name, "must be a gemeente code such as GM0479")),
+    }
+}
+
 /// Validates a key request and resolves the gemeenten it covers.
 pub async fn resolve_key(state: &AppState, input: &KeyInput, created_by: String) -> Result<NewKey, ApiError> {
     let label = field("label", BoundedText::parse(&input.label, 200))?;
+    if input.gemeenten.len() > 50 {
+        return Err(ApiError::invalid("gemeenten", "at most 50 values"));
+    }
     if let Some(e) = input.expires_at
         && e <= Utc::now()
     {
@@ -287,7 +298,7 @@ impl AdminApi {
     async fn grant(&self, caller: SignedIn, body: JsonBody<ScopeInput>) -> Result<ScopeResponse, ApiError> {
         let p = caller.0;
         let subject = field("subject", BoundedText::parse(&body.0.subject, 200))?;
-        let gemeente = gemeente_codes("gemeente", std::slice::from_ref(&body.0.gemeente))?.remove(0);
+        let gemeente = one_gemeente("gemeente", &body.0.gemeente)?;
         policy::manage_professionals(&p, &gemeente)?;
         let m = accounts::grant_scope(&self.state.db, subject.as_str(), &gemeente, &p.actor()).await?;
         Ok(ScopeResponse::Created(Json(Scope::of(m))))
@@ -318,11 +329,11 @@ impl AdminApi {
         #[oai(validator(max_length = 200))]
         subject: Query<String>,
         /// The gemeente.
-        #[oai(validator(max_length = 6))]
+        #[oai(validator(max_length = 6, pattern = "^[Gg][Mm][0-9]{4}$"))]
         gemeente: Query<String>,
     ) -> Result<Deleted, ApiError> {
         let p = caller.0;
-        let gemeente = gemeente_codes("gemeente", std::slice::from_ref(&gemeente.0))?.remove(0);
+        let gemeente = one_gemeente("gemeente", &gemeente.0)?;
         policy::manage_professionals(&p, &gemeente)?;
         accounts::revoke_scope(&self.state.db, &subject.0, &gemeente).await.map_err(|e| not_found_as(e, "grant"))?;
         Ok(Deleted::NoContent)
@@ -336,11 +347,12 @@ impl AdminApi {
         &self,
         caller: SignedIn,
         /// One of the admin's gemeenten (default: all of them).
-        #[oai(validator(max_length = 6))]
+        #[oai(validator(max_length = 6, pattern = "^[Gg][Mm][0-9]{4}$"))]
         gemeente: Query<Option<String>>,
         /// Only entries about this person.
         person_id: Query<Option<Uuid>>,
         /// Page size, 1 to 200 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u64>>,
         /// The `next_cursor` of the previous page.
         #[oai(validator(max_length = 20))]
@@ -348,7 +360,7 @@ impl AdminApi {
     ) -> Result<Json<AuditPage>, ApiError> {
         let p = caller.0;
         let gemeenten = match gemeente.0 {
-            Some(g) => gemeente_codes("gemeente", &[g])?,
+            Some(g) => vec![one_gemeente("gemeente", &g)?],
             None => p.gemeenten.clone(),
         };
         if gemeenten.is_empty() {

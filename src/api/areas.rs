@@ -157,12 +157,13 @@ impl AreasApi {
         /// gemeente or wijk.
         level: Query<Option<AreaLevel>>,
         /// Only the wijken of this gemeente (GM....).
-        #[oai(validator(max_length = 6))]
+        #[oai(validator(max_length = 6, pattern = "^[Gg][Mm][0-9]{4}$"))]
         gemeente: Query<Option<String>>,
         /// Name contains (case-insensitive).
         #[oai(validator(max_length = 100))]
         q: Query<Option<String>>,
         /// Page size, 1 to 200 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u64>>,
         /// The `next_cursor` of the previous page.
         #[oai(validator(max_length = 200))]
@@ -250,6 +251,7 @@ impl AreasApi {
         &self,
         _caller: Caller,
         /// CBS code (GM.... or WK......).
+        #[oai(validator(pattern = "^([Gg][Mm][0-9]{4}|[Ww][Kk][0-9]{4}[0-9A-Za-z]{2})$"))]
         code: Path<String>,
     ) -> Result<AreaResponse, ApiError> {
         let code = field("code", CbsCode::parse(&code.0))?;

@@ -32,8 +32,10 @@ pub fn field<T>(name: &str, r: Result<T, Invalid>) -> Result<T, ApiError> {
 #[serde(deny_unknown_fields)]
 pub struct Point {
     /// Latitude in degrees, -90 to 90.
+    #[oai(validator(minimum(value = "-90"), maximum(value = "90")))]
     pub lat: f64,
     /// Longitude in degrees, -180 to 180.
+    #[oai(validator(minimum(value = "-180"), maximum(value = "180")))]
     pub lng: f64,
 }
 
@@ -72,6 +74,10 @@ impl AddressIo {
     /// Parses every part.
     pub fn parse(&self, prefix: &str) -> Result<Address, ApiError> {
         let t = |name: &str, v: &Option<String>, max| field(&format!("{prefix}.{name}"), BoundedText::parse_optional(v.as_deref(), max));
+        // The spec's maxLength, counted as sent: spaces inside a postcode are dropped below.
+        if self.postcode.as_deref().is_some_and(|p| p.chars().count() > 7) {
+            return Err(ApiError::invalid(format!("{prefix}.postcode"), "at most 7 characters"));
+        }
         Ok(Address {
             street: t("street", &self.street, 200)?,
             house_number: t("house_number", &self.house_number, 20)?,
@@ -126,7 +132,7 @@ impl ContactIo {
         }
         let email = nonblank(&self.email);
         if let Some(e) = &email {
-            let ok = e.len() <= 254
+            let ok = e.chars().count() <= 254
                 && e.split_once('@')
                     .is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.starts_with('.') && !e.contains(char::is_whitespace));
             if !ok {
@@ -145,7 +151,7 @@ impl ContactIo {
         }
         let website = nonblank(&self.website);
         if let Some(w) = &website
-            && (w.len() > 500 || !(w.starts_with("https://") || w.starts_with("http://")) || w.contains(char::is_whitespace))
+            && (w.chars().count() > 500 || !(w.starts_with("https://") || w.starts_with("http://")) || w.contains(char::is_whitespace))
         {
             return Err(ApiError::invalid(format!("{prefix}.website"), "a website is an http(s) URL"));
         }
@@ -164,11 +170,11 @@ impl ContactIo {
 pub struct TimeRangeIo {
     /// The day.
     pub weekday: Weekday,
-    /// From, `HH:MM`.
-    #[oai(validator(max_length = 5))]
+    /// From, `HH:MM` (24-hour clock).
+    #[oai(validator(pattern = "^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"))]
     pub start: String,
-    /// Until, `HH:MM`, later than `start`.
-    #[oai(validator(max_length = 5))]
+    /// Until, `HH:MM`, later than `start`; `24:00` is the end of the day.
+    #[oai(validator(pattern = "^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"))]
     pub end: String,
 }
 
@@ -211,8 +217,12 @@ pub fn languages_out(stored: &str) -> Vec<String> {
     stored.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect()
 }
 
-/// Deduplicates codes keeping the first occurrence, and bounds the list.
-pub fn dedup_codes<T: PartialEq + Copy>(name: &str, items: &[T], min: usize) -> Result<Vec<T>, ApiError> {
+/// Deduplicates codes keeping the first occurrence, and bounds the list: at most `max` as sent
+/// (the spec's `maxItems`, duplicates included), at least `min` once deduplicated.
+pub fn dedup_codes<T: PartialEq + Copy>(name: &str, items: &[T], min: usize, max: usize) -> Result<Vec<T>, ApiError> {
+    if items.len() > max {
+        return Err(ApiError::invalid(name, format!("at most {max} values")));
+    }
     let mut out = Vec::new();
     for i in items {
         if !out.contains(i) {

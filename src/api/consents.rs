@@ -34,7 +34,7 @@ pub struct GranteeIo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub initiative_id: Option<Uuid>,
     /// The wijkteam of a gemeente (GM code): its professionals.
-    #[oai(validator(max_length = 6))]
+    #[oai(validator(max_length = 6, pattern = "^[Gg][Mm][0-9]{4}$"))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wijkteam_gemeente: Option<String>,
 }
@@ -44,7 +44,7 @@ pub struct GranteeIo {
 #[serde(deny_unknown_fields)]
 pub struct ConsentInput {
     /// Why, in words the person agreed to, e.g. "Hulp bij formulieren via het wijkteam".
-    #[oai(validator(max_length = 500))]
+    #[oai(validator(max_length = 500, pattern = "\\S"))]
     pub purpose: String,
     /// To whom.
     pub grantee: GranteeIo,
@@ -72,7 +72,7 @@ impl ConsentInput {
             },
             _ => return Err(ApiError::invalid("grantee", "give exactly one of person_id, initiative_id and wijkteam_gemeente")),
         };
-        let scope = dedup_codes("scope", &self.scope, 1)?;
+        let scope = dedup_codes("scope", &self.scope, 1, 4)?;
         let valid_from = self.valid_from.unwrap_or(now);
         if let Some(until) = self.valid_until
             && until <= valid_from

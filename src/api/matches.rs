@@ -135,6 +135,7 @@ pub struct CompleteInput {
 #[serde(deny_unknown_fields)]
 pub struct FeedbackInput {
     /// 1 (poor) to 5 (very good).
+    #[oai(validator(minimum(value = "1"), maximum(value = "5")))]
     pub rating: i64,
     /// In your own words (optional).
     #[oai(validator(max_length = 2000))]
@@ -376,6 +377,7 @@ impl MatchesApi {
         &self,
         caller: SignedIn,
         /// At most this many (1 to 200, default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u64>>,
     ) -> Result<Json<MatchList>, ApiError> {
         let p = caller.0;

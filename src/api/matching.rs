@@ -124,9 +124,10 @@ pub struct AdHocNeed {
     #[serde(default)]
     pub zrm_domains: Vec<ZrmDomain>,
     /// Where, as an H3 cell (resolution 7 to 9) of the resident's home.
-    #[oai(validator(max_length = 16))]
+    #[oai(validator(max_length = 16, pattern = "^0?8[0-9A-Fa-f]{14}$"))]
     pub cell: String,
     /// How far to look, in metres (default 3000, at most 50000).
+    #[oai(validator(minimum(value = "0", exclusive), maximum(value = "50000")))]
     #[serde(default)]
     pub radius_m: Option<f64>,
     /// When the resident is free.
@@ -134,7 +135,7 @@ pub struct AdHocNeed {
     #[serde(default)]
     pub availability: Vec<TimeRangeIo>,
     /// Languages the resident speaks; when given, a helper must share one.
-    #[oai(default, validator(max_items = 20))]
+    #[oai(default, validator(max_items = 20, pattern = "^[A-Za-z]{2,3}$"))]
     #[serde(default)]
     pub languages: Vec<String>,
     /// Help at home, with children or with vulnerable people (a person helping needs a VOG);
@@ -142,6 +143,7 @@ pub struct AdHocNeed {
     #[serde(default)]
     pub needs_vog: Option<bool>,
     /// At most this many candidates (1 to 100, default 20).
+    #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
     #[serde(default)]
     pub limit: Option<u64>,
 }
@@ -200,13 +202,16 @@ fn candidate_out(c: matching::Candidate, names: &mut std::collections::HashMap<U
 #[derive(Debug, Clone, Object, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RunInput {
-    /// How far to look around each request, in metres (default 3000).
+    /// How far to look around each request, in metres (default 3000, at most 50000).
+    #[oai(validator(minimum(value = "0", exclusive), maximum(value = "50000")))]
     #[serde(default)]
     pub radius_m: Option<f64>,
-    /// New matches a volunteer may take in this run (default 2).
+    /// New matches a volunteer may take in this run (0 to 20, default 2).
+    #[oai(validator(maximum(value = "20")))]
     #[serde(default)]
     pub volunteer_capacity: Option<u32>,
     /// Candidates considered per request (1 to 50, default 10).
+    #[oai(validator(minimum(value = "1"), maximum(value = "50")))]
     #[serde(default)]
     pub candidates_per_request: Option<u32>,
 }
@@ -311,8 +316,10 @@ impl MatchingApi {
         caller: SignedIn,
         id: Path<Uuid>,
         /// How far to look, in metres (default 3000, at most 50000).
+        #[oai(validator(minimum(value = "0", exclusive), maximum(value = "50000")))]
         radius_m: Query<Option<f64>>,
         /// At most this many candidates (1 to 100, default 20).
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
         limit: Query<Option<u64>>,
     ) -> Result<Json<CandidateList>, ApiError> {
         let p = caller.0;
@@ -354,7 +361,14 @@ impl MatchingApi {
     /// greedy). Stored; accept proposals one by one
     /// with `POST /v1/matching-runs/{id}/accept`. For professionals and admins of the gemeente.
     #[oai(path = "/v1/areas/:code/matching-runs", method = "post", operation_id = "run_matching")]
-    async fn run(&self, caller: SignedIn, code: Path<String>, body: JsonBody<RunInput>) -> Result<RunResponse, ApiError> {
+    async fn run(
+        &self,
+        caller: SignedIn,
+        /// The gemeente or wijk (GM.... or WK......).
+        #[oai(validator(pattern = "^([Gg][Mm][0-9]{4}|[Ww][Kk][0-9]{4}[0-9A-Za-z]{2})$"))]
+        code: Path<String>,
+        body: JsonBody<RunInput>,
+    ) -> Result<RunResponse, ApiError> {
         let p = caller.0;
         let area = crate::domain::CbsCode::parse(&code.0).map_err(|e| ApiError::invalid("code", e.0))?;
         let stored_area = crate::store::areas::get(&self.state.db, &code.0).await?.ok_or_else(|| ApiError::not_found("area"))?;
@@ -465,8 +479,8 @@ impl MatchingApi {
         }
         let need = Need {
             needs_vog: b.needs_vog.unwrap_or_else(|| matching::rank::needs_vog(&b.categories)),
-            categories: dedup_codes("categories", &b.categories, 0)?,
-            zrm_domains: dedup_codes("zrm_domains", &b.zrm_domains, 0)?,
+            categories: dedup_codes("categories", &b.categories, 0, 10)?,
+            zrm_domains: dedup_codes("zrm_domains", &b.zrm_domains, 0, 13)?,
             location,
             radius_m: radius(b.radius_m)?.metres(),
             availability: parse_ranges("availability", &b.availability)?,

@@ -122,6 +122,9 @@ impl OrganisersApi {
     #[oai(path = "/v1/invitations/accept", method = "post", operation_id = "accept_invitation")]
     async fn accept(&self, caller: SignedIn, body: JsonBody<AcceptInvitation>) -> Result<Json<Accepted>, ApiError> {
         let me = own_person_id(&caller.0)?;
+        if body.0.code.chars().count() > 100 {
+            return Err(ApiError::invalid("code", "at most 100 characters"));
+        }
         let initiative_id = accounts::accept_invitation(&self.state.db, body.0.code.trim(), me).await.map_err(|e| match e {
             crate::store::StoreError::NotFound => ApiError::unprocessable("unknown_reference", "code", "no invitation with this code"),
             other => other.into(),

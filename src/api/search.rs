@@ -225,6 +225,7 @@ impl SearchApi {
         #[oai(validator(minimum(value = "-180"), maximum(value = "180")))]
         lng: Query<Option<f64>>,
         /// Search radius in metres, more than 0 and at most 50000.
+        #[oai(validator(minimum(value = "0", exclusive), maximum(value = "50000")))]
         radius_m: Query<Option<f64>>,
         /// Types to find (any of; all by default).
         #[oai(name = "type", default)]
@@ -236,7 +237,7 @@ impl SearchApi {
         #[oai(default)]
         zrm: Query<Vec<ZrmDomain>>,
         /// Only in this CBS gemeente or wijk.
-        #[oai(validator(max_length = 8))]
+        #[oai(validator(max_length = 8, pattern = "^([Gg][Mm][0-9]{4}|[Ww][Kk][0-9]{4}[0-9A-Za-z]{2})$"))]
         area: Query<Option<String>>,
         /// Facets to count: `category`, `zrm`, `kind`, `area`, separated by commas.
         #[oai(default)]
@@ -244,6 +245,7 @@ impl SearchApi {
         /// `relevance` (default) or `distance`.
         sort: Query<Option<SearchSortParam>>,
         /// Page size, 1 to 200 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u64>>,
         /// The `next_cursor` of the previous page.
         #[oai(validator(max_length = 200))]
