@@ -193,6 +193,8 @@ impl ConsentsApi {
     }
 
     /// List your consents
+    ///
+    /// Every consent the caller's person gave, withdrawn and expired ones included.
     #[oai(path = "/", method = "get", operation_id = "list_consents")]
     async fn list(&self, caller: SignedIn) -> Result<Json<ConsentList>, ApiError> {
         let me = own_person_id(&caller.0)?;
@@ -202,6 +204,8 @@ impl ConsentsApi {
     }
 
     /// Get one of your consents
+    ///
+    /// Only the person who gave it reads it here (403 for anyone else).
     #[oai(path = "/:id", method = "get", operation_id = "get_consent")]
     async fn get(&self, caller: SignedIn, id: Path<Uuid>) -> Result<ConsentResponse, ApiError> {
         let m = self.own(&caller.0, id.0).await?;

@@ -454,6 +454,8 @@ impl InitiativesApi {
     }
 
     /// Get an initiative
+    ///
+    /// Public: initiatives are public places, read without credentials.
     #[oai(path = "/:id", method = "get", operation_id = "get_initiative")]
     async fn get(&self, _caller: Caller, id: Path<Uuid>) -> Result<InitiativeResponse, ApiError> {
         let m = store::get(&self.state.db, id.0).await?.ok_or_else(|| ApiError::not_found("initiative"))?;

@@ -574,6 +574,8 @@ impl ListingsApi {
     }
 
     /// Delete a listing
+    ///
+    /// By its owner: the person, or an organiser (or the key) of the initiative.
     #[oai(path = "/:id", method = "delete", operation_id = "delete_listing")]
     async fn delete(&self, caller: SignedIn, id: Path<Uuid>) -> Result<Deleted, ApiError> {
         let p = caller.0;

@@ -409,6 +409,9 @@ impl MatchesApi {
     }
 
     /// Decline a match
+    ///
+    /// By either side, while the match is proposed, with a reason; a declined match stays
+    /// declined.
     #[oai(path = "/:id/decline", method = "post", operation_id = "decline_match")]
     async fn decline(&self, caller: SignedIn, id: Path<Uuid>, body: JsonBody<DeclineInput>) -> Result<MatchResponse, ApiError> {
         let reason = body.0.reason.code();

@@ -412,6 +412,9 @@ impl MatchingApi {
     }
 
     /// Get a matching run
+    ///
+    /// Its proposals and the requests left unmatched. For professionals and admins of the
+    /// gemeente.
     #[oai(path = "/v1/matching-runs/:id", method = "get", operation_id = "get_matching_run")]
     async fn get_run(&self, caller: SignedIn, id: Path<Uuid>) -> Result<Json<MatchingRun>, ApiError> {
         let p = caller.0;

@@ -138,6 +138,9 @@ pub struct MeApi {
 #[OpenApi(prefix_path = "/v1/me", tag = "ApiTags::Me")]
 impl MeApi {
     /// Who am I
+    ///
+    /// The caller as the service sees them: role, actor, their person (if any), the gemeenten
+    /// and initiatives they act for.
     #[oai(path = "/", method = "get", operation_id = "get_me")]
     async fn me(&self, caller: SignedIn) -> Result<MeResponse, ApiError> {
         let p = caller.0;
