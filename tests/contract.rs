@@ -80,3 +80,20 @@ fn openapi_nullable_and_exclusive_bounds_translate() {
     assert!(!v.is_valid(&json!({"r": 5.5})));
     assert!(v.is_valid(&json!({"r": 0.1})));
 }
+
+#[test]
+fn head_is_checked_as_get_without_a_body() {
+    check("HEAD", "/v1/areas", 200, JSON, b"").unwrap();
+    assert!(check("HEAD", "/v1/areas", 418, PROBLEM, b"").is_err());
+}
+
+api_test!(geojson_properties_omit_absent_fields_too, false, |app: common::TestApp| async move {
+    // A gemeente has no gemeente of its own: the key is left out rather than null.
+    let fc = common::get_geojson(&app, "/v1/areas?level=gemeente").await;
+    let features = fc["features"].as_array().unwrap();
+    assert!(!features.is_empty(), "{fc}");
+    for f in features {
+        let props = f["properties"].as_object().unwrap();
+        assert!(props.values().all(|v| !v.is_null()), "{f}");
+    }
+});

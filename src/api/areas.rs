@@ -200,11 +200,18 @@ impl AreasApi {
         if wants_geojson(req) {
             let features = rows
                 .iter()
-                .map(|m| Feature {
-                    feature_type: "Feature".into(),
-                    id: m.code.clone(),
-                    geometry: serde_json::from_str(&m.geometry).unwrap_or(serde_json::Value::Null),
-                    properties: serde_json::json!({"code": m.code, "level": m.level, "name": m.name, "gemeente_code": m.gemeente_code}),
+                .map(|m| {
+                    let mut properties = serde_json::json!({"code": m.code, "level": m.level, "name": m.name});
+                    // Absent fields are omitted, never null, here as in every JSON answer.
+                    if let Some(g) = &m.gemeente_code {
+                        properties["gemeente_code"] = g.clone().into();
+                    }
+                    Feature {
+                        feature_type: "Feature".into(),
+                        id: m.code.clone(),
+                        geometry: serde_json::from_str(&m.geometry).unwrap_or(serde_json::Value::Null),
+                        properties,
+                    }
                 })
                 .collect();
             return Ok(AreaListResponse::Ok(AreaList::GeoJson(Json(FeatureCollection::new(features, next_cursor)))));
