@@ -25,6 +25,7 @@ pub struct FieldProblem {
 
 /// An RFC 9457 problem document.
 #[derive(Debug, Clone, Object, serde::Serialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Problem {
     /// A URI naming the problem type; `about:blank` plus `code` for ours.
     #[oai(rename = "type")]
@@ -35,14 +36,12 @@ pub struct Problem {
     /// The HTTP status.
     pub status: u16,
     /// What went wrong this time.
-    #[oai(skip_serializing_if_is_none)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// Stable machine-readable code, e.g. `invalid_parameter`, `not_found`.
     pub code: String,
-    /// The fields at fault, for bad input.
-    #[oai(skip_serializing_if_is_empty)]
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// The fields at fault: for bad input at least one, otherwise empty. Always present, so
+    /// that clients can read it without checking for it first.
     pub errors: Vec<FieldProblem>,
 }
 

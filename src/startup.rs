@@ -149,8 +149,8 @@ pub fn routes(state: Arc<State>, limits: Arc<Limits>, origins: Arc<Vec<String>>)
     let api = crate::api::service(state.clone());
     let table = Arc::new(crate::api::edges::RouteTable::from_spec(&api.spec()));
     let (for_log, for_allow) = (table.clone(), table);
-    let spec = api.spec_endpoint();
-    let docs = api.swagger_ui();
+    let spec = crate::api::contract::spec_endpoint(&api);
+    let docs = crate::api::contract::docs_endpoint(&api);
     let for_idem = state.clone();
     Route::new()
         .at("/openapi.json", spec)

@@ -49,12 +49,12 @@ impl KeyRole {
 #[serde(deny_unknown_fields)]
 pub struct KeyInput {
     /// What the key is for, e.g. "Website Repair Café Poelenburg".
-    #[oai(validator(max_length = 200))]
+    #[oai(validator(max_length = 200, pattern = "\\S"))]
     pub label: String,
     /// organiser, professional or admin.
     pub role: KeyRole,
     /// For professional and admin keys: the gemeenten (GM codes) it covers.
-    #[oai(default, validator(max_items = 50))]
+    #[oai(default, validator(max_items = 50, pattern = "^[Gg][Mm][0-9]{4}$"))]
     #[serde(default)]
     pub gemeenten: Vec<String>,
     /// For organiser keys: the initiative it acts for.
@@ -67,6 +67,7 @@ pub struct KeyInput {
 
 /// A key as listed: never the key itself.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct KeyInfo {
     /// Identity.
     pub id: Uuid,
@@ -133,10 +134,10 @@ pub enum CreatedKeyResponse {
 #[serde(deny_unknown_fields)]
 pub struct ScopeInput {
     /// The professional's `sub` at the token issuer.
-    #[oai(validator(max_length = 200))]
+    #[oai(validator(max_length = 200, pattern = "\\S"))]
     pub subject: String,
     /// The gemeente (GM code) they may work in from now on.
-    #[oai(validator(max_length = 6))]
+    #[oai(validator(max_length = 6, pattern = "^[Gg][Mm][0-9]{4}$"))]
     pub gemeente: String,
 }
 
@@ -193,10 +194,21 @@ pub fn gemeente_codes(name: &str, codes: &[String]) -> Result<Vec<String>, ApiEr
     Ok(out)
 }
 
+/// Checks the shape of one gemeente code, naming the field itself (not `name[0]`).
+fn one_gemeente(name: &str, code: &str) -> Result<String, ApiError> {
+    match CbsCode::parse(code) {
+        Ok(CbsCode::Gemeente(g)) => Ok(g),
+        _ => Err(ApiError::invalid(name, "must be a gemeente code such as GM0479")),
+    }
+}
+
 impl KeyInput {
     /// Parses the request into a key spec, naming the field at fault.
     pub fn parse(&self) -> Result<KeySpec, ApiError> {
         let label = field("label", BoundedText::parse(&self.label, 200))?;
+        if self.gemeenten.len() > 50 {
+            return Err(ApiError::invalid("gemeenten", "at most 50 values"));
+        }
         let gemeenten = match self.role {
             KeyRole::Organiser => self.gemeenten.clone(),
             KeyRole::Professional | KeyRole::Admin => gemeente_codes("gemeenten", &self.gemeenten)?,
@@ -248,7 +260,7 @@ impl AdminApi {
     #[oai(path = "/v1/professionals", method = "post", operation_id = "grant_professional")]
     async fn grant(&self, caller: SignedIn, body: JsonBody<ScopeInput>) -> Result<ScopeResponse, ApiError> {
         let subject = field("subject", BoundedText::parse(&body.0.subject, 200))?;
-        let gemeente = gemeente_codes("gemeente", std::slice::from_ref(&body.0.gemeente))?.remove(0);
+        let gemeente = one_gemeente("gemeente", &body.0.gemeente)?;
         let m = accounts::grant(&self.state, &caller.0, subject.as_str(), &gemeente).await?;
         Ok(ScopeResponse::Created(Json(Scope::of(m))))
     }
@@ -273,10 +285,10 @@ impl AdminApi {
         #[oai(validator(max_length = 200))]
         subject: Query<String>,
         /// The gemeente.
-        #[oai(validator(max_length = 6))]
+        #[oai(validator(max_length = 6, pattern = "^[Gg][Mm][0-9]{4}$"))]
         gemeente: Query<String>,
     ) -> Result<Deleted, ApiError> {
-        let gemeente = gemeente_codes("gemeente", std::slice::from_ref(&gemeente.0))?.remove(0);
+        let gemeente = one_gemeente("gemeente", &gemeente.0)?;
         accounts::revoke_grant(&self.state, &caller.0, &subject.0, &gemeente).await?;
         Ok(Deleted::NoContent)
     }
@@ -289,17 +301,18 @@ impl AdminApi {
         &self,
         caller: SignedIn,
         /// One of the admin's gemeenten (default: all of them).
-        #[oai(validator(max_length = 6))]
+        #[oai(validator(max_length = 6, pattern = "^[Gg][Mm][0-9]{4}$"))]
         gemeente: Query<Option<String>>,
         /// Only entries about this person.
         person_id: Query<Option<Uuid>>,
         /// Page size, 1 to 200 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u64>>,
         /// The `next_cursor` of the previous page.
         #[oai(validator(max_length = 20))]
         cursor: Query<Option<String>>,
     ) -> Result<Json<AuditPage>, ApiError> {
-        let gemeenten = gemeente.0.map(|g| gemeente_codes("gemeente", &[g])).transpose()?;
+        let gemeenten = gemeente.0.map(|g| one_gemeente("gemeente", &g).map(|g| vec![g])).transpose()?;
         let limit = page_limit(limit.0)?;
         let after = audit_cursor(cursor.0.as_deref())?;
         let rows = accounts::audit_log(&self.state, &caller.0, gemeenten, person_id.0, after, limit).await?;

@@ -27,6 +27,7 @@ pub enum AreaLevel {
 
 /// A CBS area without its boundary.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AreaSummary {
     /// CBS code (GM.... or WK......).
     pub code: String,
@@ -42,6 +43,7 @@ pub struct AreaSummary {
 
 /// A CBS area with its boundary.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Area {
     /// CBS code.
     pub code: String,
@@ -73,6 +75,7 @@ fn summary(m: &Model) -> AreaSummary {
 
 /// A page of areas.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AreaPage {
     /// The areas, in code order.
     pub items: Vec<AreaSummary>,
@@ -153,12 +156,13 @@ impl AreasApi {
         /// gemeente or wijk.
         level: Query<Option<AreaLevel>>,
         /// Only the wijken of this gemeente (GM....).
-        #[oai(validator(max_length = 6))]
+        #[oai(validator(max_length = 6, pattern = "^[Gg][Mm][0-9]{4}$"))]
         gemeente: Query<Option<String>>,
         /// Name contains (case-insensitive).
         #[oai(validator(max_length = 100))]
         q: Query<Option<String>>,
         /// Page size, 1 to 200 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u64>>,
         /// The `next_cursor` of the previous page.
         #[oai(validator(max_length = 200))]
@@ -195,11 +199,18 @@ impl AreasApi {
         if wants_geojson(req) {
             let features = rows
                 .iter()
-                .map(|m| Feature {
-                    feature_type: "Feature".into(),
-                    id: m.code.clone(),
-                    geometry: serde_json::from_str(&m.geometry).unwrap_or(serde_json::Value::Null),
-                    properties: serde_json::json!({"code": m.code, "level": m.level, "name": m.name, "gemeente_code": m.gemeente_code}),
+                .map(|m| {
+                    let mut properties = serde_json::json!({"code": m.code, "level": m.level, "name": m.name});
+                    // Absent fields are omitted, never null, here as in every JSON answer.
+                    if let Some(g) = &m.gemeente_code {
+                        properties["gemeente_code"] = g.clone().into();
+                    }
+                    Feature {
+                        feature_type: "Feature".into(),
+                        id: m.code.clone(),
+                        geometry: serde_json::from_str(&m.geometry).unwrap_or(serde_json::Value::Null),
+                        properties,
+                    }
                 })
                 .collect();
             return Ok(AreaListResponse::Ok(AreaList::GeoJson(Json(FeatureCollection::new(features, next_cursor)))));
@@ -244,6 +255,7 @@ impl AreasApi {
         &self,
         _caller: Caller,
         /// CBS code (GM.... or WK......).
+        #[oai(validator(pattern = "^([Gg][Mm][0-9]{4}|[Ww][Kk][0-9]{4}[0-9A-Za-z]{2})$"))]
         code: Path<String>,
     ) -> Result<AreaResponse, ApiError> {
         let code = field("code", CbsCode::parse(&code.0))?;

@@ -82,6 +82,7 @@ pub struct ReasonIo {
 
 /// One candidate helper.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CandidateIo {
     /// Offer, volunteer or initiative.
     pub kind: CandidateKind,
@@ -121,9 +122,10 @@ pub struct AdHocNeed {
     #[serde(default)]
     pub zrm_domains: Vec<ZrmDomain>,
     /// Where, as an H3 cell (resolution 7 to 9) of the resident's home.
-    #[oai(validator(max_length = 16))]
+    #[oai(validator(max_length = 16, pattern = "^0?8[0-9A-Fa-f]{14}$"))]
     pub cell: String,
     /// How far to look, in metres (default 3000, at most 50000).
+    #[oai(validator(minimum(value = "0", exclusive), maximum(value = "50000")))]
     #[serde(default)]
     pub radius_m: Option<f64>,
     /// When the resident is free.
@@ -131,7 +133,7 @@ pub struct AdHocNeed {
     #[serde(default)]
     pub availability: Vec<TimeRangeIo>,
     /// Languages the resident speaks; when given, a helper must share one.
-    #[oai(default, validator(max_items = 20))]
+    #[oai(default, validator(max_items = 20, pattern = "^[A-Za-z]{2,3}$"))]
     #[serde(default)]
     pub languages: Vec<String>,
     /// Help at home, with children or with vulnerable people (a person helping needs a VOG);
@@ -139,6 +141,7 @@ pub struct AdHocNeed {
     #[serde(default)]
     pub needs_vog: Option<bool>,
     /// At most this many candidates (1 to 100, default 20).
+    #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
     #[serde(default)]
     pub limit: Option<u64>,
 }
@@ -193,13 +196,16 @@ fn candidate_out(n: Named) -> CandidateIo {
 #[derive(Debug, Clone, Object, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RunInput {
-    /// How far to look around each request, in metres (default 3000).
+    /// How far to look around each request, in metres (default 3000, at most 50000).
+    #[oai(validator(minimum(value = "0", exclusive), maximum(value = "50000")))]
     #[serde(default)]
     pub radius_m: Option<f64>,
-    /// New matches a volunteer may take in this run (default 2).
+    /// New matches a volunteer may take in this run (0 to 20, default 2).
+    #[oai(validator(maximum(value = "20")))]
     #[serde(default)]
     pub volunteer_capacity: Option<u32>,
     /// Candidates considered per request (1 to 50, default 10).
+    #[oai(validator(minimum(value = "1"), maximum(value = "50")))]
     #[serde(default)]
     pub candidates_per_request: Option<u32>,
 }
@@ -281,8 +287,10 @@ impl MatchingApi {
         caller: SignedIn,
         id: Path<Uuid>,
         /// How far to look, in metres (default 3000, at most 50000).
+        #[oai(validator(minimum(value = "0", exclusive), maximum(value = "50000")))]
         radius_m: Query<Option<f64>>,
         /// At most this many candidates (1 to 100, default 20).
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
         limit: Query<Option<u64>>,
     ) -> Result<Json<CandidateList>, ApiError> {
         let limit = candidate_limit(limit.0)?;
@@ -298,7 +306,14 @@ impl MatchingApi {
     /// greedy). Stored; accept proposals one by one
     /// with `POST /v1/matching-runs/{id}/accept`. For professionals and admins of the gemeente.
     #[oai(path = "/v1/areas/:code/matching-runs", method = "post", operation_id = "run_matching")]
-    async fn run(&self, caller: SignedIn, code: Path<String>, body: JsonBody<RunInput>) -> Result<RunResponse, ApiError> {
+    async fn run(
+        &self,
+        caller: SignedIn,
+        /// The gemeente or wijk (GM.... or WK......).
+        #[oai(validator(pattern = "^([Gg][Mm][0-9]{4}|[Ww][Kk][0-9]{4}[0-9A-Za-z]{2})$"))]
+        code: Path<String>,
+        body: JsonBody<RunInput>,
+    ) -> Result<RunResponse, ApiError> {
         let area = field("code", CbsCode::parse(&code.0))?;
         let b = body.0;
         let r = radius(b.radius_m)?;
@@ -317,6 +332,9 @@ impl MatchingApi {
     }
 
     /// Get a matching run
+    ///
+    /// Its proposals and the requests left unmatched. For professionals and admins of the
+    /// gemeente.
     #[oai(path = "/v1/matching-runs/:id", method = "get", operation_id = "get_matching_run")]
     async fn get_run(&self, caller: SignedIn, id: Path<Uuid>) -> Result<Json<MatchingRun>, ApiError> {
         Ok(Json(MatchingRun::of(service::get_run(&self.state, &caller.0, id.0).await?)))
@@ -353,8 +371,8 @@ impl MatchingApi {
         }
         let need = Need {
             needs_vog: b.needs_vog.unwrap_or_else(|| matching::rank::needs_vog(&b.categories)),
-            categories: dedup_codes("categories", &b.categories, 0)?,
-            zrm_domains: dedup_codes("zrm_domains", &b.zrm_domains, 0)?,
+            categories: dedup_codes("categories", &b.categories, 0, 10)?,
+            zrm_domains: dedup_codes("zrm_domains", &b.zrm_domains, 0, 13)?,
             location: Coordinates::of_cell_centre(cell.index()),
             radius_m: radius(b.radius_m)?.metres(),
             availability: parse_ranges("availability", &b.availability)?,

@@ -26,8 +26,10 @@ pub fn field<T>(name: &str, r: Result<T, Invalid>) -> Result<T, ApiError> {
 #[serde(deny_unknown_fields)]
 pub struct Point {
     /// Latitude in degrees, -90 to 90.
+    #[oai(validator(minimum(value = "-90"), maximum(value = "90")))]
     pub lat: f64,
     /// Longitude in degrees, -180 to 180.
+    #[oai(validator(minimum(value = "-180"), maximum(value = "180")))]
     pub lng: f64,
 }
 
@@ -46,6 +48,7 @@ impl Point {
 /// A postal address; every part optional.
 #[derive(Debug, Clone, Default, Object, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AddressIo {
     /// Street name.
     #[oai(validator(max_length = 200))]
@@ -78,6 +81,7 @@ impl AddressIo {
 /// How to reach someone; every part optional.
 #[derive(Debug, Clone, Default, Object, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ContactIo {
     /// E-mail address.
     #[oai(validator(max_length = 254))]
@@ -109,11 +113,11 @@ impl ContactIo {
 pub struct TimeRangeIo {
     /// The day.
     pub weekday: Weekday,
-    /// From, `HH:MM`.
-    #[oai(validator(max_length = 5))]
+    /// From, `HH:MM` (24-hour clock).
+    #[oai(validator(pattern = "^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"))]
     pub start: String,
-    /// Until, `HH:MM`, later than `start`.
-    #[oai(validator(max_length = 5))]
+    /// Until, `HH:MM`, later than `start`; `24:00` is the end of the day.
+    #[oai(validator(pattern = "^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"))]
     pub end: String,
 }
 
@@ -156,8 +160,12 @@ pub fn languages_out(stored: &str) -> Vec<String> {
     stored.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect()
 }
 
-/// Deduplicates codes keeping the first occurrence, and bounds the list.
-pub fn dedup_codes<T: PartialEq + Copy>(name: &str, items: &[T], min: usize) -> Result<Vec<T>, ApiError> {
+/// Deduplicates codes keeping the first occurrence, and bounds the list: at most `max` as sent
+/// (the spec's `maxItems`, duplicates included), at least `min` once deduplicated.
+pub fn dedup_codes<T: PartialEq + Copy>(name: &str, items: &[T], min: usize, max: usize) -> Result<Vec<T>, ApiError> {
+    if items.len() > max {
+        return Err(ApiError::invalid(name, format!("at most {max} values")));
+    }
     let mut out = Vec::new();
     for i in items {
         if !out.contains(i) {
@@ -292,6 +300,7 @@ pub struct Feature {
 
 /// A GeoJSON FeatureCollection (RFC 7946).
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct FeatureCollection {
     /// Always `FeatureCollection`.
     #[oai(rename = "type")]

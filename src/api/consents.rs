@@ -22,6 +22,7 @@ use crate::service::consents::{self as service, Consent as Model, Grantee, NewCo
 /// Who a consent is given to: exactly one of the three.
 #[derive(Debug, Clone, Object, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[oai(skip_serializing_if_is_none)]
 pub struct GranteeIo {
     /// A person.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -30,7 +31,7 @@ pub struct GranteeIo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub initiative_id: Option<Uuid>,
     /// The wijkteam of a gemeente (GM code): its professionals.
-    #[oai(validator(max_length = 6))]
+    #[oai(validator(max_length = 6, pattern = "^[Gg][Mm][0-9]{4}$"))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wijkteam_gemeente: Option<String>,
 }
@@ -40,7 +41,7 @@ pub struct GranteeIo {
 #[serde(deny_unknown_fields)]
 pub struct ConsentInput {
     /// Why, in words the person agreed to, e.g. "Hulp bij formulieren via het wijkteam".
-    #[oai(validator(max_length = 500))]
+    #[oai(validator(max_length = 500, pattern = "\\S"))]
     pub purpose: String,
     /// To whom.
     pub grantee: GranteeIo,
@@ -68,7 +69,7 @@ impl ConsentInput {
             },
             _ => return Err(ApiError::invalid("grantee", "give exactly one of person_id, initiative_id and wijkteam_gemeente")),
         };
-        let scope = dedup_codes("scope", &self.scope, 1)?;
+        let scope = dedup_codes("scope", &self.scope, 1, 4)?;
         let valid_from = self.valid_from.unwrap_or(now);
         if let Some(until) = self.valid_until
             && until <= valid_from
@@ -81,6 +82,7 @@ impl ConsentInput {
 
 /// A consent as the service returns it.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Consent {
     /// Identity.
     pub id: Uuid,
@@ -165,6 +167,8 @@ impl ConsentsApi {
     }
 
     /// List your consents
+    ///
+    /// Every consent the caller's person gave, withdrawn and expired ones included.
     #[oai(path = "/", method = "get", operation_id = "list_consents")]
     async fn list(&self, caller: SignedIn) -> Result<Json<ConsentList>, ApiError> {
         let now = now();
@@ -173,6 +177,8 @@ impl ConsentsApi {
     }
 
     /// Get one of your consents
+    ///
+    /// Only the person who gave it reads it here (403 for anyone else).
     #[oai(path = "/:id", method = "get", operation_id = "get_consent")]
     async fn get(&self, caller: SignedIn, id: Path<Uuid>) -> Result<ConsentResponse, ApiError> {
         Ok(ConsentResponse::Ok(Json(Consent::of(service::get(&self.state, &caller.0, id.0).await?, now()))))

@@ -28,6 +28,7 @@ use crate::service::initiatives::{self as service, Initiative as Model, Initiati
 /// What taking part costs.
 #[derive(Debug, Clone, Object, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CostIo {
     /// free, contribution or paid.
     pub kind: CostKind,
@@ -49,10 +50,10 @@ fn default_status() -> InitiativeStatus {
 #[serde(deny_unknown_fields)]
 pub struct InitiativeInput {
     /// Name, e.g. "Buurtkamer Poelenburg".
-    #[oai(validator(max_length = 200))]
+    #[oai(validator(max_length = 200, pattern = "\\S"))]
     pub name: String,
     /// What happens there, for whom.
-    #[oai(validator(max_length = 5000))]
+    #[oai(validator(max_length = 5000, pattern = "\\S"))]
     pub description: String,
     /// The kind of initiative; it sets its rung on the informal-first ladder.
     pub kind: InitiativeKind,
@@ -82,7 +83,7 @@ pub struct InitiativeInput {
     #[serde(default)]
     pub contact: ContactIo,
     /// Languages spoken, ISO 639 codes.
-    #[oai(default, validator(max_items = 20))]
+    #[oai(default, validator(max_items = 20, pattern = "^[A-Za-z]{2,3}$"))]
     #[serde(default)]
     pub languages: Vec<String>,
     /// Accessibility notes (wheelchair access, hearing loop ...).
@@ -110,36 +111,50 @@ pub struct InitiativeInput {
 #[derive(Debug, Clone, Object)]
 pub struct InitiativePatch {
     /// See InitiativeInput.
+    #[oai(validator(max_length = 200, pattern = "\\S"))]
     pub name: Option<String>,
     /// See InitiativeInput.
+    #[oai(validator(max_length = 5000, pattern = "\\S"))]
     pub description: Option<String>,
     /// See InitiativeInput.
     pub kind: Option<InitiativeKind>,
     /// See InitiativeInput.
+    #[oai(validator(min_items = 1, max_items = 10))]
     pub categories: Option<Vec<ActivityCategory>>,
-    /// See InitiativeInput.
+    /// See InitiativeInput; `null` clears.
+    #[oai(nullable, validator(max_items = 13))]
     pub zrm_domains: Option<Vec<ZrmDomain>>,
     /// See InitiativeInput.
     pub location: Option<Point>,
-    /// See InitiativeInput.
+    /// See InitiativeInput; `null` clears.
+    #[oai(nullable)]
     pub address: Option<AddressIo>,
-    /// See InitiativeInput.
+    /// See InitiativeInput; `null` clears.
+    #[oai(nullable, validator(max_items = 50))]
     pub schedule: Option<Vec<TimeRangeIo>>,
-    /// See InitiativeInput.
+    /// See InitiativeInput; `null` clears.
+    #[oai(nullable, validator(max_length = 500))]
     pub schedule_note: Option<String>,
-    /// See InitiativeInput.
+    /// See InitiativeInput; `null` clears.
+    #[oai(nullable)]
     pub contact: Option<ContactIo>,
-    /// See InitiativeInput.
+    /// See InitiativeInput; `null` clears.
+    #[oai(nullable, validator(max_items = 20, pattern = "^[A-Za-z]{2,3}$"))]
     pub languages: Option<Vec<String>>,
-    /// See InitiativeInput.
+    /// See InitiativeInput; `null` clears.
+    #[oai(nullable, validator(max_length = 500))]
     pub accessibility: Option<String>,
-    /// See InitiativeInput.
+    /// See InitiativeInput; `null` makes it free.
+    #[oai(nullable)]
     pub cost: Option<CostIo>,
-    /// See InitiativeInput.
+    /// See InitiativeInput; `null` clears.
+    #[oai(nullable, validator(minimum(value = "1"), maximum(value = "100000")))]
     pub capacity: Option<i64>,
-    /// See InitiativeInput.
+    /// See InitiativeInput; `null` makes it active.
+    #[oai(nullable)]
     pub status: Option<InitiativeStatus>,
-    /// See InitiativeInput.
+    /// See InitiativeInput; `null` clears.
+    #[oai(nullable)]
     pub last_confirmed_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
@@ -150,8 +165,8 @@ impl InitiativeInput {
             name: field("name", BoundedText::parse(&self.name, 200))?,
             description: field("description", BoundedText::parse(&self.description, 5000))?,
             kind: self.kind,
-            categories: dedup_codes("categories", &self.categories, 1)?,
-            zrm_domains: dedup_codes("zrm_domains", &self.zrm_domains, 0)?,
+            categories: dedup_codes("categories", &self.categories, 1, 10)?,
+            zrm_domains: dedup_codes("zrm_domains", &self.zrm_domains, 0, 13)?,
             location: self.location.parse("location")?,
             address: self.address.parse("address")?,
             schedule: parse_ranges("schedule", &self.schedule)?,
@@ -200,6 +215,7 @@ impl InitiativeInput {
 
 /// An initiative as the service returns it.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Initiative {
     /// Identity.
     pub id: Uuid,
@@ -283,6 +299,7 @@ impl Initiative {
 
 /// A page of initiatives.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct InitiativePage {
     /// The initiatives.
     pub items: Vec<Initiative>,
@@ -364,12 +381,13 @@ impl InitiativesApi {
         #[oai(validator(minimum(value = "-180"), maximum(value = "180")))]
         lng: Query<Option<f64>>,
         /// Search radius in metres, more than 0 and at most 50000.
+        #[oai(validator(minimum(value = "0", exclusive), maximum(value = "50000")))]
         radius_m: Query<Option<f64>>,
         /// Only items inside this H3 cell (any resolution, lower-case hex).
-        #[oai(validator(max_length = 16))]
+        #[oai(validator(max_length = 16, pattern = "^0?8[0-9A-Fa-f]{14}$"))]
         cell: Query<Option<String>>,
         /// Only items in this CBS gemeente (GM....) or wijk (WK......).
-        #[oai(validator(max_length = 8))]
+        #[oai(validator(max_length = 8, pattern = "^([Gg][Mm][0-9]{4}|[Ww][Kk][0-9]{4}[0-9A-Za-z]{2})$"))]
         area: Query<Option<String>>,
         /// Activity categories (any of).
         #[oai(default)]
@@ -389,6 +407,7 @@ impl InitiativesApi {
         /// `newest` (default) or `distance` (needs a point).
         sort: Query<Option<SortParam>>,
         /// Page size, 1 to 200 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u64>>,
         /// The `next_cursor` of the previous page.
         #[oai(validator(max_length = 200))]
@@ -425,6 +444,8 @@ impl InitiativesApi {
     }
 
     /// Get an initiative
+    ///
+    /// Public: initiatives are public places, read without credentials.
     #[oai(path = "/:id", method = "get", operation_id = "get_initiative")]
     async fn get(&self, _caller: Caller, id: Path<Uuid>) -> Result<InitiativeResponse, ApiError> {
         Ok(InitiativeResponse::Ok(Json(Initiative::of(service::get(&self.state, id.0).await?, None))))

@@ -34,6 +34,7 @@ pub const MAX_VALIDITY_DAYS: i64 = 366;
 /// Who owns a listing: exactly one of the two.
 #[derive(Debug, Clone, Object, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[oai(skip_serializing_if_is_none)]
 pub struct OwnerIo {
     /// A person: the listing sits in their home cell.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -67,10 +68,10 @@ pub struct ListingInput {
     /// offer or request.
     pub kind: ListingKind,
     /// Short title, e.g. "Boodschappen doen op dinsdag".
-    #[oai(validator(max_length = 200))]
+    #[oai(validator(max_length = 200, pattern = "\\S"))]
     pub title: String,
     /// What is offered or asked, in the owner's words.
-    #[oai(validator(max_length = 5000))]
+    #[oai(validator(max_length = 5000, pattern = "\\S"))]
     pub description: String,
     /// Activity categories (at least one).
     #[oai(validator(min_items = 1, max_items = 10))]
@@ -89,7 +90,7 @@ pub struct ListingInput {
     /// Language codes (ISO 639-1, e.g. `nl`, `ar`): for a request, the languages the requester
     /// can be helped in (a candidate must speak one of them); for an offer, the languages the
     /// helper speaks. Empty (the default): no requirement.
-    #[oai(default, validator(max_items = 20))]
+    #[oai(default, validator(max_items = 20, pattern = "^[A-Za-z]{2,3}$"))]
     #[serde(default)]
     pub languages: Vec<String>,
     /// Open until; default 30 days from now, at most 366 days ahead, must be in the future.
@@ -126,8 +127,8 @@ impl ListingInput {
             kind: self.kind,
             title: field("title", BoundedText::parse(&self.title, 200))?,
             description: field("description", BoundedText::parse(&self.description, 5000))?,
-            categories: dedup_codes("categories", &self.categories, 1)?,
-            zrm_domains: dedup_codes("zrm_domains", &self.zrm_domains, 0)?,
+            categories: dedup_codes("categories", &self.categories, 1, 10)?,
+            zrm_domains: dedup_codes("zrm_domains", &self.zrm_domains, 0, 13)?,
             owner,
             availability: parse_ranges("availability", &self.availability)?,
             languages: parse_languages("languages", &self.languages)?,
@@ -169,20 +170,28 @@ impl ListingInput {
 #[derive(Debug, Clone, Object)]
 pub struct ListingPatch {
     /// See ListingInput.
+    #[oai(validator(max_length = 200, pattern = "\\S"))]
     pub title: Option<String>,
     /// See ListingInput.
+    #[oai(validator(max_length = 5000, pattern = "\\S"))]
     pub description: Option<String>,
     /// See ListingInput.
+    #[oai(validator(min_items = 1, max_items = 10))]
     pub categories: Option<Vec<ActivityCategory>>,
-    /// See ListingInput.
+    /// See ListingInput; `null` clears.
+    #[oai(nullable, validator(max_items = 13))]
     pub zrm_domains: Option<Vec<ZrmDomain>>,
-    /// See ListingInput.
+    /// See ListingInput; `null` clears.
+    #[oai(nullable, validator(max_items = 50))]
     pub availability: Option<Vec<TimeRangeIo>>,
-    /// See ListingInput.
+    /// See ListingInput; `null` clears.
+    #[oai(nullable, validator(max_items = 20, pattern = "^[A-Za-z]{2,3}$"))]
     pub languages: Option<Vec<String>>,
-    /// See ListingInput.
+    /// See ListingInput; `null` sets the default, 30 days from now.
+    #[oai(nullable)]
     pub valid_until: Option<DateTime<Utc>>,
-    /// See ListingInput.
+    /// See ListingInput; `null` reopens.
+    #[oai(nullable)]
     pub status: Option<SettableStatus>,
 }
 
@@ -201,6 +210,7 @@ pub enum Visibility {
 
 /// A listing as the service returns it.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Listing {
     /// Identity.
     pub id: Uuid,
@@ -293,6 +303,7 @@ impl Listing {
 
 /// A page of listings.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ListingPage {
     /// The listings.
     pub items: Vec<Listing>,
@@ -370,13 +381,14 @@ impl ListingsApi {
         #[oai(validator(minimum(value = "-180"), maximum(value = "180")))]
         lng: Query<Option<f64>>,
         /// Search radius in metres, more than 0 and at most 50000.
+        #[oai(validator(minimum(value = "0", exclusive), maximum(value = "50000")))]
         radius_m: Query<Option<f64>>,
         /// Only listings inside this H3 cell (a person's listing only when its cell is at least
         /// as fine as the one asked for).
-        #[oai(validator(max_length = 16))]
+        #[oai(validator(max_length = 16, pattern = "^0?8[0-9A-Fa-f]{14}$"))]
         cell: Query<Option<String>>,
         /// Only listings in this CBS gemeente or wijk.
-        #[oai(validator(max_length = 8))]
+        #[oai(validator(max_length = 8, pattern = "^([Gg][Mm][0-9]{4}|[Ww][Kk][0-9]{4}[0-9A-Za-z]{2})$"))]
         area: Query<Option<String>>,
         /// Activity categories (any of).
         #[oai(default)]
@@ -400,6 +412,7 @@ impl ListingsApi {
         /// `newest` (default) or `distance`.
         sort: Query<Option<SortParam>>,
         /// Page size, 1 to 200 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u64>>,
         /// The `next_cursor` of the previous page.
         #[oai(validator(max_length = 200))]
@@ -468,6 +481,8 @@ impl ListingsApi {
     }
 
     /// Delete a listing
+    ///
+    /// By its owner: the person, or an organiser (or the key) of the initiative.
     #[oai(path = "/:id", method = "delete", operation_id = "delete_listing")]
     async fn delete(&self, caller: SignedIn, id: Path<Uuid>) -> Result<Deleted, ApiError> {
         service::delete(&self.state, &caller.0, id.0).await?;

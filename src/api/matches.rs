@@ -131,6 +131,7 @@ pub struct CompleteInput {
 #[serde(deny_unknown_fields)]
 pub struct FeedbackInput {
     /// 1 (poor) to 5 (very good).
+    #[oai(validator(minimum(value = "1"), maximum(value = "5")))]
     pub rating: i64,
     /// In your own words (optional).
     #[oai(validator(max_length = 2000))]
@@ -143,6 +144,7 @@ pub struct FeedbackInput {
 
 /// The other side's contact details, once both accepted.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct MatchContact {
     /// Name.
     pub name: String,
@@ -154,6 +156,7 @@ pub struct MatchContact {
 
 /// A match as the service returns it.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Match {
     /// Identity.
     pub id: Uuid,
@@ -265,6 +268,7 @@ impl MatchesApi {
         &self,
         caller: SignedIn,
         /// At most this many (1 to 200, default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u64>>,
     ) -> Result<Json<MatchList>, ApiError> {
         let items = service::list(&self.state, &caller.0, page_limit(limit.0)?).await?.into_iter().map(Match::of).collect();
@@ -288,6 +292,9 @@ impl MatchesApi {
     }
 
     /// Decline a match
+    ///
+    /// By either side, while the match is proposed, with a reason; a declined match stays
+    /// declined.
     #[oai(path = "/:id/decline", method = "post", operation_id = "decline_match")]
     async fn decline(&self, caller: SignedIn, id: Path<Uuid>, body: JsonBody<DeclineInput>) -> Result<MatchResponse, ApiError> {
         self.step(caller, id, Step::Decline(body.0.reason.code())).await

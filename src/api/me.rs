@@ -23,6 +23,7 @@ use crate::service::me::{self as service, AuditEvent};
 
 /// Who the caller is, as the service sees them.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Me {
     /// resident, organiser, professional or admin.
     pub role: String,
@@ -38,6 +39,7 @@ pub struct Me {
 
 /// One audit entry.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AuditEntry {
     /// Identity.
     pub id: Uuid,
@@ -78,6 +80,7 @@ impl AuditEntry {
 
 /// A page of audit entries, oldest first.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AuditPage {
     /// The entries.
     pub items: Vec<AuditEntry>,
@@ -99,6 +102,7 @@ pub fn audit_page(rows: Vec<AuditEvent>, limit: u64) -> AuditPage {
 
 /// Everything held about the caller.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Export {
     /// When this export was made.
     pub exported_at: chrono::DateTime<chrono::Utc>,
@@ -133,6 +137,9 @@ pub struct MeApi {
 #[OpenApi(prefix_path = "/v1/me", tag = "ApiTags::Me")]
 impl MeApi {
     /// Who am I
+    ///
+    /// The caller as the service sees them: role, actor, their person (if any), the gemeenten
+    /// and initiatives they act for.
     #[oai(path = "/", method = "get", operation_id = "get_me")]
     async fn me(&self, caller: SignedIn) -> Result<MeResponse, ApiError> {
         let p = caller.0;
@@ -172,6 +179,7 @@ impl MeApi {
         &self,
         caller: SignedIn,
         /// Page size, 1 to 200 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u64>>,
         /// The `next_cursor` of the previous page.
         #[oai(validator(max_length = 20))]

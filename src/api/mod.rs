@@ -10,6 +10,7 @@ pub mod caller;
 pub mod candidates;
 pub mod common;
 pub mod consents;
+pub mod contract;
 pub mod edges;
 pub mod health;
 pub mod initiatives;
@@ -108,5 +109,5 @@ pub fn service(state: Arc<State>) -> OpenApiService<Apis, ()> {
 /// The spec as JSON, exactly as served at `/openapi.json` and committed under `openapi/`.
 pub fn spec_json() -> String {
     // The spec does not depend on state; an unconnected placeholder never runs a query.
-    service(Arc::new(State::placeholder())).spec()
+    contract::finish(&service(Arc::new(State::placeholder())).spec())
 }

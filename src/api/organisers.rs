@@ -106,6 +106,9 @@ impl OrganisersApi {
     /// The caller (a resident with a person profile) becomes an organiser of the initiative.
     #[oai(path = "/v1/invitations/accept", method = "post", operation_id = "accept_invitation")]
     async fn accept(&self, caller: SignedIn, body: JsonBody<AcceptInvitation>) -> Result<Json<Accepted>, ApiError> {
+        if body.0.code.chars().count() > 100 {
+            return Err(ApiError::invalid("code", "at most 100 characters"));
+        }
         let initiative_id = accounts::accept_invitation(&self.state, &caller.0, &body.0.code).await?;
         Ok(Json(Accepted { initiative_id }))
     }

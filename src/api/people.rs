@@ -29,10 +29,10 @@ use crate::service::people::{self as service, Person as Model};
 #[serde(deny_unknown_fields)]
 pub struct PersonInput {
     /// The name others see, e.g. "Fatima" or "Jan V.".
-    #[oai(validator(max_length = 100))]
+    #[oai(validator(max_length = 100, pattern = "\\S"))]
     pub display_name: String,
     /// Languages spoken, ISO 639 codes.
-    #[oai(default, validator(max_items = 20))]
+    #[oai(default, validator(max_items = 20, pattern = "^[A-Za-z]{2,3}$"))]
     #[serde(default)]
     pub languages: Vec<String>,
     /// Contact details; never public, never in lists.
@@ -41,7 +41,7 @@ pub struct PersonInput {
     pub contact: ContactIo,
     /// The home as an H3 cell (hex). A finer cell is coarsened to `precision`.
     /// Give this or `home_point`.
-    #[oai(validator(max_length = 16))]
+    #[oai(validator(max_length = 16, pattern = "^0?8[0-9A-Fa-f]{14}$"))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub home_cell: Option<String>,
     /// The home as a point, turned into its cell at `precision` on arrival and never stored.
@@ -106,21 +106,28 @@ impl PersonInput {
 #[derive(Debug, Clone, Object)]
 pub struct PersonPatch {
     /// See PersonInput.
+    #[oai(validator(max_length = 100, pattern = "\\S"))]
     pub display_name: Option<String>,
-    /// See PersonInput.
+    /// See PersonInput; `null` clears.
+    #[oai(nullable, validator(max_items = 20, pattern = "^[A-Za-z]{2,3}$"))]
     pub languages: Option<Vec<String>>,
-    /// See PersonInput.
+    /// See PersonInput; `null` clears.
+    #[oai(nullable)]
     pub contact: Option<ContactIo>,
-    /// See PersonInput.
+    /// See PersonInput; `null` drops it, for a `home_point` instead.
+    #[oai(nullable, validator(max_length = 16, pattern = "^0?8[0-9A-Fa-f]{14}$"))]
     pub home_cell: Option<String>,
     /// See PersonInput.
+    #[oai(nullable)]
     pub home_point: Option<Point>,
-    /// See PersonInput.
+    /// See PersonInput; `null` takes the default.
+    #[oai(nullable, validator(minimum(value = "7"), maximum(value = "9")))]
     pub precision: Option<i64>,
 }
 
 /// A person as the service returns it.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Person {
     /// Identity.
     pub id: Uuid,
@@ -169,6 +176,7 @@ impl Person {
 
 /// A page of people.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct PersonPage {
     /// The people.
     pub items: Vec<Person>,
@@ -242,16 +250,18 @@ impl PeopleApi {
         #[oai(validator(minimum(value = "-180"), maximum(value = "180")))]
         lng: Query<Option<f64>>,
         /// Search radius in metres, more than 0 and at most 50000.
+        #[oai(validator(minimum(value = "0", exclusive), maximum(value = "50000")))]
         radius_m: Query<Option<f64>>,
         /// Only people whose home cell lies inside this H3 cell.
-        #[oai(validator(max_length = 16))]
+        #[oai(validator(max_length = 16, pattern = "^0?8[0-9A-Fa-f]{14}$"))]
         cell: Query<Option<String>>,
         /// Only people in this CBS gemeente or wijk.
-        #[oai(validator(max_length = 8))]
+        #[oai(validator(max_length = 8, pattern = "^([Gg][Mm][0-9]{4}|[Ww][Kk][0-9]{4}[0-9A-Za-z]{2})$"))]
         area: Query<Option<String>>,
         /// `newest` (default) or `distance`.
         sort: Query<Option<SortParam>>,
         /// Page size, 1 to 200 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u64>>,
         /// The `next_cursor` of the previous page.
         #[oai(validator(max_length = 200))]

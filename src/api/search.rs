@@ -61,6 +61,7 @@ pub enum SearchSortParam {
 
 /// One search result.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct SearchHitOut {
     /// The item's id in its own resource.
     pub id: uuid::Uuid,
@@ -84,6 +85,7 @@ pub struct SearchHitOut {
 
 /// One value of a facet.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct FacetCount {
     /// The code.
     pub value: String,
@@ -97,6 +99,7 @@ pub struct FacetCount {
 
 /// Counts of the asked facets over all matches, not only this page.
 #[derive(Debug, Clone, Default, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct SearchFacets {
     /// By activity category.
     pub category: Option<Vec<FacetCount>>,
@@ -110,6 +113,7 @@ pub struct SearchFacets {
 
 /// A page of search results.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct SearchPage {
     /// The hits, in order.
     pub hits: Vec<SearchHitOut>,
@@ -220,6 +224,7 @@ impl SearchApi {
         #[oai(validator(minimum(value = "-180"), maximum(value = "180")))]
         lng: Query<Option<f64>>,
         /// Search radius in metres, more than 0 and at most 50000.
+        #[oai(validator(minimum(value = "0", exclusive), maximum(value = "50000")))]
         radius_m: Query<Option<f64>>,
         /// Types to find (any of; all by default).
         #[oai(name = "type", default)]
@@ -231,7 +236,7 @@ impl SearchApi {
         #[oai(default)]
         zrm: Query<Vec<ZrmDomain>>,
         /// Only in this CBS gemeente or wijk.
-        #[oai(validator(max_length = 8))]
+        #[oai(validator(max_length = 8, pattern = "^([Gg][Mm][0-9]{4}|[Ww][Kk][0-9]{4}[0-9A-Za-z]{2})$"))]
         area: Query<Option<String>>,
         /// Facets to count: `category`, `zrm`, `kind`, `area`, separated by commas.
         #[oai(default)]
@@ -239,6 +244,7 @@ impl SearchApi {
         /// `relevance` (default) or `distance`.
         sort: Query<Option<SearchSortParam>>,
         /// Page size, 1 to 200 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u64>>,
         /// The `next_cursor` of the previous page.
         #[oai(validator(max_length = 200))]

@@ -48,7 +48,7 @@ pub struct VolunteerInput {
     #[serde(default)]
     pub zrm_domains: Vec<ZrmDomain>,
     /// Languages, ISO 639 codes.
-    #[oai(default, validator(max_items = 20))]
+    #[oai(default, validator(max_items = 20, pattern = "^[A-Za-z]{2,3}$"))]
     #[serde(default)]
     pub languages: Vec<String>,
     /// Weekly availability.
@@ -76,8 +76,8 @@ impl VolunteerInput {
             return Err(ApiError::invalid("max_travel_m", "must be between 100 and 50000"));
         }
         Ok(VolunteerFields {
-            skills: dedup_codes("skills", &self.skills, 1)?,
-            zrm_domains: dedup_codes("zrm_domains", &self.zrm_domains, 0)?,
+            skills: dedup_codes("skills", &self.skills, 1, 19)?,
+            zrm_domains: dedup_codes("zrm_domains", &self.zrm_domains, 0, 13)?,
             languages: parse_languages("languages", &self.languages)?,
             availability: parse_ranges("availability", &self.availability)?,
             max_travel_m: self.max_travel_m as u32,
@@ -104,23 +104,31 @@ impl VolunteerInput {
 #[derive(Debug, Clone, Object)]
 pub struct VolunteerPatch {
     /// See VolunteerInput.
+    #[oai(validator(min_items = 1, max_items = 19))]
     pub skills: Option<Vec<ActivityCategory>>,
-    /// See VolunteerInput.
+    /// See VolunteerInput; `null` clears.
+    #[oai(nullable, validator(max_items = 13))]
     pub zrm_domains: Option<Vec<ZrmDomain>>,
-    /// See VolunteerInput.
+    /// See VolunteerInput; `null` clears.
+    #[oai(nullable, validator(max_items = 20, pattern = "^[A-Za-z]{2,3}$"))]
     pub languages: Option<Vec<String>>,
-    /// See VolunteerInput.
+    /// See VolunteerInput; `null` clears.
+    #[oai(nullable, validator(max_items = 50))]
     pub availability: Option<Vec<TimeRangeIo>>,
-    /// See VolunteerInput.
+    /// See VolunteerInput; `null` takes the default.
+    #[oai(nullable, validator(minimum(value = "100"), maximum(value = "50000")))]
     pub max_travel_m: Option<i64>,
-    /// See VolunteerInput.
+    /// See VolunteerInput; `null` takes the default.
+    #[oai(nullable)]
     pub has_vog: Option<bool>,
-    /// See VolunteerInput.
+    /// See VolunteerInput; `null` takes the default.
+    #[oai(nullable)]
     pub status: Option<VolunteerStatus>,
 }
 
 /// A volunteer profile as the service returns it.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Volunteer {
     /// Identity.
     pub id: Uuid,
@@ -180,6 +188,7 @@ impl Volunteer {
 
 /// A page of volunteer profiles.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct VolunteerPage {
     /// The profiles.
     pub items: Vec<Volunteer>,
@@ -251,12 +260,13 @@ impl VolunteersApi {
         #[oai(validator(minimum(value = "-180"), maximum(value = "180")))]
         lng: Query<Option<f64>>,
         /// Search radius in metres, more than 0 and at most 50000.
+        #[oai(validator(minimum(value = "0", exclusive), maximum(value = "50000")))]
         radius_m: Query<Option<f64>>,
         /// Only profiles whose cell lies inside this H3 cell.
-        #[oai(validator(max_length = 16))]
+        #[oai(validator(max_length = 16, pattern = "^0?8[0-9A-Fa-f]{14}$"))]
         cell: Query<Option<String>>,
         /// Only profiles in this CBS gemeente or wijk.
-        #[oai(validator(max_length = 8))]
+        #[oai(validator(max_length = 8, pattern = "^([Gg][Mm][0-9]{4}|[Ww][Kk][0-9]{4}[0-9A-Za-z]{2})$"))]
         area: Query<Option<String>>,
         /// Skills (any of).
         #[oai(default)]
@@ -272,6 +282,7 @@ impl VolunteersApi {
         /// `newest` (default) or `distance`.
         sort: Query<Option<SortParam>>,
         /// Page size, 1 to 200 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u64>>,
         /// The `next_cursor` of the previous page.
         #[oai(validator(max_length = 200))]

@@ -29,6 +29,10 @@ impl Address {
         city: Option<&str>,
     ) -> Result<Self, (&'static str, Invalid)> {
         let text = |name: &'static str, v: Option<&str>, max| BoundedText::parse_optional(v, max).map_err(|e| (name, e));
+        // The spec's maxLength, counted as sent: spaces inside a postcode are dropped below.
+        if postcode.is_some_and(|p| p.chars().count() > 7) {
+            return Err(("postcode", Invalid::new("at most 7 characters")));
+        }
         Ok(Self {
             street: text("street", street, 200)?,
             house_number: text("house_number", house_number, 20)?,
@@ -73,7 +77,7 @@ impl Contact {
         let nonblank = |v: Option<&str>| v.map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
         let email = nonblank(email);
         if let Some(e) = &email {
-            let ok = e.len() <= 254
+            let ok = e.chars().count() <= 254
                 && e.split_once('@')
                     .is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.starts_with('.') && !e.contains(char::is_whitespace));
             if !ok {
@@ -89,7 +93,7 @@ impl Contact {
         }
         let website = nonblank(website);
         if let Some(w) = &website
-            && (w.len() > 500 || !(w.starts_with("https://") || w.starts_with("http://")) || w.contains(char::is_whitespace))
+            && (w.chars().count() > 500 || !(w.starts_with("https://") || w.starts_with("http://")) || w.contains(char::is_whitespace))
         {
             return Err(("website", Invalid::new("a website is an http(s) URL")));
         }

@@ -61,7 +61,8 @@ impl TimeOfDay {
     pub fn parse(text: &str) -> Result<Self, Invalid> {
         let err = || Invalid::new("a time is written HH:MM, from 00:00 to 24:00");
         let (h, m) = text.split_once(':').ok_or_else(err)?;
-        if h.len() != 2 || m.len() != 2 {
+        // Digits only: `u16::from_str` would take "+1" as 1, which the spec's pattern refuses.
+        if h.len() != 2 || m.len() != 2 || !h.bytes().chain(m.bytes()).all(|b| b.is_ascii_digit()) {
             return Err(err());
         }
         let h: u16 = h.parse().map_err(|_| err())?;
@@ -141,7 +142,7 @@ mod tests {
     fn times() {
         assert_eq!(TimeOfDay::parse("09:30").unwrap().minutes(), 570);
         assert_eq!(TimeOfDay::parse("24:00").unwrap().to_string(), "24:00");
-        for bad in ["9:30", "24:01", "12:60", "ab:cd", "1230", "-1:00"] {
+        for bad in ["9:30", "24:01", "12:60", "ab:cd", "1230", "-1:00", "+1:00", "09:+5"] {
             assert!(TimeOfDay::parse(bad).is_err(), "{bad}");
         }
     }

@@ -2,6 +2,8 @@
 //! `TEST_DATABASE_URL` is set) and the real app behind poem's TestClient.
 #![allow(dead_code)]
 
+pub mod contract;
+
 use std::sync::OnceLock;
 
 use buurtkracht::auth::jwt::{TokenKey, TokenSettings, mint_hs256};
@@ -38,7 +40,8 @@ fn test_areas() -> &'static (String, String) {
 pub struct TestApp {
     /// The app (its state reaches the database).
     pub app: App,
-    /// A client for the app's routes.
+    /// A client for the app's routes; every answer it receives is checked against
+    /// `openapi/openapi.json` ([`contract::checked`]).
     pub client: TestClient<BoxEndpoint<'static>>,
     /// Which engine this app runs on: `sqlite` or `postgres`.
     pub engine: &'static str,
@@ -96,7 +99,8 @@ pub async fn spawn_with(engine: &'static str, seed_demo: bool, adjust: impl FnOn
     adjust(&mut settings);
     let (gm, wk) = test_areas();
     let app = App::build_with_areas(&settings, Some((gm, wk))).await.expect("app builds");
-    let client = TestClient::new(app.endpoint());
+    // Every answer a test receives is checked against the committed spec.
+    let client = TestClient::new(contract::checked(app.endpoint()));
     Some(TestApp { app, client, engine })
 }
 
