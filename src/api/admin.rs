@@ -197,7 +197,7 @@ pub fn gemeente_codes(name: &str, codes: &[String]) -> Result<Vec<String>, ApiEr
 
 /// Validates a key request and resolves the gemeenten it covers.
 pub async fn resolve_key(state: &AppState, input: &KeyInput, created_by: String) -> Result<NewKey, ApiError> {
-    let label = field("label", BoundedText::parse(&input.label, 200))?;
+    let label = field("label", BoundedText::title(&input.label, 200))?;
     if let Some(e) = input.expires_at
         && e <= Utc::now()
     {
