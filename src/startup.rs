@@ -180,7 +180,7 @@ fn limits(settings: &Settings) -> Limits {
 ///
 /// From the outside in: tracing, problem+json for every error, CORS, rate limits, the
 /// credential check (401 for bad ones, whatever the route), then idempotent POSTs, which keep
-/// answers per verified caller.
+/// answers per verified caller, then the check of path and query (`api::input`).
 pub fn routes(state: Arc<AppState>) -> poem::endpoint::BoxEndpoint<'static> {
     let api = crate::api::service(state.clone());
     let spec = api.spec_endpoint();
@@ -190,6 +190,7 @@ pub fn routes(state: Arc<AppState>) -> poem::endpoint::BoxEndpoint<'static> {
         .at("/openapi.json", spec)
         .nest("/docs", docs)
         .nest("/", api)
+        .around(crate::api::input::guard)
         .around(move |ep, req| middleware::idempotency(ep, req, for_idem.clone()))
         .around(crate::api::caller::authenticate)
         .data(state)

@@ -10,6 +10,7 @@ pub mod common;
 pub mod consents;
 pub mod health;
 pub mod initiatives;
+pub mod input;
 pub mod listings;
 pub mod matches;
 pub mod matching;
