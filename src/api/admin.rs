@@ -342,7 +342,7 @@ impl AdminApi {
         /// Page size, 1 to 200 (default 50).
         limit: Query<Option<u64>>,
         /// The `next_cursor` of the previous page.
-        #[oai(validator(max_length = 20))]
+        #[oai(validator(max_length = 200))]
         cursor: Query<Option<String>>,
     ) -> Result<Json<AuditPage>, ApiError> {
         let p = caller.0;

@@ -10,6 +10,7 @@ pub mod entities;
 pub mod erasure;
 pub mod idempotency;
 pub mod initiatives;
+pub mod list_scope;
 pub mod listings;
 pub mod locks;
 pub mod matches;
