@@ -111,6 +111,10 @@ fn problem(status: StatusCode, code: &str, title: &str, detail: &str, field: Opt
 /// A POST with an `Idempotency-Key` header runs once per caller and key; retries get the
 /// first answer again (with `Idempotent-Replayed: true`) and never create a second row.
 /// Runs after `authenticate`, so answers are kept per verified caller only.
+///
+/// The claim on a key is leased and renewed while the request runs; a retry while it runs is
+/// answered 409 with `Retry-After`, and a claim whose process died runs out and is taken over
+/// by the next retry (see `store::idempotency`).
 pub async fn idempotency<E: Endpoint>(next: E, mut req: Request, state: Arc<AppState>) -> poem::Result<Response> {
     if req.method() != Method::POST {
         return Ok(next.call(req).await?.into_response());
@@ -159,7 +163,8 @@ pub async fn idempotency<E: Endpoint>(next: E, mut req: Request, state: Arc<AppS
             None,
         )
     };
-    match idempotency::claim(db, &scope, &key, &request_hash).await {
+    let (owner, lease) = (idempotency::new_owner(), idempotency::lease());
+    match idempotency::claim(db, &scope, &key, &request_hash, &owner, lease).await {
         Err(e) => return Ok(internal(&e)),
         Ok(Claim::Replay { status, content_type, body }) => {
             let mut b =
@@ -169,14 +174,17 @@ pub async fn idempotency<E: Endpoint>(next: E, mut req: Request, state: Arc<AppS
             }
             return Ok(b.body(body));
         }
-        Ok(Claim::InProgress) => {
-            return Ok(problem(
+        Ok(Claim::InProgress { retry_after }) => {
+            let mut resp = problem(
                 StatusCode::CONFLICT,
                 "idempotency_in_progress",
                 "Request in progress",
                 "a request with this Idempotency-Key is still being handled; retry shortly",
                 Some("Idempotency-Key"),
-            ));
+            );
+            let secs = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+            resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
+            return Ok(resp);
         }
         Ok(Claim::Mismatch) => {
             return Ok(problem(
@@ -190,10 +198,12 @@ pub async fn idempotency<E: Endpoint>(next: E, mut req: Request, state: Arc<AppS
         Ok(Claim::Fresh) => {}
     }
     req.set_body(Body::from(bytes));
+    let renewal = Renewal::start(db.clone(), scope.clone(), key.clone(), owner.clone(), lease);
     let resp = next.get_response(req).await;
+    drop(renewal);
     let status = resp.status();
     if status.is_server_error() {
-        if let Err(e) = idempotency::release(db, &scope, &key).await {
+        if let Err(e) = idempotency::release(db, &scope, &key, &owner).await {
             tracing::error!(cause = %e, "releasing an idempotency key failed");
         }
         return Ok(resp);
@@ -202,8 +212,41 @@ pub async fn idempotency<E: Endpoint>(next: E, mut req: Request, state: Arc<AppS
     let bytes = body.into_bytes().await.unwrap_or_default();
     let text = String::from_utf8_lossy(&bytes).into_owned();
     let ct = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    if let Err(e) = idempotency::complete(db, &scope, &key, status.as_u16(), ct, text).await {
-        tracing::error!(cause = %e, "keeping an idempotent answer failed");
+    match idempotency::complete(db, &scope, &key, &owner, status.as_u16(), ct, text).await {
+        Ok(true) => {}
+        // Only when this request's renewals failed for a whole lease: a retry ran it again.
+        Ok(false) => tracing::warn!("an idempotency claim was taken over before its answer was kept"),
+        Err(e) => tracing::error!(cause = %e, "keeping an idempotent answer failed"),
     }
     Ok(Response::from_parts(parts, Body::from(bytes)))
+}
+
+/// Renews a claim's lease while its request runs, every third of the lease; stops when
+/// dropped, so a request that ends or is abandoned (the client went away) lets its claim run
+/// out instead of holding it for good.
+struct Renewal(tokio::task::JoinHandle<()>);
+
+impl Renewal {
+    fn start(db: sea_orm::DatabaseConnection, scope: String, key: String, owner: String, lease: chrono::Duration) -> Self {
+        let every = (lease / 3).to_std().unwrap_or(std::time::Duration::from_secs(1));
+        Self(tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(every).await;
+                match idempotency::renew(&db, &scope, &key, &owner, lease).await {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        tracing::warn!("an idempotency claim was lost while its request ran");
+                        return;
+                    }
+                    Err(e) => tracing::warn!(cause = %e, "renewing an idempotency claim failed; retrying"),
+                }
+            }
+        }))
+    }
+}
+
+impl Drop for Renewal {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
