@@ -109,8 +109,12 @@ const PATHS: &[(&str, &str, Who)] = &[
     ("GET", "/v1/people/{}", Who::Professional),
 ];
 
-/// Bodies with the string fields fuzzed (a JSON pointer each) and whether a field is free text.
-fn bodies(w: &World) -> Vec<(&'static str, String, Value, Vec<(&'static str, bool)>, Who)> {
+/// A body to send: method, path, a valid body, the string fields to fuzz (a JSON pointer each,
+/// and whether the field is free text), and who sends it.
+type BodyTarget = (&'static str, String, Value, Vec<(&'static str, bool)>, Who);
+
+/// The bodies whose string fields are fuzzed.
+fn bodies(w: &World) -> Vec<BodyTarget> {
     let (lat, lng) = common::POELENBURG;
     let initiative = json!({
         "name": "Buurtkamer", "description": "Koffie.", "kind": "resident_initiative", "categories": ["meeting_place"],
