@@ -90,6 +90,7 @@ impl Server {
     fn kill(mut self) {
         self.child.kill().unwrap();
         self.child.wait().unwrap();
+        let _ = std::fs::remove_file(&self.log);
     }
 }
 
@@ -256,6 +257,13 @@ async fn a_retry_after_a_crash_mid_request_completes_once(engine: &'static str) 
     assert_eq!(serde_json::from_str::<Value>(&again).unwrap()["id"], created["id"]);
     assert_eq!(count(&db, "SELECT count(*) FROM initiatives").await, 1);
     server.kill();
+    db.close().await.ok();
+    // The whole country's boundaries make this database large: leave no copy behind.
+    if let Some(file) = url.strip_prefix("sqlite://").and_then(|u| u.split('?').next()) {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{file}{suffix}"));
+        }
+    }
 }
 
 mod a_retry_after_a_crash_mid_request {
