@@ -144,7 +144,7 @@ fn limits(settings: &Settings) -> Limits {
 /// From the outside in: the access log (and request id), the limits on the request head, the
 /// body deadline, `Allow` on a 405, problem+json for every error, CORS, rate limits, the
 /// credential check (401 for bad ones, except on the probes), then idempotent POSTs, which keep
-/// answers per verified caller.
+/// answers per verified caller, then the check of path and query (`api::input`).
 pub fn routes(state: Arc<State>, limits: Arc<Limits>, origins: Arc<Vec<String>>) -> poem::endpoint::BoxEndpoint<'static> {
     let api = crate::api::service(state.clone());
     let table = Arc::new(crate::api::edges::RouteTable::from_spec(&api.spec()));
@@ -156,6 +156,7 @@ pub fn routes(state: Arc<State>, limits: Arc<Limits>, origins: Arc<Vec<String>>)
         .at("/openapi.json", spec)
         .nest("/docs", docs)
         .nest("/", api)
+        .around(crate::api::input::guard)
         .around(move |ep, req| middleware::idempotency(ep, req, for_idem.clone()))
         .around(crate::api::caller::authenticate)
         .data(state)

@@ -490,7 +490,16 @@ api_test!(a_claimed_idempotency_key_still_running_answers_409, false, |app: Test
     };
     let scope = buurtkracht::store::idempotency::scope_of(&sub);
     let hash = buurtkracht::store::idempotency::fingerprint("POST", "/v1/listings", serde_json::to_string(&body).unwrap().as_bytes());
-    let claim = buurtkracht::store::idempotency::claim(&app.app.state.db, &scope, "slow-1", &hash).await.unwrap();
+    let claim = buurtkracht::store::idempotency::claim(
+        &app.app.state.db,
+        &scope,
+        "slow-1",
+        &hash,
+        &buurtkracht::store::idempotency::new_owner(),
+        buurtkracht::store::idempotency::lease(),
+    )
+    .await
+    .unwrap();
     assert_eq!(claim, buurtkracht::store::idempotency::Claim::Fresh);
     let resp = app
         .client

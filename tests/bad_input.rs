@@ -346,3 +346,184 @@ api_test!(malformed_json_is_blamed_on_the_body, false, |app: App| async move {
     common::assert_problem(status, &v, 400, "body");
     assert_eq!(snapshot(&app).await, before);
 });
+
+api_test!(control_characters_are_refused_in_every_parameter_and_body_field, false, |app: App| async move {
+    // The reported case: on PostgreSQL a NUL in a query parameter reached the database and
+    // answered 500.
+    let admin = common::zaanstad_admin();
+    let (status, v) = common::delete_as(&app, &admin, "/v1/professionals?subject=%00&gemeente=GM0479").await;
+    common::assert_problem(status, &v, 400, "subject");
+    for (url, field) in [
+        ("/v1/initiatives?q=a%00b", "q"),
+        ("/v1/initiatives?area=GM0479%1B", "area"),
+        ("/v1/areas?q=Zaan%7F", "q"),
+        ("/v1/areas?gemeente=GM0479%C2%85", "gemeente"),
+        ("/v1/listings?q=koffie%0A", "q"),
+        ("/v1/search?q=koffie%09thee", "q"),
+        ("/v1/areas/GM0479%00", "path"),
+        ("/v1/initiatives?x%00=1", "x"),
+    ] {
+        let (status, v) = get(&app, url).await;
+        common::assert_problem(status, &v, 400, field);
+    }
+    let (before, org) = one(&app).await;
+    for (body, field) in [
+        (with("name", json!("Buurt\nkamer")), "name"),
+        (with("name", json!("Buurt\u{0}kamer")), "name"),
+        (with("description", json!("Koffie\u{0}")), "description"),
+        (with("description", json!("Koffie\u{1b}[31m")), "description"),
+        (with("address", json!({"city": "Zaan\u{85}dam"})), "address.city"),
+        (with("contact", json!({"phone": "06\t12345678"})), "contact.phone"),
+        (with("languages", json!(["nl", "e\u{7f}n"])), "languages[1]"),
+    ] {
+        let (status, v) = common::post_as(&app, &org, "/v1/initiatives", body.clone()).await;
+        common::assert_problem(status, &v, 400, field);
+        assert_eq!(snapshot(&app).await, before, "refused body {body} changed the data");
+    }
+    // Free text keeps its line breaks and tabs.
+    let (status, v) = common::post_as(&app, &org, "/v1/initiatives", with("description", json!("Koffie.\r\n\tEn thee."))).await;
+    assert_eq!(status, 201, "{v}");
+    assert_eq!(v["description"], "Koffie.\r\n\tEn thee.");
+});
+
+api_test!(duplicate_json_keys_are_refused_at_any_depth, false, |app: App| async move {
+    let (before, org) = one(&app).await;
+    let (lat, lng) = common::POELENBURG;
+    let rest =
+        format!(r#""description":"d","kind":"resident_initiative","categories":["meeting_place"],"location":{{"lat":{lat},"lng":{lng}}}"#);
+    for (raw, field) in [
+        (format!(r#"{{"name":"A","name":"B",{rest}}}"#), "name"),
+        (format!(r#"{{"name":"A",{rest},"address":{{"city":"Zaandam","city":"Elders"}}}}"#), "address.city"),
+        (
+            format!(r#"{{"name":"A",{rest},"schedule":[{{"weekday":"monday","start":"10:00","end":"12:00","end":"13:00"}}]}}"#),
+            "schedule[0].end",
+        ),
+        (format!(r#"{{"name":"A",{rest},"nam\u0065":"B"}}"#), "name"),
+    ] {
+        let (status, v) = post_raw(&app, &org, Some("application/json"), raw.clone().into_bytes()).await;
+        common::assert_problem(status, &v, 400, field);
+        assert_eq!(snapshot(&app).await, before, "refused body {raw} changed the data");
+    }
+    // The last one no longer wins: a key cannot be made an admin's by saying so twice.
+    let admin = common::zaanstad_admin();
+    let resp = app
+        .client
+        .post("/v1/keys")
+        .header(
+            "Authorization",
+            match &admin {
+                Auth::Bearer(t) => format!("Bearer {t}"),
+                _ => unreachable!(),
+            },
+        )
+        .content_type("application/json")
+        .body(r#"{"label":"Website","role":"organiser","role":"admin","gemeenten":["GM0479"]}"#)
+        .send()
+        .await;
+    let (status, v) = common::json(resp).await;
+    common::assert_problem(status, &v, 400, "role");
+    // The same in a merge patch.
+    let id = before[0]["id"].as_str().unwrap();
+    let (status, v) =
+        patch_raw(&app, &org, &format!("/v1/initiatives/{id}"), "application/merge-patch+json", r#"{"name":"A","name":"B"}"#.into()).await;
+    common::assert_problem(status, &v, 400, "name");
+    assert_eq!(snapshot(&app).await, before);
+});
+
+api_test!(null_is_no_value_in_a_create_body, false, |app: App| async move {
+    let admin = common::zaanstad_admin();
+    let key = |extra: Value| {
+        let mut b = json!({"label": "Website", "role": "admin", "gemeenten": ["GM0479"]});
+        for (k, v) in extra.as_object().unwrap() {
+            b[k] = v.clone();
+        }
+        b
+    };
+    let (status, v) = common::post_as(&app, &admin, "/v1/keys", key(json!({"expires_at": null}))).await;
+    common::assert_problem(status, &v, 400, "expires_at");
+    let (status, v) = common::post_as(&app, &admin, "/v1/keys", key(json!({"initiative_id": null}))).await;
+    common::assert_problem(status, &v, 400, "initiative_id");
+    let (_, keys) = common::get_as(&app, &admin, "/v1/keys").await;
+    assert!(keys["items"].as_array().unwrap().is_empty(), "{keys}");
+    // Left out, or given as a date, it is fine.
+    let (status, v) = common::post_as(&app, &admin, "/v1/keys", key(json!({}))).await;
+    assert_eq!(status, 201, "{v}");
+    let (status, v) = common::post_as(&app, &admin, "/v1/keys", key(json!({"expires_at": "2999-01-01T00:00:00Z"}))).await;
+    assert_eq!(status, 201, "{v}");
+    // In a merge patch null still removes a field.
+    let (before, org) = one(&app).await;
+    let id = before[0]["id"].as_str().unwrap();
+    let (status, v) = common::patch_as(&app, &org, &format!("/v1/initiatives/{id}"), json!({"accessibility": null})).await;
+    assert_eq!(status, 200, "{v}");
+});
+
+api_test!(titles_and_names_need_a_visible_letter_or_digit, false, |app: App| async move {
+    let (before, org) = one(&app).await;
+    let id = before[0]["id"].as_str().unwrap().to_owned();
+    for name in
+        ["\u{200B}", "\u{200B}\u{2060}\u{FEFF}\u{200C}", "\u{202E}\u{202C}", "Koffie\u{202E}eiffoK", "\u{2066}Buurtkamer\u{2069}", "..."]
+    {
+        let (status, v) = common::post_as(&app, &org, "/v1/initiatives", with("name", json!(name))).await;
+        common::assert_problem(status, &v, 400, "name");
+        let (status, v) = common::patch_as(&app, &org, &format!("/v1/initiatives/{id}"), json!({"name": name})).await;
+        common::assert_problem(status, &v, 400, "name");
+        assert_eq!(snapshot(&app).await, before, "refused name {name:?} changed the data");
+    }
+    let (status, v) = common::post_as(
+        &app,
+        &common::new_resident_token(),
+        "/v1/people",
+        json!({"display_name": "\u{200B}\u{200B}", "home_point": {"lat": common::POELENBURG.0, "lng": common::POELENBURG.1}}),
+    )
+    .await;
+    common::assert_problem(status, &v, 400, "display_name");
+    let (pid, resident) = common::poelenburg_person(&app, "Fatima").await;
+    let (status, v) = common::post_as(
+        &app,
+        &resident,
+        "/v1/listings",
+        json!({"kind": "offer", "title": "\u{2067}\u{2069}", "description": "Op vrijdag", "categories": ["meals"], "owner": {"person_id": pid}}),
+    )
+    .await;
+    common::assert_problem(status, &v, 400, "title");
+    // Marks that belong to a script's text stay allowed, beside a letter.
+    let (status, v) = common::post_as(&app, &org, "/v1/initiatives", with("name", json!("Taalcafé \u{200F}שלום"))).await;
+    assert_eq!(status, 201, "{v}");
+});
+
+api_test!(a_cursor_belongs_to_its_endpoint_and_filters, true, |app: App| async move {
+    let page = |url: String| {
+        let app = &app;
+        async move {
+            let (status, v) = get(app, &url).await;
+            assert_eq!(status, 200, "{url}: {v}");
+            v["next_cursor"].as_str().unwrap_or_else(|| panic!("{url}: no next page: {v}")).to_owned()
+        }
+    };
+    let initiatives = page("/v1/initiatives?limit=2".into()).await;
+    // On its own list it pages on, with any page size.
+    let (status, v) = get(&app, &format!("/v1/initiatives?limit=5&cursor={initiatives}")).await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["items"].as_array().unwrap().len(), 5);
+    let offers = page("/v1/listings?kind=offer&category=meals&category=groceries&limit=1".into()).await;
+    let (status, v) = get(&app, &format!("/v1/listings?category=groceries&limit=3&kind=offer&category=meals&cursor={offers}")).await;
+    assert_eq!(status, 200, "the same filters in another order are the same list: {v}");
+    let areas = page("/v1/areas?level=wijk&limit=2".into()).await;
+    let search = page("/v1/search?q=koffie&limit=1".into()).await;
+    for (url, why) in [
+        (format!("/v1/listings?cursor={initiatives}"), "another endpoint"),
+        (format!("/v1/search?cursor={initiatives}"), "another endpoint"),
+        (format!("/v1/areas?cursor={initiatives}"), "another endpoint"),
+        (format!("/v1/initiatives?cursor={areas}"), "another endpoint"),
+        (format!("/v1/initiatives?cursor={search}"), "another endpoint"),
+        (format!("/v1/initiatives?category=repair&cursor={initiatives}"), "another filter"),
+        (format!("/v1/listings?kind=request&category=meals&category=groceries&cursor={offers}"), "another filter"),
+        (format!("/v1/listings?kind=offer&category=meals&cursor={offers}"), "another filter"),
+        (format!("/v1/areas?level=gemeente&cursor={areas}"), "another filter"),
+        (format!("/v1/search?q=thee&cursor={search}"), "another filter"),
+    ] {
+        let (status, v) = get(&app, &url).await;
+        common::assert_problem(status, &v, 400, "cursor");
+        assert!(v["errors"][0]["message"].as_str().unwrap().contains("another list"), "{why}: {url}: {v}");
+    }
+});

@@ -42,7 +42,7 @@ fn a_problem_without_errors_is_refused() {
 
 #[test]
 fn an_undocumented_status_or_media_type_is_refused() {
-    let err = check("GET", "/v1/taxonomy", 400, PROBLEM, &problem(json!({"status": 400}))).unwrap_err();
+    let err = check("GET", "/v1/taxonomy", 404, PROBLEM, &problem(json!({"status": 404}))).unwrap_err();
     assert!(err.contains("not documented"), "{err}");
     let err = check("GET", "/v1/areas", 200, "text/html", b"<html></html>").unwrap_err();
     assert!(err.contains("text/html"), "{err}");

@@ -111,15 +111,27 @@ api_test!(ad_hoc_matching_for_professionals, true, |app: TestApp| async move {
     let items = v["items"].as_array().unwrap();
     assert!(!items.is_empty());
     assert!(items.iter().all(|c| c["distance_m"].as_f64().unwrap() <= 2_000.0));
-    // Help at home needs a VOG: only volunteers who have one remain.
+    // Help at home needs a VOG: only volunteers who have one remain. The case occurs: without
+    // the filter, volunteers with and without a VOG are among the candidates.
+    let (_, vols) = common::get_as(&app, &pro, "/v1/volunteers?limit=200").await;
+    let has_vog = |c: &Value| {
+        let profile = vols["items"].as_array().unwrap().iter().find(|v| v["id"] == c["id"]).unwrap_or_else(|| panic!("{c}"));
+        profile["has_vog"].as_bool().unwrap()
+    };
+    let volunteers =
+        |list: &Value| -> Vec<Value> { list["items"].as_array().unwrap().iter().filter(|c| c["kind"] == "volunteer").cloned().collect() };
+    let all = volunteers(&v);
+    let without: Vec<&Value> = all.iter().filter(|c| !has_vog(c)).collect();
+    assert!(!without.is_empty(), "a volunteer without a VOG is a candidate without the filter: {all:?}");
+    assert!(all.iter().any(has_vog), "a volunteer with a VOG is a candidate without the filter: {all:?}");
     let mut home = need.clone();
     home["needs_vog"] = json!(true);
-    let (_, with_vog) = common::post_as(&app, &pro, "/v1/match", home).await;
-    let (_, vols) = common::get_as(&app, &pro, "/v1/volunteers?limit=200").await;
-    for c in with_vog["items"].as_array().unwrap().iter().filter(|c| c["kind"] == "volunteer") {
-        let profile = vols["items"].as_array().unwrap().iter().find(|v| v["id"] == c["id"]).unwrap();
-        assert_eq!(profile["has_vog"], true, "{profile}");
-    }
+    let (s, with_vog) = common::post_as(&app, &pro, "/v1/match", home).await;
+    assert_eq!(s, 200, "{with_vog}");
+    let kept = volunteers(&with_vog);
+    assert!(!kept.is_empty(), "the volunteers with a VOG remain: {with_vog}");
+    assert!(kept.iter().all(has_vog), "{kept:?}");
+    assert!(without.iter().all(|w| kept.iter().all(|k| k["id"] != w["id"])), "the others are left out");
     // Who and what may ask.
     let (s, _) = common::post_as(&app, &common::new_resident_token(), "/v1/match", need.clone()).await;
     assert_eq!(s, 403);

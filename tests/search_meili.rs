@@ -1,8 +1,13 @@
 //! Search on Meilisearch and the outbox that feeds it, through the real app.
 //!
-//! Tests that need a Meilisearch server run when `MEILI_URL` (and `MEILI_MASTER_KEY`) are set
-//! and print SKIPPED otherwise; each uses an index of its own and deletes it at the end. The
-//! outbox tests against an unreachable server need nothing and always run.
+//! Tests that need a Meilisearch server run when `MEILI_URL` (and `MEILI_MASTER_KEY`) are set;
+//! otherwise each is reported as `ignored (SKIPPED: needs Meilisearch ...)` and counted among
+//! the ignored in the summary, never as passed. Each uses an index of its own and deletes it at
+//! the end. The outbox tests against an unreachable server need nothing and always run.
+//!
+//! The file has its own harness (libtest-mimic; `harness = false` in Cargo.toml) because
+//! libtest decides what is ignored at compile time, and whether a server is there is known
+//! only when the tests run.
 mod common;
 
 use std::collections::BTreeSet;
@@ -10,16 +15,13 @@ use std::collections::BTreeSet;
 use buurtkracht::config::MeiliSettings;
 use buurtkracht::search::outbox;
 use common::{Auth, POELENBURG, TestApp};
+use libtest_mimic::{Completion, Failed, Trial};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
-/// The configured server with a fresh index name, or `None` (printing why).
+/// The configured server with a fresh index name, or `None`.
 fn meili_from_env() -> Option<MeiliSettings> {
-    let url = std::env::var("MEILI_URL").ok().filter(|u| !u.is_empty());
-    let Some(url) = url else {
-        eprintln!("SKIPPED: MEILI_URL is not set, so this test has no Meilisearch to talk to");
-        return None;
-    };
+    let url = std::env::var("MEILI_URL").ok().filter(|u| !u.is_empty())?;
     Some(MeiliSettings {
         url,
         key: std::env::var("MEILI_MASTER_KEY").ok().filter(|k| !k.is_empty()),
@@ -66,51 +68,80 @@ async fn indexed(settings: &MeiliSettings) -> Vec<String> {
     docs.results.iter().map(|d| d["item_id"].as_str().unwrap().to_owned()).collect()
 }
 
+/// Runs a test's future on its own runtime, as `#[tokio::test]` does.
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(f)
+}
+
+/// The trials of one test: on SQLite, and on PostgreSQL ignored unless asked for (`--ignored`),
+/// like `api_test!`'s twins. With no Meilisearch configured, a trial that needs one is reported
+/// as ignored with a reason starting `SKIPPED` (libtest cannot ignore at run time, hence this
+/// harness), never as passed; under `--ignored` the SQLite trial is not run at all.
+fn trials(name: &str, run: fn(&'static str) -> Result<Completion, Failed>) -> Vec<Trial> {
+    vec![
+        Trial::ignorable_test(format!("{name}::sqlite"), move || run("sqlite")),
+        Trial::ignorable_test(format!("{name}::postgres"), move || run("postgres")).with_ignored_flag(true),
+    ]
+}
+
+/// Why a test that needs Meilisearch did not run.
+const SKIPPED: &str = "SKIPPED: needs Meilisearch; set MEILI_URL (and MEILI_MASTER_KEY)";
+
 macro_rules! meili_test {
     ($name:ident, $seed:expr, $body:expr) => {
-        mod $name {
-            use super::*;
-            async fn run(engine: &'static str) {
-                let Some(settings) = meili_from_env() else { return };
-                let s = settings.clone();
-                let app = common::spawn_with(engine, $seed, move |x| x.meili = Some(s)).await.expect("the database is there");
-                drain(&app, 500).await;
-                let index = app.app.state.search.clone().unwrap();
-                ($body)(app, settings).await;
-                index.drop_index().await.ok();
+        fn $name() -> Vec<Trial> {
+            fn run(engine: &'static str) -> Result<Completion, Failed> {
+                let Some(settings) = meili_from_env() else { return Ok(Completion::ignored_with(SKIPPED)) };
+                block_on(async move {
+                    let s = settings.clone();
+                    let app = common::spawn_with(engine, $seed, move |x| x.meili = Some(s)).await.expect("the database is there");
+                    drain(&app, 500).await;
+                    let index = app.app.state.search.clone().unwrap();
+                    ($body)(app, settings).await;
+                    index.drop_index().await.ok();
+                });
+                Ok(Completion::Completed)
             }
-            #[tokio::test]
-            async fn sqlite() {
-                run("sqlite").await
-            }
-            #[tokio::test]
-            #[ignore = "needs PostgreSQL: TEST_DATABASE_URL=postgres://... cargo test -- --ignored"]
-            async fn postgres() {
-                run("postgres").await
-            }
+            trials(stringify!($name), run)
         }
     };
 }
 
 macro_rules! unreachable_test {
     ($name:ident, $body:expr) => {
-        mod $name {
-            use super::*;
-            async fn run(engine: &'static str) {
-                let app = common::spawn_with(engine, true, |x| x.meili = Some(unreachable_meili())).await.expect("the database is there");
-                ($body)(app).await;
+        fn $name() -> Vec<Trial> {
+            fn run(engine: &'static str) -> Result<Completion, Failed> {
+                block_on(async move {
+                    let app =
+                        common::spawn_with(engine, true, |x| x.meili = Some(unreachable_meili())).await.expect("the database is there");
+                    ($body)(app).await;
+                });
+                Ok(Completion::Completed)
             }
-            #[tokio::test]
-            async fn sqlite() {
-                run("sqlite").await
-            }
-            #[tokio::test]
-            #[ignore = "needs PostgreSQL: TEST_DATABASE_URL=postgres://... cargo test -- --ignored"]
-            async fn postgres() {
-                run("postgres").await
-            }
+            trials(stringify!($name), run)
         }
     };
+}
+
+fn main() -> std::process::ExitCode {
+    let args = libtest_mimic::Arguments::from_args();
+    // This harness does not capture a test's output as libtest does, so the app's logs would
+    // fill the run's output: errors only, unless RUST_LOG asks for more. Installed first, it
+    // is the one `common::spawn_with` finds in place.
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("error"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).with_writer(std::io::stderr).try_init();
+    let all: Vec<Trial> = [
+        writes_succeed_and_wait_in_the_outbox_while_meilisearch_is_down(),
+        meilisearch_forgives_typos_and_ignores_accents(),
+        meilisearch_keeps_the_visibility_rules(),
+        meilisearch_pages_facets_and_geo(),
+        delivery_stopped_midway_loses_and_duplicates_nothing(),
+        a_reindex_swaps_in_a_new_index_and_keeps_what_changes_meanwhile(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    libtest_mimic::run(&args, all).exit_code()
 }
 
 unreachable_test!(writes_succeed_and_wait_in_the_outbox_while_meilisearch_is_down, |app: TestApp| async move {

@@ -15,6 +15,7 @@ mod m20261201_000007_accent_free_text;
 mod m20261201_000008_search_outbox;
 mod m20261201_000009_listing_times_and_languages;
 mod m20261201_000010_search_rebuilds;
+mod m20261201_000011_idempotency_leases;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000008_search_outbox::Migration),
             Box::new(m20261201_000009_listing_times_and_languages::Migration),
             Box::new(m20261201_000010_search_rebuilds::Migration),
+            Box::new(m20261201_000011_idempotency_leases::Migration),
         ]
     }
 }

@@ -205,7 +205,7 @@ fn one_gemeente(name: &str, code: &str) -> Result<String, ApiError> {
 impl KeyInput {
     /// Parses the request into a key spec, naming the field at fault.
     pub fn parse(&self) -> Result<KeySpec, ApiError> {
-        let label = field("label", BoundedText::parse(&self.label, 200))?;
+        let label = field("label", BoundedText::title(&self.label, 200))?;
         if self.gemeenten.len() > 50 {
             return Err(ApiError::invalid("gemeenten", "at most 50 values"));
         }
@@ -309,7 +309,7 @@ impl AdminApi {
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u64>>,
         /// The `next_cursor` of the previous page.
-        #[oai(validator(max_length = 20))]
+        #[oai(validator(max_length = 200))]
         cursor: Query<Option<String>>,
     ) -> Result<Json<AuditPage>, ApiError> {
         let gemeenten = gemeente.0.map(|g| one_gemeente("gemeente", &g).map(|g| vec![g])).transpose()?;

@@ -180,8 +180,12 @@ impl AreasApi {
         let after = match cursor.0.as_deref() {
             None => None,
             Some(c) => Some(
-                field("cursor", CbsCode::parse(c).map_err(|_| crate::domain::Invalid::new("not a cursor this service issued")))?
-                    .to_string(),
+                field(
+                    "cursor",
+                    crate::domain::list_scope::open(c)
+                        .and_then(|c| CbsCode::parse(c).map_err(|_| crate::domain::Invalid::new("not a cursor this service issued"))),
+                )?
+                .to_string(),
             ),
         };
         if q.0.as_deref().is_some_and(|t| t.chars().any(char::is_control)) {
@@ -195,7 +199,7 @@ impl AreasApi {
             limit,
         };
         let (rows, more) = service::list(&self.state, &filter).await?;
-        let next_cursor = if more { rows.last().map(|r| r.code.clone()) } else { None };
+        let next_cursor = if more { rows.last().map(|r| crate::domain::list_scope::seal(&r.code)) } else { None };
         if wants_geojson(req) {
             let features = rows
                 .iter()

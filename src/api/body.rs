@@ -11,6 +11,8 @@ use serde::de::DeserializeOwned;
 
 use crate::error::BodyError;
 
+pub mod check;
+
 /// The largest body we read.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
@@ -40,28 +42,31 @@ impl<T: Type + DeserializeOwned + Send> ParsePayload for JsonBody<T> {
     const IS_REQUIRED: bool = true;
 
     async fn from_request(_request: &Request, body: &mut RequestBody) -> Result<Self> {
-        let bytes = body.take()?.into_bytes_limit(MAX_BODY_BYTES).await.map_err(|e| {
-            let too_large = matches!(e, poem::error::ReadBodyError::PayloadTooLarge);
-            BodyError {
-                field: "body".into(),
-                message: if too_large { "the body may be at most 1 MiB".into() } else { e.to_string() },
-                status: if too_large { StatusCode::PAYLOAD_TOO_LARGE } else { StatusCode::BAD_REQUEST },
-            }
-        })?;
-        if bytes.is_empty() {
-            return Err(
-                BodyError { field: "body".into(), message: "a JSON body is required".into(), status: StatusCode::BAD_REQUEST }.into()
-            );
-        }
-        let de = &mut serde_json::Deserializer::from_slice(&bytes);
-        match serde_path_to_error::deserialize::<_, T>(de) {
-            Ok(value) => Ok(Self(value)),
-            Err(err) => {
-                let (field, message) = locate(&err.path().to_string(), err.into_inner().to_string());
-                Err(BodyError { field, message, status: StatusCode::BAD_REQUEST }.into())
-            }
-        }
+        read_json(body, false).await.map(Self)
     }
+}
+
+/// Reads a JSON body of at most [`MAX_BODY_BYTES`], walks it ([`check::check`]: duplicate
+/// keys, control characters, and `null` unless `allow_null`) and parses it as `T`, naming the
+/// field at fault.
+async fn read_json<T: DeserializeOwned>(body: &mut RequestBody, allow_null: bool) -> Result<T> {
+    let bytes = body.take()?.into_bytes_limit(MAX_BODY_BYTES).await.map_err(|e| {
+        let too_large = matches!(e, poem::error::ReadBodyError::PayloadTooLarge);
+        BodyError {
+            field: "body".into(),
+            message: if too_large { "the body may be at most 1 MiB".into() } else { e.to_string() },
+            status: if too_large { StatusCode::PAYLOAD_TOO_LARGE } else { StatusCode::BAD_REQUEST },
+        }
+    })?;
+    if bytes.is_empty() {
+        return Err(BodyError { field: "body".into(), message: "a JSON body is required".into(), status: StatusCode::BAD_REQUEST }.into());
+    }
+    check::check(&bytes, allow_null).map_err(|f| BodyError { field: f.field, message: f.message, status: StatusCode::BAD_REQUEST })?;
+    let de = &mut serde_json::Deserializer::from_slice(&bytes);
+    serde_path_to_error::deserialize::<_, T>(de).map_err(|err| {
+        let (field, message) = locate(&err.path().to_string(), err.into_inner().to_string());
+        BodyError { field, message, status: StatusCode::BAD_REQUEST }.into()
+    })
 }
 
 impl_apirequest_for_payload!(JsonBody<T>, T: Type + DeserializeOwned + Send);
@@ -91,9 +96,9 @@ impl<P: Type> Payload for MergePatch<P> {
 impl<P: Type + Send> ParsePayload for MergePatch<P> {
     const IS_REQUIRED: bool = true;
 
-    async fn from_request(request: &Request, body: &mut RequestBody) -> Result<Self> {
-        let JsonBody(value) = JsonBody::<serde_json::Value>::from_request(request, body).await?;
-        match value {
+    async fn from_request(_request: &Request, body: &mut RequestBody) -> Result<Self> {
+        // `null` is how a merge patch removes a field.
+        match read_json::<serde_json::Value>(body, true).await? {
             serde_json::Value::Object(map) => Ok(Self(map, std::marker::PhantomData)),
             _ => Err(BodyError { field: "body".into(), message: "a merge patch is a JSON object".into(), status: StatusCode::BAD_REQUEST }
                 .into()),

@@ -7,6 +7,8 @@
 //!   no way to write `false` there.
 //! - 413 and 415 on every operation that reads a body: the body reader answers them before the
 //!   handler runs, so no handler's response type lists them.
+//! - 400 on every operation: the check of path and query (`api::input`) sits in front of every
+//!   route;
 //! - 401 and 429 on every operation: the credential check and the rate limits sit in front of
 //!   every route, the few routes that never fail otherwise included.
 //!
@@ -200,6 +202,11 @@ pub fn finish(spec: &str) -> String {
             for (_, op) in ops.entries_mut() {
                 let body = op.get("requestBody").cloned();
                 let Some(responses) = op.get_mut("responses") else { continue };
+                add_response(
+                    responses,
+                    400,
+                    "A query parameter or path segment holds a control character, or a cursor belongs to another list (`invalid_parameter`), on every route.",
+                );
                 add_response(responses, 401, "Invalid, expired or revoked credentials (`unauthorized`), on every route.");
                 add_response(responses, 429, "Too many requests from this client or credential (`rate_limited`); see `Retry-After`.");
                 if let Some(body) = body {
@@ -253,7 +260,7 @@ mod tests {
         let out: serde_json::Value = serde_json::from_str(&finish(spec)).unwrap();
         let post = &out["paths"]["/a"]["post"]["responses"];
         let statuses: Vec<&String> = post.as_object().unwrap().keys().collect();
-        assert_eq!(statuses, ["201", "401", "413", "415", "429", "500"]);
+        assert_eq!(statuses, ["201", "400", "401", "413", "415", "429", "500"]);
         let get = &out["paths"]["/a"]["get"]["responses"];
         assert!(get.get("401").is_some() && get.get("429").is_some() && get.get("415").is_none());
         let schemas = &out["components"]["schemas"];

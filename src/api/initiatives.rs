@@ -162,7 +162,7 @@ impl InitiativeInput {
     /// Parses into domain fields, naming the field at fault.
     pub fn parse(&self) -> Result<InitiativeFields, ApiError> {
         Ok(InitiativeFields {
-            name: field("name", BoundedText::parse(&self.name, 200))?,
+            name: field("name", BoundedText::title(&self.name, 200))?,
             description: field("description", BoundedText::parse(&self.description, 5000))?,
             kind: self.kind,
             categories: dedup_codes("categories", &self.categories, 1, 10)?,

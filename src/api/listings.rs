@@ -125,7 +125,7 @@ impl ListingInput {
         }
         Ok(ListingFields {
             kind: self.kind,
-            title: field("title", BoundedText::parse(&self.title, 200))?,
+            title: field("title", BoundedText::title(&self.title, 200))?,
             description: field("description", BoundedText::parse(&self.description, 5000))?,
             categories: dedup_codes("categories", &self.categories, 1, 10)?,
             zrm_domains: dedup_codes("zrm_domains", &self.zrm_domains, 0, 13)?,

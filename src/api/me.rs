@@ -90,13 +90,17 @@ pub struct AuditPage {
 
 /// Reads an audit cursor (the position of the last entry).
 pub fn audit_cursor(text: Option<&str>) -> Result<Option<i64>, ApiError> {
-    text.map(|t| t.parse::<i64>().ok().filter(|v| *v >= 0).ok_or_else(|| ApiError::invalid("cursor", "not a cursor this service issued")))
-        .transpose()
+    text.map(|t| {
+        let seq = crate::domain::list_scope::open(t).map_err(|e| ApiError::invalid("cursor", e.0))?;
+        seq.parse::<i64>().ok().filter(|v| *v >= 0).ok_or_else(|| ApiError::invalid("cursor", "not a cursor this service issued"))
+    })
+    .transpose()
 }
 
 /// Turns entries into a page: a next cursor when the page is full.
 pub fn audit_page(rows: Vec<AuditEvent>, limit: u64) -> AuditPage {
-    let next_cursor = (rows.len() as u64 == limit).then(|| rows.last().map(|r| r.seq.to_string())).flatten();
+    let next_cursor =
+        (rows.len() as u64 == limit).then(|| rows.last().map(|r| crate::domain::list_scope::seal(&r.seq.to_string()))).flatten();
     AuditPage { items: rows.into_iter().map(AuditEntry::of).collect(), next_cursor }
 }
 
@@ -182,7 +186,7 @@ impl MeApi {
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u64>>,
         /// The `next_cursor` of the previous page.
-        #[oai(validator(max_length = 20))]
+        #[oai(validator(max_length = 200))]
         cursor: Query<Option<String>>,
     ) -> Result<Json<AuditPage>, ApiError> {
         let limit = page_limit(limit.0)?;

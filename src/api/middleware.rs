@@ -11,7 +11,7 @@ use crate::auth::keys;
 use crate::error::Problem;
 use crate::rate::RateLimiter;
 use crate::service::State;
-use crate::store::idempotency::{self, Claim};
+use crate::service::idempotency::{Attempt, Claim, fingerprint};
 
 /// The headers a frontend may send.
 const ALLOWED_HEADERS: &str = "Authorization, Content-Type, Accept, Idempotency-Key, If-Match, X-API-Key";
@@ -111,6 +111,10 @@ fn problem(status: StatusCode, code: &str, title: &str, detail: &str, field: Opt
 /// A POST with an `Idempotency-Key` header runs once per caller and key; retries get the
 /// first answer again (with `Idempotent-Replayed: true`) and never create a second row.
 /// Runs after `authenticate`, so answers are kept per verified caller only.
+///
+/// The claim on a key is leased and renewed while the request runs; a retry while it runs is
+/// answered 409 with `Retry-After`, and a claim whose process died runs out and is taken over
+/// by the next retry (see `store::idempotency`).
 pub async fn idempotency<E: Endpoint>(next: E, mut req: Request, state: Arc<State>) -> poem::Result<Response> {
     if req.method() != Method::POST {
         return Ok(next.call(req).await?.into_response());
@@ -146,9 +150,8 @@ pub async fn idempotency<E: Endpoint>(next: E, mut req: Request, state: Arc<Stat
         Some(p) if p.role != crate::auth::Role::Anonymous => p.actor(),
         _ => format!("anonymous:{}", req.remote_addr().as_socket_addr().map(|a| a.ip().to_string()).unwrap_or_default()),
     };
-    let scope = idempotency::scope_of(&who);
-    let request_hash = idempotency::fingerprint(req.method().as_str(), &req.uri().to_string(), &bytes);
-    let db = &state.db;
+    let attempt = Attempt::new(&who, key);
+    let request_hash = fingerprint(req.method().as_str(), &req.uri().to_string(), &bytes);
     let internal = |e: &dyn std::error::Error| {
         tracing::error!(cause = %e, "idempotency store failed");
         problem(
@@ -159,7 +162,7 @@ pub async fn idempotency<E: Endpoint>(next: E, mut req: Request, state: Arc<Stat
             None,
         )
     };
-    match idempotency::claim(db, &scope, &key, &request_hash).await {
+    match attempt.claim(&state, &request_hash).await {
         Err(e) => return Ok(internal(&e)),
         Ok(Claim::Replay { status, content_type, body }) => {
             let mut b =
@@ -169,14 +172,17 @@ pub async fn idempotency<E: Endpoint>(next: E, mut req: Request, state: Arc<Stat
             }
             return Ok(b.body(body));
         }
-        Ok(Claim::InProgress) => {
-            return Ok(problem(
+        Ok(Claim::InProgress { retry_after }) => {
+            let mut resp = problem(
                 StatusCode::CONFLICT,
                 "idempotency_in_progress",
                 "Request in progress",
                 "a request with this Idempotency-Key is still being handled; retry shortly",
                 Some("Idempotency-Key"),
-            ));
+            );
+            let secs = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+            resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
+            return Ok(resp);
         }
         Ok(Claim::Mismatch) => {
             return Ok(problem(
@@ -190,10 +196,12 @@ pub async fn idempotency<E: Endpoint>(next: E, mut req: Request, state: Arc<Stat
         Ok(Claim::Fresh) => {}
     }
     req.set_body(Body::from(bytes));
+    let renewal = attempt.keep_alive(&state);
     let resp = next.get_response(req).await;
+    drop(renewal);
     let status = resp.status();
     if status.is_server_error() {
-        if let Err(e) = idempotency::release(db, &scope, &key).await {
+        if let Err(e) = attempt.release(&state).await {
             tracing::error!(cause = %e, "releasing an idempotency key failed");
         }
         return Ok(resp);
@@ -202,8 +210,11 @@ pub async fn idempotency<E: Endpoint>(next: E, mut req: Request, state: Arc<Stat
     let bytes = body.into_bytes().await.unwrap_or_default();
     let text = String::from_utf8_lossy(&bytes).into_owned();
     let ct = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    if let Err(e) = idempotency::complete(db, &scope, &key, status.as_u16(), ct, text).await {
-        tracing::error!(cause = %e, "keeping an idempotent answer failed");
+    match attempt.complete(&state, status.as_u16(), ct, text).await {
+        Ok(true) => {}
+        // Only when this request's renewals failed for a whole lease: a retry ran it again.
+        Ok(false) => tracing::warn!("an idempotency claim was taken over before its answer was kept"),
+        Err(e) => tracing::error!(cause = %e, "keeping an idempotent answer failed"),
     }
     Ok(Response::from_parts(parts, Body::from(bytes)))
 }

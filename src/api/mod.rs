@@ -14,6 +14,7 @@ pub mod contract;
 pub mod edges;
 pub mod health;
 pub mod initiatives;
+pub mod input;
 pub mod listings;
 pub mod matches;
 pub mod me;

@@ -82,7 +82,7 @@ impl PersonInput {
             }
         };
         Ok(PersonFields {
-            display_name: field("display_name", BoundedText::parse(&self.display_name, 100))?,
+            display_name: field("display_name", BoundedText::title(&self.display_name, 100))?,
             languages: parse_languages("languages", &self.languages)?,
             contact: self.contact.parse("contact")?,
             home_cell,

@@ -72,18 +72,19 @@ pub struct Cursor {
 }
 
 impl Cursor {
-    /// The opaque text form handed to clients.
+    /// The opaque text form handed to clients, bound to the list of the request being answered
+    /// ([`super::list_scope`]).
     pub fn encode(&self) -> String {
-        URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).expect("cursor serialises"))
+        super::list_scope::seal(&URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).expect("cursor serialises")))
     }
 
-    /// Reads a cursor a client sent back.
+    /// Reads a cursor a client sent back; one from another list is refused.
     pub fn decode(text: &str) -> Result<Self, Invalid> {
         let bad = || Invalid::new("not a cursor this service issued");
         if text.len() > 200 {
             return Err(bad());
         }
-        let bytes = URL_SAFE_NO_PAD.decode(text.trim()).map_err(|_| bad())?;
+        let bytes = URL_SAFE_NO_PAD.decode(super::list_scope::open(text)?).map_err(|_| bad())?;
         let cursor: Cursor = serde_json::from_slice(&bytes).map_err(|_| bad())?;
         match (cursor.sort, cursor.distance_m()) {
             (Sort::Newest, None) => Ok(cursor),

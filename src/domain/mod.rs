@@ -3,6 +3,7 @@
 pub mod items;
 pub mod kinds;
 pub mod list;
+pub mod list_scope;
 pub mod place;
 pub mod schedule;
 pub mod taxonomy;

@@ -196,7 +196,7 @@ impl NextPage {
 /// The opaque cursor of a Meilisearch page: where the next page starts.
 fn encode_offset(offset: usize) -> String {
     use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{{\"o\":{offset}}}"))
+    crate::domain::list_scope::seal(&base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{{\"o\":{offset}}}")))
 }
 
 /// Reads a cursor [`encode_offset`] made.
@@ -208,7 +208,7 @@ pub fn decode_offset(text: &str) -> Result<usize, crate::domain::Invalid> {
     struct Offset {
         o: usize,
     }
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(text.trim()).map_err(|_| bad())?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(crate::domain::list_scope::open(text)?).map_err(|_| bad())?;
     let o: Offset = serde_json::from_slice(&bytes).map_err(|_| bad())?;
     (o.o <= meili::MAX_TOTAL_HITS).then_some(o.o).ok_or_else(bad)
 }

@@ -108,6 +108,10 @@ fn text(v: &str, max: usize) -> anyhow::Result<BoundedText> {
     BoundedText::parse(v, max).map_err(|e| anyhow::anyhow!("{v:?}: {e}"))
 }
 
+fn title(v: &str, max: usize) -> anyhow::Result<BoundedText> {
+    BoundedText::title(v, max).map_err(|e| anyhow::anyhow!("{v:?}: {e}"))
+}
+
 fn optional_text(v: Option<&str>, max: usize) -> anyhow::Result<Option<BoundedText>> {
     BoundedText::parse_optional(v, max).map_err(|e| anyhow::anyhow!("{v:?}: {e}"))
 }
@@ -273,7 +277,7 @@ pub async fn seed(state: &State, document: &str) -> anyhow::Result<SeedReport> {
         let bad = |e: anyhow::Error| e.context(format!("initiative {}", s.key));
         let a = &s.address;
         let fields = InitiativeFields {
-            name: text(&s.name, 200).map_err(bad)?,
+            name: title(&s.name, 200).map_err(bad)?,
             description: text(&s.description, 5000).map_err(bad)?,
             kind: s.kind,
             categories: s.categories,
@@ -310,7 +314,7 @@ pub async fn seed(state: &State, document: &str) -> anyhow::Result<SeedReport> {
         let point = wijken.point(state, &s.wijk, &s.key, Some(precision.resolution()))?;
         let bad = |e: anyhow::Error| e.context(format!("person {}", s.key));
         let fields = PersonFields {
-            display_name: text(&s.display_name, 100).map_err(bad)?,
+            display_name: title(&s.display_name, 100).map_err(bad)?,
             languages: languages(&s.languages).map_err(bad)?,
             contact: s.contact.parse().map_err(bad)?,
             home_cell: CellId::new(point.cell(precision.resolution())),
@@ -356,7 +360,7 @@ pub async fn seed(state: &State, document: &str) -> anyhow::Result<SeedReport> {
         let bad = |e: anyhow::Error| e.context(format!("listing {i}"));
         let fields = ListingFields {
             kind: s.kind,
-            title: text(&s.title, 200).map_err(bad)?,
+            title: title(&s.title, 200).map_err(bad)?,
             description: text(&s.description, 5000).map_err(bad)?,
             categories: s.categories,
             zrm_domains: s.zrm_domains,

@@ -12,6 +12,7 @@ pub mod areas;
 pub mod consents;
 pub mod error;
 pub mod health;
+pub mod idempotency;
 pub mod initiatives;
 pub mod listings;
 pub mod matches;

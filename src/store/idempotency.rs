@@ -1,7 +1,17 @@
 //! Idempotent POSTs: the first request with a key runs and its answer is kept; a retry with the
 //! same key and the same request gets that answer again instead of making a second row.
+//!
+//! While the first request runs, its claim is held under a lease: the claiming process renews
+//! it ([`renew`]) and a retry meanwhile is told to wait (409 with `Retry-After`). A process that
+//! dies mid-request stops renewing, and once the lease has run out the next retry takes the claim
+//! over and runs the request itself. What a client can rely on is written in the README
+//! ("Idempotent retries").
 
-use chrono::{Duration, Utc};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::Condition;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use super::Conn;
@@ -10,6 +20,38 @@ use super::entities::idempotency_record;
 
 /// How long answers are kept.
 pub const KEEP_HOURS: i64 = 24;
+
+/// The lease when `IDEMPOTENCY_LEASE_SECS` is not set: long enough that a renewal held up by a
+/// busy database (SQLite waits up to 5 s for its write lock) never lets it lapse under a live
+/// request, short enough that a key left by a crash is free again within a minute.
+pub const DEFAULT_LEASE_SECS: u64 = 60;
+
+/// The lease a claim is held under: `IDEMPOTENCY_LEASE_SECS` (1 to 86,400) or
+/// [`DEFAULT_LEASE_SECS`], read once. A value out of range is reported and the default used.
+pub fn lease() -> Duration {
+    static LEASE: OnceLock<u64> = OnceLock::new();
+    let secs = *LEASE.get_or_init(|| match std::env::var("IDEMPOTENCY_LEASE_SECS") {
+        Err(_) => DEFAULT_LEASE_SECS,
+        Ok(v) => match v.trim().parse::<u64>() {
+            Ok(n) if (1..=86_400).contains(&n) => n,
+            _ => {
+                tracing::error!(value = %v, "IDEMPOTENCY_LEASE_SECS must be 1 to 86400 seconds; using {DEFAULT_LEASE_SECS}");
+                DEFAULT_LEASE_SECS
+            }
+        },
+    });
+    Duration::seconds(secs as i64)
+}
+
+/// A fresh holder's name for one claim: this process (a random id, since process ids repeat
+/// across restarts and hosts) and a counter, so that renewing, completing or releasing touches
+/// only the claim this request made, never one a retry has taken over since.
+pub fn new_owner() -> String {
+    static PROCESS: OnceLock<String> = OnceLock::new();
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let process = PROCESS.get_or_init(|| uuid::Uuid::new_v4().simple().to_string());
+    format!("{process}:{}", NEXT.fetch_add(1, Ordering::Relaxed))
+}
 
 /// The scope kept answers live under: the verified caller (`Principal::actor`), hashed so
 /// that no credential or subject is stored in the clear. Erasure recomputes it to forget them.
@@ -27,7 +69,7 @@ pub fn fingerprint(method: &str, uri: &str, body: &[u8]) -> String {
 /// What to do with a request that carries a key.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Claim {
-    /// First time: run it, then [`complete`].
+    /// First time, or the first request's claim ran out: run it, then [`complete`].
     Fresh,
     /// Seen and answered: send this again.
     Replay {
@@ -38,15 +80,32 @@ pub enum Claim {
         /// Body.
         body: String,
     },
-    /// The first request with this key is still running.
-    InProgress,
+    /// The first request with this key is still running (its claim is renewed).
+    InProgress {
+        /// When its lease runs out at the latest, should its process be gone.
+        retry_after: std::time::Duration,
+    },
     /// The key was used for a different request.
     Mismatch,
 }
 
-/// Claims `key` for a request with `request_hash`, within the caller's `scope`.
-pub async fn claim(db: &impl Conn, scope: &str, key: &str, request_hash: &str) -> Result<Claim, StoreError> {
-    let now = Utc::now();
+/// Claims `key` for a request with `request_hash`, within the caller's `scope`, as `owner`
+/// ([`new_owner`]) for `lease`.
+pub async fn claim(db: &impl Conn, scope: &str, key: &str, request_hash: &str, owner: &str, lease: Duration) -> Result<Claim, StoreError> {
+    claim_at(db, scope, key, request_hash, owner, lease, Utc::now(), 0).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn claim_at(
+    db: &impl Conn,
+    scope: &str,
+    key: &str,
+    request_hash: &str,
+    owner: &str,
+    lease: Duration,
+    now: DateTime<Utc>,
+    attempt: u8,
+) -> Result<Claim, StoreError> {
     // Expired answers go first, so an old key can be used afresh.
     idempotency_record::Entity::delete_many()
         .filter(idempotency_record::Column::CreatedAt.lt(now - Duration::hours(KEEP_HOURS)))
@@ -60,49 +119,106 @@ pub async fn claim(db: &impl Conn, scope: &str, key: &str, request_hash: &str) -
         content_type: Set(None),
         body: Set(None),
         created_at: Set(now),
+        owner: Set(Some(owner.to_owned())),
+        lease_until: Set(Some(now + lease)),
     }
     .insert(db)
     .await;
-    match inserted {
-        Ok(_) => Ok(Claim::Fresh),
-        Err(e) if matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) => {
-            let Some(existing) = idempotency_record::Entity::find_by_id((scope.to_owned(), key.to_owned())).one(db).await? else {
-                // Removed between the insert and the read (its first request failed): retry once.
-                return Box::pin(claim(db, scope, key, request_hash)).await;
-            };
-            if existing.request_hash != request_hash {
-                return Ok(Claim::Mismatch);
-            }
-            Ok(match (existing.status, existing.body) {
-                (Some(status), Some(body)) => Claim::Replay { status: status as u16, content_type: existing.content_type, body },
-                _ => Claim::InProgress,
-            })
-        }
-        Err(e) => Err(e.into()),
+    let e = match inserted {
+        Ok(_) => return Ok(Claim::Fresh),
+        Err(e) => e,
+    };
+    if !matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) {
+        return Err(e.into());
     }
+    let existing = idempotency_record::Entity::find_by_id((scope.to_owned(), key.to_owned())).one(db).await?;
+    let Some(existing) = existing else {
+        // Removed between the insert and the read (its first request failed): try again, once.
+        return if attempt == 0 {
+            Box::pin(claim_at(db, scope, key, request_hash, owner, lease, now, 1)).await
+        } else {
+            Ok(Claim::InProgress { retry_after: std::time::Duration::from_secs(1) })
+        };
+    };
+    if existing.request_hash != request_hash {
+        return Ok(Claim::Mismatch);
+    }
+    if let (Some(status), Some(body)) = (existing.status, existing.body) {
+        return Ok(Claim::Replay { status: status as u16, content_type: existing.content_type, body });
+    }
+    if let Some(until) = existing.lease_until
+        && until > now
+    {
+        return Ok(Claim::InProgress { retry_after: (until - now).to_std().unwrap_or_default() });
+    }
+    // The claim ran out: its process died or lost the database. Take it over, unless another
+    // retry just did (the condition is checked again under the row's lock).
+    let taken = idempotency_record::Entity::update_many()
+        .col_expr(idempotency_record::Column::Owner, owner.into())
+        .col_expr(idempotency_record::Column::LeaseUntil, (now + lease).into())
+        .col_expr(idempotency_record::Column::CreatedAt, now.into())
+        .filter(idempotency_record::Column::Scope.eq(scope))
+        .filter(idempotency_record::Column::Key.eq(key))
+        .filter(idempotency_record::Column::RequestHash.eq(request_hash))
+        .filter(idempotency_record::Column::Status.is_null())
+        .filter(Condition::any().add(idempotency_record::Column::LeaseUntil.is_null()).add(idempotency_record::Column::LeaseUntil.lte(now)))
+        .exec(db)
+        .await?;
+    if taken.rows_affected == 1 {
+        tracing::warn!(previous_owner = ?existing.owner, "took over an idempotency claim whose lease ran out");
+        return Ok(Claim::Fresh);
+    }
+    Ok(Claim::InProgress { retry_after: lease.to_std().unwrap_or_default() })
 }
 
-/// Keeps the answer to a claimed key.
+/// Moves the lease of `owner`'s claim on; false when the claim is no longer theirs (answered,
+/// released, or taken over after it ran out).
+pub async fn renew(db: &impl Conn, scope: &str, key: &str, owner: &str, lease: Duration) -> Result<bool, StoreError> {
+    let r = idempotency_record::Entity::update_many()
+        .col_expr(idempotency_record::Column::LeaseUntil, (Utc::now() + lease).into())
+        .filter(idempotency_record::Column::Scope.eq(scope))
+        .filter(idempotency_record::Column::Key.eq(key))
+        .filter(idempotency_record::Column::Owner.eq(owner))
+        .filter(idempotency_record::Column::Status.is_null())
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected == 1)
+}
+
+/// Keeps the answer to `owner`'s claimed key; false when the claim was taken over meanwhile
+/// (the answer of the request that took it over is the one kept).
 pub async fn complete(
     db: &impl Conn,
     scope: &str,
     key: &str,
+    owner: &str,
     status: u16,
     content_type: Option<String>,
     body: String,
-) -> Result<(), StoreError> {
-    let Some(row) = idempotency_record::Entity::find_by_id((scope.to_owned(), key.to_owned())).one(db).await? else { return Ok(()) };
-    let mut m: idempotency_record::ActiveModel = row.into();
-    m.status = Set(Some(i32::from(status)));
-    m.content_type = Set(content_type);
-    m.body = Set(Some(body));
-    m.update(db).await?;
-    Ok(())
+) -> Result<bool, StoreError> {
+    let r = idempotency_record::Entity::update_many()
+        .col_expr(idempotency_record::Column::Status, Some(i32::from(status)).into())
+        .col_expr(idempotency_record::Column::ContentType, content_type.into())
+        .col_expr(idempotency_record::Column::Body, Some(body).into())
+        .col_expr(idempotency_record::Column::LeaseUntil, Option::<DateTime<Utc>>::None.into())
+        .filter(idempotency_record::Column::Scope.eq(scope))
+        .filter(idempotency_record::Column::Key.eq(key))
+        .filter(idempotency_record::Column::Owner.eq(owner))
+        .filter(idempotency_record::Column::Status.is_null())
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected == 1)
 }
 
-/// Forgets a claimed key whose request failed on our side, so a retry runs again.
-pub async fn release(db: &impl Conn, scope: &str, key: &str) -> Result<(), StoreError> {
-    idempotency_record::Entity::delete_by_id((scope.to_owned(), key.to_owned())).exec(db).await?;
+/// Forgets `owner`'s claim on a key whose request failed on our side, so a retry runs again.
+pub async fn release(db: &impl Conn, scope: &str, key: &str, owner: &str) -> Result<(), StoreError> {
+    idempotency_record::Entity::delete_many()
+        .filter(idempotency_record::Column::Scope.eq(scope))
+        .filter(idempotency_record::Column::Key.eq(key))
+        .filter(idempotency_record::Column::Owner.eq(owner))
+        .filter(idempotency_record::Column::Status.is_null())
+        .exec(db)
+        .await?;
     Ok(())
 }
 

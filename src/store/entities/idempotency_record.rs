@@ -20,8 +20,13 @@ pub struct Model {
     /// The answer's body.
     #[sea_orm(column_type = "Text", nullable)]
     pub body: Option<String>,
-    /// Created.
+    /// Created, or taken over by a retry.
     pub created_at: DateTimeUtc,
+    /// The process holding the claim while its request runs (`idempotency::new_owner`).
+    pub owner: Option<String>,
+    /// Until when the claim holds unless its owner renews it; past it, a retry takes the claim
+    /// over. Absent on claims made before leases existed, which are taken over at once.
+    pub lease_until: Option<DateTimeUtc>,
 }
 
 /// No relations are navigated through sea-orm.
