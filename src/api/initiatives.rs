@@ -5,8 +5,8 @@ use std::sync::Arc;
 use poem::Request;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
-use poem_openapi::types::ToJSON;
-use poem_openapi::{ApiResponse, Object, OpenApi, ResponseContent};
+
+use poem_openapi::{ApiResponse, Object, OpenApi};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -14,8 +14,8 @@ use super::ApiTags;
 use super::body::{JsonBody, MergePatch};
 use super::caller::{Caller, SignedIn};
 use super::common::{
-    AddressIo, ContactIo, FeatureCollection, ListParams, Point, SortParam, TimeRangeIo, cell_out, dedup_codes, distance_out, feature,
-    field, languages_out, parse_languages, parse_ranges, ranges_out, wants_geojson,
+    AddressIo, ContactIo, ListParams, Point, SortParam, TimeRangeIo, cell_out, dedup_codes, distance_out, field, languages_out,
+    parse_languages, parse_ranges, ranges_out, wants_geojson,
 };
 use crate::domain::items::InitiativeFields;
 use crate::domain::schedule::ranges_from_json;
@@ -297,43 +297,10 @@ impl Initiative {
     }
 }
 
-/// A page of initiatives.
-#[derive(Debug, Clone, Object)]
-#[oai(skip_serializing_if_is_none)]
-pub struct InitiativePage {
-    /// The initiatives.
-    pub items: Vec<Initiative>,
-    /// Pass as `cursor` for the next page; absent on the last page.
-    pub next_cursor: Option<String>,
-}
-
-/// A list as JSON or GeoJSON.
-#[derive(Debug, ResponseContent)]
-pub enum InitiativeList {
-    /// `application/json`
-    Json(Json<InitiativePage>),
-    /// `application/geo+json`: points.
-    #[oai(content_type = "application/geo+json")]
-    GeoJson(Json<FeatureCollection>),
-}
-
-/// One initiative.
-#[derive(Debug, ApiResponse)]
-pub enum InitiativeResponse {
-    /// The initiative.
-    #[oai(status = 200)]
-    Ok(Json<Initiative>),
-    /// Created.
-    #[oai(status = 201)]
-    Created(Json<Initiative>),
-}
-
-/// A list of initiatives.
-#[derive(Debug, ApiResponse)]
-pub enum InitiativeListResponse {
-    /// A page.
-    #[oai(status = 200)]
-    Ok(InitiativeList),
+super::located::located_answers! {
+    item: Initiative, page: InitiativePage, list: InitiativeList, one: InitiativeResponse, many: InitiativeListResponse,
+    page_doc: "A page of initiatives.", items_doc: "The initiatives.", one_doc: "One initiative.", item_doc: "The initiative.",
+    many_doc: "A list of initiatives.", geojson_doc: "`application/geo+json`: points.",
 }
 
 /// Nothing to return.
@@ -430,17 +397,9 @@ impl InitiativesApi {
         let page = service::list(&self.state, filter, InitiativeOnly { kinds: kind.0, statuses: status.0 }).await?;
         let items: Vec<Initiative> = page.items.into_iter().map(|(m, d)| Initiative::of(m, d)).collect();
         let next_cursor = page.next;
-        if wants_geojson(req) {
-            let features = items
-                .iter()
-                .map(|i| {
-                    let point = Coordinates::parse(i.location.lat, i.location.lng).ok();
-                    feature(i.id.to_string(), i.to_json().unwrap_or_default(), point, CellId::parse(&i.cell).ok())
-                })
-                .collect();
-            return Ok(InitiativeListResponse::Ok(InitiativeList::GeoJson(Json(FeatureCollection::new(features, next_cursor)))));
-        }
-        Ok(InitiativeListResponse::Ok(InitiativeList::Json(Json(InitiativePage { items, next_cursor }))))
+        Ok(InitiativeListResponse::of(items, next_cursor, wants_geojson(req), |i| {
+            (i.id.to_string(), Coordinates::parse(i.location.lat, i.location.lng).ok(), CellId::parse(&i.cell).ok())
+        }))
     }
 
     /// Get an initiative

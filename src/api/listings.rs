@@ -6,8 +6,8 @@ use chrono::{DateTime, Duration, Utc};
 use poem::Request;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
-use poem_openapi::types::ToJSON;
-use poem_openapi::{ApiResponse, Enum, Object, OpenApi, ResponseContent};
+
+use poem_openapi::{Enum, Object, OpenApi};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -15,8 +15,8 @@ use super::ApiTags;
 use super::body::{JsonBody, MergePatch};
 use super::caller::{Caller, SignedIn};
 use super::common::{
-    FeatureCollection, ListParams, Point, SortParam, TimeRangeIo, dedup_codes, distance_out, feature, field, now, parse_languages,
-    parse_ranges, ranges_out, wants_geojson,
+    ListParams, Point, SortParam, TimeRangeIo, dedup_codes, distance_out, field, now, parse_languages, parse_ranges, ranges_out,
+    wants_geojson,
 };
 use super::initiatives::Deleted;
 use crate::auth::policy::ListingView;
@@ -301,43 +301,10 @@ impl Listing {
     }
 }
 
-/// A page of listings.
-#[derive(Debug, Clone, Object)]
-#[oai(skip_serializing_if_is_none)]
-pub struct ListingPage {
-    /// The listings.
-    pub items: Vec<Listing>,
-    /// Pass as `cursor` for the next page.
-    pub next_cursor: Option<String>,
-}
-
-/// A list as JSON or GeoJSON.
-#[derive(Debug, ResponseContent)]
-pub enum ListingList {
-    /// `application/json`
-    Json(Json<ListingPage>),
-    /// `application/geo+json`: points for initiatives' listings, cell hexagons for persons'.
-    #[oai(content_type = "application/geo+json")]
-    GeoJson(Json<FeatureCollection>),
-}
-
-/// One listing.
-#[derive(Debug, ApiResponse)]
-pub enum ListingResponse {
-    /// The listing.
-    #[oai(status = 200)]
-    Ok(Json<Listing>),
-    /// Created.
-    #[oai(status = 201)]
-    Created(Json<Listing>),
-}
-
-/// A list of listings.
-#[derive(Debug, ApiResponse)]
-pub enum ListingListResponse {
-    /// A page.
-    #[oai(status = 200)]
-    Ok(ListingList),
+super::located::located_answers! {
+    item: Listing, page: ListingPage, list: ListingList, one: ListingResponse, many: ListingListResponse,
+    page_doc: "A page of listings.", items_doc: "The listings.", one_doc: "One listing.", item_doc: "The listing.",
+    many_doc: "A list of listings.", geojson_doc: "`application/geo+json`: points for initiatives' listings, cell hexagons for persons'.",
 }
 
 /// The listings resource.
@@ -439,18 +406,9 @@ impl ListingsApi {
             owner_initiative: owner_initiative_id.0,
         };
         let page = service::list(&self.state, &caller.0, filter, only).await?.map(Listing::of);
-        if wants_geojson(req) {
-            let features = page
-                .items
-                .iter()
-                .map(|l| {
-                    let point = l.location.and_then(|p| Coordinates::parse(p.lat, p.lng).ok());
-                    feature(l.id.to_string(), l.to_json().unwrap_or_default(), point, CellId::parse(&l.cell).ok())
-                })
-                .collect();
-            return Ok(ListingListResponse::Ok(ListingList::GeoJson(Json(FeatureCollection::new(features, page.next)))));
-        }
-        Ok(ListingListResponse::Ok(ListingList::Json(Json(ListingPage { items: page.items, next_cursor: page.next }))))
+        Ok(ListingListResponse::of(page.items, page.next, wants_geojson(req), |l| {
+            (l.id.to_string(), l.location.and_then(|p| Coordinates::parse(p.lat, p.lng).ok()), CellId::parse(&l.cell).ok())
+        }))
     }
 
     /// Get a listing

@@ -16,6 +16,7 @@ pub mod health;
 pub mod initiatives;
 pub mod input;
 pub mod listings;
+mod located;
 pub mod matches;
 pub mod me;
 pub mod middleware;

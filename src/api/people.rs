@@ -5,8 +5,8 @@ use std::sync::Arc;
 use poem::Request;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
-use poem_openapi::types::ToJSON;
-use poem_openapi::{ApiResponse, Object, OpenApi, ResponseContent};
+
+use poem_openapi::{Object, OpenApi};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -14,8 +14,7 @@ use super::ApiTags;
 use super::body::{JsonBody, MergePatch};
 use super::caller::{Caller, SignedIn};
 use super::common::{
-    ContactIo, FeatureCollection, ListParams, Point, SortParam, cell_out, distance_out, feature, field, languages_out, parse_languages,
-    wants_geojson,
+    ContactIo, ListParams, Point, SortParam, cell_out, distance_out, field, languages_out, parse_languages, wants_geojson,
 };
 use super::initiatives::Deleted;
 use crate::domain::items::PersonFields;
@@ -174,43 +173,10 @@ impl Person {
     }
 }
 
-/// A page of people.
-#[derive(Debug, Clone, Object)]
-#[oai(skip_serializing_if_is_none)]
-pub struct PersonPage {
-    /// The people.
-    pub items: Vec<Person>,
-    /// Pass as `cursor` for the next page.
-    pub next_cursor: Option<String>,
-}
-
-/// A list as JSON or GeoJSON.
-#[derive(Debug, ResponseContent)]
-pub enum PersonList {
-    /// `application/json`
-    Json(Json<PersonPage>),
-    /// `application/geo+json`: each person's cell as a hexagon, never a point.
-    #[oai(content_type = "application/geo+json")]
-    GeoJson(Json<FeatureCollection>),
-}
-
-/// One person.
-#[derive(Debug, ApiResponse)]
-pub enum PersonResponse {
-    /// The person.
-    #[oai(status = 200)]
-    Ok(Json<Person>),
-    /// Created.
-    #[oai(status = 201)]
-    Created(Json<Person>),
-}
-
-/// A list of people.
-#[derive(Debug, ApiResponse)]
-pub enum PersonListResponse {
-    /// A page.
-    #[oai(status = 200)]
-    Ok(PersonList),
+super::located::located_answers! {
+    item: Person, page: PersonPage, list: PersonList, one: PersonResponse, many: PersonListResponse,
+    page_doc: "A page of people.", items_doc: "The people.", one_doc: "One person.", item_doc: "The person.",
+    many_doc: "A list of people.", geojson_doc: "`application/geo+json`: each person's cell as a hexagon, never a point.",
 }
 
 /// The people resource.
@@ -282,14 +248,7 @@ impl PeopleApi {
         let page = service::list(&self.state, &caller.0, filter).await?;
         let items: Vec<Person> = page.items.into_iter().map(|(m, d)| Person::of(m, d, false)).collect();
         let next_cursor = page.next;
-        if wants_geojson(req) {
-            let features = items
-                .iter()
-                .map(|p| feature(p.id.to_string(), p.to_json().unwrap_or_default(), None, CellId::parse(&p.home_cell).ok()))
-                .collect();
-            return Ok(PersonListResponse::Ok(PersonList::GeoJson(Json(FeatureCollection::new(features, next_cursor)))));
-        }
-        Ok(PersonListResponse::Ok(PersonList::Json(Json(PersonPage { items, next_cursor }))))
+        Ok(PersonListResponse::of(items, next_cursor, wants_geojson(req), |p| (p.id.to_string(), None, CellId::parse(&p.home_cell).ok())))
     }
 
     /// Get a person

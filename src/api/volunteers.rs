@@ -5,8 +5,8 @@ use std::sync::Arc;
 use poem::Request;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
-use poem_openapi::types::ToJSON;
-use poem_openapi::{ApiResponse, Object, OpenApi, ResponseContent};
+
+use poem_openapi::{Object, OpenApi};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -14,8 +14,8 @@ use super::ApiTags;
 use super::body::{JsonBody, MergePatch};
 use super::caller::{Caller, SignedIn};
 use super::common::{
-    FeatureCollection, ListParams, SortParam, TimeRangeIo, cell_out, dedup_codes, distance_out, feature, languages_out, parse_languages,
-    parse_ranges, ranges_out, wants_geojson,
+    ListParams, SortParam, TimeRangeIo, cell_out, dedup_codes, distance_out, languages_out, parse_languages, parse_ranges, ranges_out,
+    wants_geojson,
 };
 use super::initiatives::Deleted;
 use crate::domain::items::VolunteerFields;
@@ -186,43 +186,10 @@ impl Volunteer {
     }
 }
 
-/// A page of volunteer profiles.
-#[derive(Debug, Clone, Object)]
-#[oai(skip_serializing_if_is_none)]
-pub struct VolunteerPage {
-    /// The profiles.
-    pub items: Vec<Volunteer>,
-    /// Pass as `cursor` for the next page.
-    pub next_cursor: Option<String>,
-}
-
-/// A list as JSON or GeoJSON.
-#[derive(Debug, ResponseContent)]
-pub enum VolunteerList {
-    /// `application/json`
-    Json(Json<VolunteerPage>),
-    /// `application/geo+json`: cells as hexagons.
-    #[oai(content_type = "application/geo+json")]
-    GeoJson(Json<FeatureCollection>),
-}
-
-/// One profile.
-#[derive(Debug, ApiResponse)]
-pub enum VolunteerResponse {
-    /// The profile.
-    #[oai(status = 200)]
-    Ok(Json<Volunteer>),
-    /// Created.
-    #[oai(status = 201)]
-    Created(Json<Volunteer>),
-}
-
-/// A list of profiles.
-#[derive(Debug, ApiResponse)]
-pub enum VolunteerListResponse {
-    /// A page.
-    #[oai(status = 200)]
-    Ok(VolunteerList),
+super::located::located_answers! {
+    item: Volunteer, page: VolunteerPage, list: VolunteerList, one: VolunteerResponse, many: VolunteerListResponse,
+    page_doc: "A page of volunteer profiles.", items_doc: "The profiles.", one_doc: "One profile.", item_doc: "The profile.",
+    many_doc: "A list of volunteer profiles.", geojson_doc: "`application/geo+json`: cells as hexagons.",
 }
 
 /// The volunteers resource.
@@ -305,14 +272,7 @@ impl VolunteersApi {
         let page = service::list(&self.state, &caller.0, filter, VolunteerOnly { statuses: status.0, has_vog: has_vog.0 }).await?;
         let items: Vec<Volunteer> = page.items.into_iter().map(|(m, d)| Volunteer::of(m, d)).collect();
         let next_cursor = page.next;
-        if wants_geojson(req) {
-            let features = items
-                .iter()
-                .map(|v| feature(v.id.to_string(), v.to_json().unwrap_or_default(), None, CellId::parse(&v.cell).ok()))
-                .collect();
-            return Ok(VolunteerListResponse::Ok(VolunteerList::GeoJson(Json(FeatureCollection::new(features, next_cursor)))));
-        }
-        Ok(VolunteerListResponse::Ok(VolunteerList::Json(Json(VolunteerPage { items, next_cursor }))))
+        Ok(VolunteerListResponse::of(items, next_cursor, wants_geojson(req), |v| (v.id.to_string(), None, CellId::parse(&v.cell).ok())))
     }
 
     /// Get a volunteer profile
