@@ -79,7 +79,7 @@ impl ShownListing {
             id: m.id,
             view,
             kind: fields.kind,
-            text: text.then(|| (m.title, m.description)),
+            text: text.then_some((m.title, m.description)),
             fields,
             owner,
             cell,

@@ -8,13 +8,21 @@
 //! one and to the centre of its cell otherwise.
 
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Order, Query, SelectStatement};
-use sea_orm::{DatabaseBackend, DbErr, Value};
+use sea_orm::{DatabaseBackend, DbErr};
 use uuid::Uuid;
 
 use super::Conn;
-use crate::domain::list::{Cursor, ListFilter, Near, Sort, TEXT_IN_MEMORY_MAX_M};
+use crate::domain::list::{Cursor, ListFilter, Near, Sort};
 use crate::domain::{CbsCode, CellId, Coordinates, Radius};
 use crate::geo::{STORAGE_RESOLUTION, covering_ranges};
+
+mod facets;
+mod load;
+mod text;
+
+pub use facets::{Bucket, FacetBy, RowFacet, count_rows, facet_counts};
+pub use load::{load_all, load_page};
+use text::{mark_titles, text_condition, text_in_memory, title_condition, with_words};
 
 /// How a located resource is laid out, for the shared query.
 #[derive(Debug, Clone, Copy)]
@@ -86,7 +94,7 @@ pub struct HitPage {
     pub next: Option<Cursor>,
 }
 
-fn col(name: &str) -> Expr {
+pub(super) fn col(name: &str) -> Expr {
     Expr::col(Alias::new(name))
 }
 
@@ -254,7 +262,7 @@ fn paginate(mut hits: Vec<Hit>, q: &ListQuery) -> HitPage {
 }
 
 /// Every condition of `q` but the cursor: the rows [`find`] reads before its exact checks.
-fn match_condition(backend: DatabaseBackend, spec: TableSpec, q: &ListQuery) -> Condition {
+pub(super) fn match_condition(backend: DatabaseBackend, spec: TableSpec, q: &ListQuery) -> Condition {
     let mut cond = q.condition.clone().add(filters(backend, spec, q, !text_in_memory(backend, spec, q)));
     if let Some(near) = q.filter.near {
         let mut any = in_ranges(covering_ranges(near.centre, near.radius));
@@ -281,243 +289,6 @@ fn match_condition(backend: DatabaseBackend, spec: TableSpec, q: &ListQuery) -> 
         }
     }
     cond
-}
-
-/// What a facet counts by: a tag scheme, or a column of the table.
-#[derive(Debug, Clone, Copy)]
-pub enum FacetBy {
-    /// Codes of this tag scheme (an item counts once for each of its codes).
-    Tag(&'static str),
-    /// Values of this column.
-    Column(&'static str),
-    /// One value for every row (a table whose rows are all of one kind).
-    Constant(&'static str),
-}
-
-/// One value of a facet: how many matching items have it, and how many of those are a
-/// person's (which decides whether the count may be shown).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Bucket {
-    /// The value (a code).
-    pub value: String,
-    /// Matching items with this value.
-    pub count: u64,
-    /// How many of them belong to a person.
-    pub personal: u64,
-}
-
-/// What to count the loaded rows of [`count_rows`] by.
-#[derive(Debug, Clone, Copy)]
-pub enum RowFacet {
-    /// The codes of a comma-separated code column (an item counts once for each).
-    Codes(&'static str),
-    /// The value of a column.
-    Column(&'static str),
-    /// One value for every row.
-    Constant(&'static str),
-}
-
-/// Counts the hits of one query by each of `by`, from one read of the hits' rows: what
-/// [`facet_counts`] does with SQL aggregates, for the bounded hit set of a radius query, where
-/// one indexed read by row number beats one aggregate per facet. `personal` is a column that
-/// is not NULL on a person's rows; `hide_coarse[i]` leaves coarse hits out of facet `i`.
-pub async fn count_rows(
-    db: &impl Conn,
-    spec: TableSpec,
-    hits: &[Hit],
-    by: &[RowFacet],
-    personal: Option<&'static str>,
-    hide_coarse: &[bool],
-) -> Result<Vec<Vec<Bucket>>, DbErr> {
-    use std::collections::BTreeMap;
-    let mut counts: Vec<BTreeMap<String, (u64, u64)>> = vec![BTreeMap::new(); by.len()];
-    if hits.is_empty() || by.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut columns: Vec<&str> = by
-        .iter()
-        .filter_map(|f| match f {
-            RowFacet::Codes(c) | RowFacet::Column(c) => Some(*c),
-            RowFacet::Constant(_) => None,
-        })
-        .collect();
-    columns.sort_unstable();
-    columns.dedup();
-    let coarse: std::collections::HashSet<i64> = hits.iter().filter(|h| h.coarse).map(|h| h.row).collect();
-    let rows: Vec<i64> = hits.iter().map(|h| h.row).collect();
-    // (seq, then the values in `columns` order, then whether the row is a person's).
-    let personal_flag = match personal {
-        Some(c) => format!("CASE WHEN {c} IS NULL THEN '0' ELSE '1' END"),
-        None => "'0'".into(),
-    };
-    let mut exprs = columns.clone();
-    exprs.push(&personal_flag);
-    let records = texts(db, spec.table, &rows, &exprs).await?.into_iter().map(|(seq, mut values)| {
-        let p = i64::from(values.pop().as_deref() == Some("1"));
-        (seq, p, values)
-    });
-    for (seq, p, values) in records {
-        let is_coarse = coarse.contains(&seq);
-        for (i, f) in by.iter().enumerate() {
-            if is_coarse && hide_coarse.get(i).copied().unwrap_or(false) {
-                continue;
-            }
-            let at = |c: &str| columns.iter().position(|x| *x == c).map(|i| values[i].as_str()).unwrap_or_default();
-            let found: Vec<&str> = match f {
-                RowFacet::Constant(v) => vec![v],
-                RowFacet::Column(c) => Some(at(c)).filter(|v| !v.is_empty()).into_iter().collect(),
-                RowFacet::Codes(c) => {
-                    let mut codes: Vec<&str> = at(c).split(',').filter(|v| !v.is_empty()).collect();
-                    codes.dedup();
-                    codes
-                }
-            };
-            for v in found {
-                let e = counts[i].entry(v.to_owned()).or_default();
-                e.0 += 1;
-                e.1 += p as u64;
-            }
-        }
-    }
-    Ok(counts.into_iter().map(|m| m.into_iter().map(|(value, (count, personal))| Bucket { value, count, personal }).collect()).collect())
-}
-
-/// Counts the items `q` matches by `by`.
-///
-/// The query's own conditions select the rows, so this is for queries without exact checks
-/// (no radius, no cell); for those, [`count_rows`] counts the hits. `personal` is a SQL condition on the table's columns saying
-/// that a row is a person's; `except` drops rows that must not count for this facet.
-pub async fn facet_counts(
-    db: &impl Conn,
-    spec: TableSpec,
-    q: &ListQuery,
-    by: FacetBy,
-    personal: &str,
-    except: Option<Condition>,
-) -> Result<Vec<Bucket>, DbErr> {
-    let backend = db.get_database_backend();
-    let mut cond = match_condition(backend, spec, q);
-    if let Some(e) = except {
-        cond = cond.add(e.not());
-    }
-    let mut inner = Query::select();
-    inner
-        .from(Alias::new(spec.table))
-        .column(Alias::new("id"))
-        .expr_as(Expr::cust(format!("CASE WHEN {personal} THEN 1 ELSE 0 END")), Alias::new("p"))
-        .cond_where(cond);
-    let mut outer = Query::select();
-    let value = match by {
-        FacetBy::Column(c) => {
-            inner.expr_as(col(c), Alias::new("v"));
-            outer.from_subquery(inner, Alias::new("x"));
-            Expr::col((Alias::new("x"), Alias::new("v")))
-        }
-        FacetBy::Constant(v) => {
-            // A code of ours, never the caller's text.
-            inner.expr_as(Expr::cust(format!("'{v}'")), Alias::new("v"));
-            outer.from_subquery(inner, Alias::new("x"));
-            Expr::col((Alias::new("x"), Alias::new("v")))
-        }
-        FacetBy::Tag(scheme) => {
-            outer
-                .from_as(Alias::new("tags"), Alias::new("t"))
-                .join_subquery(
-                    sea_orm::sea_query::JoinType::InnerJoin,
-                    inner,
-                    Alias::new("x"),
-                    Expr::col((Alias::new("x"), Alias::new("id"))).equals((Alias::new("t"), Alias::new("entity_id"))),
-                )
-                .and_where(Expr::col((Alias::new("t"), Alias::new("scheme"))).eq(scheme));
-            Expr::col((Alias::new("t"), Alias::new("code")))
-        }
-    };
-    outer
-        .expr_as(value.clone(), Alias::new("value"))
-        .expr_as(Expr::cust("count(*)"), Alias::new("n"))
-        .expr_as(Expr::cust("CAST(sum(x.p) AS BIGINT)"), Alias::new("np"))
-        .group_by_col(Alias::new("value"));
-    let mut out = Vec::new();
-    for row in db.query_all(&outer).await? {
-        let value: Option<String> = row.try_get("", "value")?;
-        let n: i64 = row.try_get("", "n")?;
-        let np: i64 = row.try_get("", "np")?;
-        if let Some(value) = value {
-            out.push(Bucket { value, count: n as u64, personal: np as u64 });
-        }
-    }
-    Ok(out)
-}
-
-/// The hits whose text has every word of `text` (as a word's start, case and accents ignored,
-/// as FTS5 matches), each marked [`Hit::in_title`] where its title alone has them; a coarse
-/// hit never matches by its text.
-async fn with_words(db: &impl Conn, spec: TableSpec, hits: Vec<Hit>, text: &str) -> Result<Vec<Hit>, DbErr> {
-    let words = crate::domain::text::query_words(text);
-    let hits: Vec<Hit> = hits.into_iter().filter(|h| !h.coarse).collect();
-    if words.is_empty() || hits.is_empty() {
-        return Ok(if words.is_empty() { Vec::new() } else { hits });
-    }
-    let rows: Vec<i64> = hits.iter().map(|h| h.row).collect();
-    let mut matching = std::collections::HashMap::new();
-    for (seq, text) in texts(db, spec.table, &rows, spec.text_columns).await? {
-        if crate::domain::text::contains_all(&text.join(" "), &words) {
-            let title = text.first().is_some_and(|t| crate::domain::text::contains_all(t, &words));
-            matching.insert(seq, title);
-        }
-    }
-    Ok(hits.into_iter().filter_map(|h| matching.get(&h.row).map(|&in_title| Hit { in_title, ..h })).collect())
-}
-
-/// Marks the hits whose title has every word of `text` ([`Hit::in_title`]), where the words
-/// were matched in SQL. A table without text of its own (volunteers) matched them by its
-/// title alone.
-async fn mark_titles(db: &impl Conn, spec: TableSpec, hits: &mut [Hit], text: &str) -> Result<(), DbErr> {
-    let Some(title) = title_column(spec) else {
-        hits.iter_mut().for_each(|h| h.in_title = true);
-        return Ok(());
-    };
-    let words = crate::domain::text::query_words(text);
-    let rows: Vec<i64> = hits.iter().map(|h| h.row).collect();
-    let titled: std::collections::HashSet<i64> = texts(db, spec.table, &rows, &[title])
-        .await?
-        .into_iter()
-        .filter(|(_, t)| t.first().is_some_and(|t| crate::domain::text::contains_all(t, &words)))
-        .map(|(seq, _)| seq)
-        .collect();
-    for h in hits {
-        h.in_title = titled.contains(&h.row);
-    }
-    Ok(())
-}
-
-/// The text `columns` (column names or SQL expressions) of the rows `rows` of `table`, by
-/// row number (NULL as empty): through the lean reader where there is one, else the driver.
-async fn texts(db: &impl Conn, table: &str, rows: &[i64], columns: &[&str]) -> Result<Vec<(i64, Vec<String>)>, DbErr> {
-    if rows.is_empty() {
-        return Ok(Vec::new());
-    }
-    let backend = db.get_database_backend();
-    let mut select = Query::select();
-    select.column(Alias::new("seq")).from(Alias::new(table)).and_where(seq_in(backend, rows));
-    for (i, c) in columns.iter().enumerate() {
-        select.expr_as(Expr::cust(c.to_string()), Alias::new(format!("t{i}")));
-    }
-    if let Some(readers) = db.readers()
-        && let Some(read) = readers.rows(&backend.build(&select), |r| {
-            let texts: rusqlite::Result<Vec<String>> =
-                (1..=columns.len()).map(|i| r.get::<_, Option<String>>(i).map(Option::unwrap_or_default)).collect();
-            Ok((r.get(0)?, texts?))
-        })?
-    {
-        return Ok(read);
-    }
-    let mut out = Vec::new();
-    for row in db.query_all(&select).await? {
-        let texts = (0..columns.len()).map(|i| row.try_get::<Option<String>>("", &format!("t{i}")).map(Option::unwrap_or_default));
-        out.push((row.try_get("", "seq")?, texts.collect::<Result<_, _>>()?));
-    }
-    Ok(out)
 }
 
 /// A latitude/longitude box that contains the whole circle, with a margin; `None` near the
@@ -593,81 +364,6 @@ async fn candidates(db: &impl Conn, spec: TableSpec, inner: SelectStatement) -> 
     Ok(out)
 }
 
-/// `seq` among `rows`, bound as one JSON value on both engines: the statement's text is the same
-/// for any number of rows, so it stays prepared, and no list meets a limit on bound values.
-fn seq_in(backend: DatabaseBackend, rows: &[i64]) -> Expr {
-    let list = serde_json::to_string(rows).expect("integers serialise");
-    match backend {
-        DatabaseBackend::Postgres => {
-            Expr::cust_with_values("seq IN (SELECT jsonb_array_elements_text($1::jsonb)::bigint)", [Value::from(list)])
-        }
-        _ => Expr::cust_with_values("seq IN (SELECT value FROM json_each(?))", [Value::from(list)]),
-    }
-}
-
-/// Loads the full rows of one page by row number ([`Hit::row`]).
-pub async fn load_page<E>(db: &impl Conn, rows: &[i64]) -> Result<Vec<E::Model>, DbErr>
-where
-    E: sea_orm::EntityTrait,
-    E::Model: serde::de::DeserializeOwned,
-{
-    use sea_orm::QueryFilter;
-    if rows.is_empty() {
-        return Ok(Vec::new());
-    }
-    // No entity maps `seq` (see the entities module), so it is named here.
-    load_all(db, E::find().filter(seq_in(db.get_database_backend(), rows))).await
-}
-
-/// The rows `select` finds: on SQLite outside a transaction through the lean reader (see
-/// [`super::reader`]), else through the driver.
-pub async fn load_all<E>(db: &impl Conn, select: sea_orm::Select<E>) -> Result<Vec<E::Model>, DbErr>
-where
-    E: sea_orm::EntityTrait,
-    E::Model: serde::de::DeserializeOwned,
-{
-    use sea_orm::sea_query::ColumnType;
-    use sea_orm::{ColumnTrait, IdenStatic, Iterable, QueryTrait};
-    let Some(readers) = db.readers() else { return select.all(db).await };
-    let query = select.into_query();
-    // The entity's columns in select order, which is the model's field order, and how each
-    // reads in the model's serde form. A row becomes a JSON array, which serde reads into
-    // the struct field by field (no map of names to build per row).
-    let columns: Vec<(&'static str, bool, bool)> = E::Column::iter()
-        .map(|c| {
-            let t = c.def().get_column_type().clone();
-            (c.as_str(), matches!(t, ColumnType::Uuid), matches!(t, ColumnType::Boolean))
-        })
-        .collect();
-    let stmt = db.get_database_backend().build(&query);
-    let read = readers.rows(&stmt, |r| {
-        use rusqlite::types::ValueRef;
-        let mut fields = Vec::with_capacity(columns.len());
-        for (i, &(name, is_uuid, is_bool)) in columns.iter().enumerate() {
-            let value = match r.get_ref(i)? {
-                ValueRef::Null => serde_json::Value::Null,
-                ValueRef::Integer(v) if is_bool => serde_json::Value::Bool(v != 0),
-                ValueRef::Integer(v) => v.into(),
-                ValueRef::Real(v) => serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, serde_json::Value::Number),
-                ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned().into(),
-                ValueRef::Blob(b) if is_uuid => {
-                    let id = Uuid::from_slice(b)
-                        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Blob, e.into()))?;
-                    id.to_string().into()
-                }
-                ValueRef::Blob(_) => return Err(rusqlite::Error::InvalidColumnType(i, name.into(), rusqlite::types::Type::Blob)),
-            };
-            fields.push(value);
-        }
-        Ok(serde_json::Value::Array(fields))
-    })?;
-    if let Some(rows) = read {
-        return rows.into_iter().map(|v| serde_json::from_value(v).map_err(|e| DbErr::Custom(format!("unreadable row: {e}")))).collect();
-    }
-    // A value the lean reader cannot bind: the driver reads the same statement.
-    E::find().from_raw_sql(stmt).all(db).await
-}
-
 /// Whether an item lies inside `cell`. An exact point is inside when the cell holds it
 /// geometrically (the cell a map shows). A cell-located item is inside when its own cell is the
 /// query cell or one of its H3 descendants; one coarser than the query cell is not inside it.
@@ -700,14 +396,6 @@ fn cell_candidates(cell: CellId) -> Vec<crate::geo::CellRange> {
         ranges.extend(covering_ranges(centre, radius));
     }
     ranges
-}
-
-/// Whether [`find`] checks `q`'s words against each candidate's text (see [`TEXT_IN_MEMORY_MAX_M`]).
-fn text_in_memory(backend: DatabaseBackend, spec: TableSpec, q: &ListQuery) -> bool {
-    backend == DatabaseBackend::Sqlite
-        && spec.full_text
-        && q.filter.text.is_some()
-        && q.filter.near.is_some_and(|n| n.radius.metres() <= TEXT_IN_MEMORY_MAX_M)
 }
 
 /// Conditions that do not depend on the order: cell, area, tags, and text when `text_in_sql`.
@@ -750,49 +438,6 @@ fn filters(backend: DatabaseBackend, spec: TableSpec, q: &ListQuery, text_in_sql
         }
     }
     cond
-}
-
-/// The rows whose text has every word of `text` as a word's start: all their indexed text, or
-/// with `column` that column alone (FTS5 column filter; on PostgreSQL the column's own vector).
-fn text_condition(backend: DatabaseBackend, table: &str, text: &str, column: Option<&str>) -> Condition {
-    let words = crate::domain::text::query_words(text);
-    if words.is_empty() {
-        // Only punctuation: nothing can match.
-        return Condition::all().add(Expr::cust("1 = 0"));
-    }
-    match backend {
-        DatabaseBackend::Postgres => {
-            let query = words.iter().map(|w| format!("{w}:*")).collect::<Vec<_>>().join(" & ");
-            let vector = match column {
-                Some(c) => format!("to_tsvector('dutch', bk_unaccent(coalesce({c}, '')))"),
-                None => "search_vector".to_owned(),
-            };
-            Condition::all().add(Expr::cust_with_values(format!("{vector} @@ to_tsquery('dutch', bk_unaccent($1))"), [Value::from(query)]))
-        }
-        _ => {
-            let query = words.iter().map(|w| format!("\"{w}\"*")).collect::<Vec<_>>().join(" ");
-            let query = match column {
-                Some(c) => format!("{c} : ({query})"),
-                None => query,
-            };
-            Condition::all().add(Expr::cust_with_values(
-                format!("seq IN (SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH ?)"),
-                [Value::from(query)],
-            ))
-        }
-    }
-}
-
-/// The rows whose title (the first text column) has every word of `text`: the first group of
-/// a list ranked by title ([`ListFilter::title_first`]). `None` for a table without text of its
-/// own (volunteers), whose words matched its title alone, so every row is in the first group.
-fn title_condition(backend: DatabaseBackend, spec: TableSpec, text: &str) -> Option<Condition> {
-    Some(text_condition(backend, spec.table, text, Some(title_column(spec)?)))
-}
-
-/// The title among a table's text columns; `None` for a table without text of its own.
-fn title_column(spec: TableSpec) -> Option<&'static str> {
-    spec.text_columns.first().copied().filter(|_| spec.full_text)
 }
 
 /// A page of full rows of `E` in list order, each with its distance, and the next cursor:
