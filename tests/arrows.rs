@@ -97,6 +97,33 @@ fn targets(line: &str) -> Vec<String> {
     out
 }
 
+/// The lines of a file with their numbers, a `crate::{ ... }` group spread over several lines
+/// joined into its first one, so that every name in it is read.
+fn joined_lines(text: &str) -> Vec<(usize, String)> {
+    let mut out: Vec<(usize, String)> = Vec::new();
+    let mut open: Option<(usize, String)> = None;
+    for (n, line) in text.lines().enumerate() {
+        if let Some((start, mut group)) = open.take() {
+            group.push(' ');
+            group.push_str(line.trim());
+            if line.contains('}') {
+                out.push((start, group));
+            } else {
+                open = Some((start, group));
+            }
+            continue;
+        }
+        let code = line.trim_start();
+        if !code.starts_with("//") && code.contains("crate::{") && !code.contains('}') {
+            open = Some((n, line.to_owned()));
+        } else {
+            out.push((n, line.to_owned()));
+        }
+    }
+    out.extend(open);
+    out
+}
+
 /// Every arrow that points where it may not, as `file:line: from -> to`.
 fn wrong_arrows(src: &Path) -> Vec<String> {
     let mut files = Vec::new();
@@ -113,7 +140,7 @@ fn wrong_arrows(src: &Path) -> Vec<String> {
         };
         let text = std::fs::read_to_string(&file).unwrap();
         let plain = PLAIN.contains(&from.as_str());
-        for (n, line) in text.lines().enumerate() {
+        for (n, line) in joined_lines(&text) {
             let code = line.trim_start();
             if code.starts_with("//") {
                 continue;
@@ -155,13 +182,16 @@ fn the_reader_finds_arrows() {
     std::fs::create_dir_all(dir.join("store")).unwrap();
     std::fs::create_dir_all(dir.join("api")).unwrap();
     std::fs::create_dir_all(dir.join("domain")).unwrap();
+    std::fs::create_dir_all(dir.join("search")).unwrap();
+    std::fs::write(dir.join("search/mod.rs"), "").unwrap();
     std::fs::write(dir.join("store/mod.rs"), "//! doc crate::api\nuse crate::domain::Coordinates;\nuse crate::api::common;\n").unwrap();
-    std::fs::write(dir.join("api/mod.rs"), "use crate::store::Conn;\n").unwrap();
+    std::fs::write(dir.join("api/mod.rs"), "use crate::store::Conn;\nuse crate::{\n    domain,\n    search::x,\n};\n").unwrap();
     std::fs::write(dir.join("domain/mod.rs"), "use poem_openapi::Enum;\nuse crate::vocabulary;\n").unwrap();
     let wrong = wrong_arrows(&dir);
     std::fs::remove_dir_all(&dir).unwrap();
-    assert_eq!(wrong.len(), 3, "{wrong:?}");
+    assert_eq!(wrong.len(), 4, "{wrong:?}");
     assert!(wrong[0].starts_with("src/api/mod.rs:1: api -> store"), "{wrong:?}");
-    assert!(wrong[1].starts_with("src/domain/mod.rs:1: domain is plain Rust"), "{wrong:?}");
-    assert!(wrong[2].starts_with("src/store/mod.rs:3: store -> api"), "{wrong:?}");
+    assert!(wrong[1].starts_with("src/api/mod.rs:2: api -> search"), "a group over several lines is read: {wrong:?}");
+    assert!(wrong[2].starts_with("src/domain/mod.rs:1: domain is plain Rust"), "{wrong:?}");
+    assert!(wrong[3].starts_with("src/store/mod.rs:3: store -> api"), "{wrong:?}");
 }

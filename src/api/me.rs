@@ -168,7 +168,14 @@ impl MeApi {
             exported_at: now,
             person: Person::of(held.person, None, true),
             volunteer: held.volunteer.map(|v| Volunteer::of(v, None)),
-            listings: held.listings.into_iter().filter_map(|l| ShownListing::full(l, now)).map(Listing::of).collect(),
+            listings: held
+                .listings
+                .into_iter()
+                .map(|l| ShownListing::full(l, now).map(Listing::of))
+                .collect::<Option<Vec<_>>>()
+                // An export that leaves a listing out would be worse than none: a stored row
+                // without a valid cell is a fault on our side.
+                .ok_or_else(|| ApiError::internal(&crate::domain::Invalid::new("a stored listing has no valid cell")))?,
             consents: held.consents.into_iter().map(|c| Consent::of(c, now)).collect(),
             organises: held.organises,
             audit: held.audit.into_iter().map(AuditEntry::of).collect(),

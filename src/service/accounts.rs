@@ -84,6 +84,7 @@ pub struct KeySpec {
 
 /// Checks a key spec and resolves an organiser key's gemeente from its initiative.
 async fn resolve(state: &State, spec: KeySpec, created_by: String) -> Result<rows::NewKey> {
+    let label = crate::domain::BoundedText::title(&spec.label, 200).map_err(|e| Error::invalid("label", e.0))?;
     if spec.expires_at.is_some_and(|e| e <= Utc::now()) {
         return Err(Error::invalid("expires_at", "must be in the future"));
     }
@@ -109,7 +110,7 @@ async fn resolve(state: &State, spec: KeySpec, created_by: String) -> Result<row
         }
         _ => return Err(Error::invalid("role", "a key is for an organiser, a professional or an admin")),
     };
-    Ok(rows::NewKey { label: spec.label, role: spec.role, gemeenten, initiative_id, created_by, expires_at: spec.expires_at })
+    Ok(rows::NewKey { label: label.into_string(), role: spec.role, gemeenten, initiative_id, created_by, expires_at: spec.expires_at })
 }
 
 /// Creates a key by an admin of every gemeente it covers; the key is returned once.

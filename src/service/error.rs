@@ -69,11 +69,6 @@ impl Error {
         Self::Forbidden { code: "forbidden", detail: detail.into() }
     }
 
-    /// Nothing of this kind with that id (or none the caller may know of).
-    pub fn not_found(what: &'static str) -> Self {
-        Self::NotFound(what)
-    }
-
     /// A conflict with the current state.
     pub fn conflict(detail: impl Into<String>) -> Self {
         Self::Conflict(detail.into())

@@ -320,11 +320,14 @@ pub async fn feedback(
     no_show: bool,
 ) -> Result<ShownMatch> {
     let now = now();
-    let m = visible_in(&state.db, p, id).await?;
+    let txn = locks::begin_locked(&state.db, &[Lock::Match(id)]).await?;
+    let m = visible_in(&txn, p, id).await?;
     let side = need_side(side_of(p, &m))?;
     if lifecycle::effective(&rows::state_of(&m), now) != Status::Completed {
         return Err(Error::unprocessable("invalid_transition", "status", "feedback comes after the match is completed"));
     }
-    rows::add_feedback(&state.db, m.id, side_code(side), i16::from(rating), comment.map(BoundedText::into_string), no_show).await?;
-    shown(&state.db, p, m, now).await
+    rows::add_feedback(&txn, m.id, side_code(side), i16::from(rating), comment.map(BoundedText::into_string), no_show).await?;
+    let out = shown(&txn, p, m, now).await?;
+    txn.commit().await?;
+    Ok(out)
 }

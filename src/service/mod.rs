@@ -1,8 +1,11 @@
 //! Use cases: what a caller may ask of the service, whoever asks (a handler, the seed, the CLI,
 //! a benchmark). A use case takes the caller (a [`Principal`](crate::auth::Principal)), domain
-//! input and the [`State`]; it loads, checks the policy, writes, and appends audit and outbox
-//! rows in one transaction, and returns domain values or the records it read. Handlers only
-//! parse the wire into domain types, call one use case and convert the answer.
+//! input and the [`State`]; a write loads, checks the policy, writes and appends its audit
+//! rows in one transaction (the search outbox rows come with it, written by the database's
+//! triggers), and returns domain values or the records it read. Handlers only parse the wire
+//! into domain types, call one use case and convert the answer. Some account writes (inviting,
+//! redeeming, removing an organiser, keys and grants) are single statements or take their own
+//! lock in the store.
 //!
 //! Arrows point down: this module uses `store`, `search`, `matching`, `geo`, `auth` and
 //! `domain`, never `api` or `startup`.

@@ -53,7 +53,7 @@ pub struct Erased {
     pub pseudonym: String,
 }
 
-/// Erases a person in one transaction: profile, volunteer profile, listings, matches, network
+/// Erases a person: profile, volunteer profile, listings, matches, network
 /// memberships, consents given and received, organiser roles, kept idempotent answers; audit entries keep only a pseudonym.
 /// Every removed item is recorded in `deletions`, which downstream copies (search index,
 /// feeds) follow and a reindex consults.

@@ -58,20 +58,22 @@ pub async fn update(txn: &impl Conn, id: Uuid, f: &PersonFields, at: &Placement)
     apply(&mut m, f, at);
     m.updated_at = Set(Utc::now());
     let p = m.update(txn).await?;
-    volunteer::Entity::update_many()
-        .col_expr(volunteer::Column::Cell, p.home_cell.into())
-        .col_expr(volunteer::Column::IndexCell, p.index_cell.into())
-        .col_expr(volunteer::Column::GemeenteCode, p.gemeente_code.clone().into())
-        .col_expr(volunteer::Column::WijkCode, p.wijk_code.clone().into())
-        .filter(volunteer::Column::PersonId.eq(id))
-        .exec(txn)
-        .await?;
+    // Listings before the volunteer profile: the order proposals lock them in (a request, then
+    // its helper), so two writes never wait on each other.
     listing::Entity::update_many()
         .col_expr(listing::Column::Cell, p.home_cell.into())
         .col_expr(listing::Column::IndexCell, p.index_cell.into())
         .col_expr(listing::Column::GemeenteCode, p.gemeente_code.clone().into())
         .col_expr(listing::Column::WijkCode, p.wijk_code.clone().into())
         .filter(listing::Column::OwnerPersonId.eq(id))
+        .exec(txn)
+        .await?;
+    volunteer::Entity::update_many()
+        .col_expr(volunteer::Column::Cell, p.home_cell.into())
+        .col_expr(volunteer::Column::IndexCell, p.index_cell.into())
+        .col_expr(volunteer::Column::GemeenteCode, p.gemeente_code.clone().into())
+        .col_expr(volunteer::Column::WijkCode, p.wijk_code.clone().into())
+        .filter(volunteer::Column::PersonId.eq(id))
         .exec(txn)
         .await?;
     Ok(p)
