@@ -44,6 +44,11 @@ pub struct Settings {
     pub meili: Option<MeiliSettings>,
     /// How long clients may take and how many may be connected (`HTTP_*`).
     pub http: HttpSettings,
+    /// How long a claimed `Idempotency-Key` holds without renewal (`IDEMPOTENCY_LEASE_SECS`,
+    /// 1 to 86,400, default 60): long enough that a renewal held up by a busy database (SQLite
+    /// waits up to 5 s for its write lock) never lets it lapse under a live request, short
+    /// enough that a key left by a crash is free again within a minute.
+    pub idempotency_lease: Duration,
 }
 
 /// The limits the HTTP server puts on clients, so that slow or idle ones cannot hold
@@ -106,6 +111,7 @@ impl Settings {
             rate_limit_per_credential: 1200,
             meili: None,
             http: HttpSettings::default(),
+            idempotency_lease: Duration::from_secs(60),
         }
     }
 
@@ -166,6 +172,14 @@ impl Settings {
             }
         }
         s.http = http_settings(&get)?;
+        if let Some(v) = get("IDEMPOTENCY_LEASE_SECS").filter(|v| !v.trim().is_empty()) {
+            let secs =
+                v.trim().parse::<u64>().ok().filter(|n| (1..=86_400).contains(n)).ok_or_else(|| SettingError {
+                    name: "IDEMPOTENCY_LEASE_SECS",
+                    message: "must be a whole number from 1 to 86400".into(),
+                })?;
+            s.idempotency_lease = Duration::from_secs(secs);
+        }
         if let Some(url) = get("MEILI_URL").filter(|v| !v.trim().is_empty()) {
             if !(url.starts_with("http://") || url.starts_with("https://")) {
                 return Err(SettingError { name: "MEILI_URL", message: "must start with http:// or https://".into() });
@@ -365,7 +379,13 @@ mod tests {
                 max_connections: 6
             }
         );
-        for name in ["HTTP_HEADER_TIMEOUT_SECS", "HTTP_BODY_TIMEOUT_SECS", "HTTP_IDLE_TIMEOUT_SECS", "HTTP_MAX_CONNECTIONS"] {
+        for name in [
+            "HTTP_HEADER_TIMEOUT_SECS",
+            "HTTP_BODY_TIMEOUT_SECS",
+            "HTTP_IDLE_TIMEOUT_SECS",
+            "HTTP_MAX_CONNECTIONS",
+            "IDEMPOTENCY_LEASE_SECS",
+        ] {
             for bad in ["0", "-1", "1.5", "ten", "99999999"] {
                 assert_eq!(with(&[(name, bad)]).unwrap_err().name, name, "{name}={bad}");
             }

@@ -13,7 +13,7 @@ const COMMANDS: &[(&str, &str)] = &[
            JWT_ISSUER, JWT_AUDIENCE, JWT_HS256_SECRET or JWT_RS256_PUBLIC_KEY(_FILE), CORS_ALLOWED_ORIGINS,
            RATE_LIMIT_PER_IP, RATE_LIMIT_PER_CREDENTIAL, MEILI_URL, MEILI_MASTER_KEY, MEILI_INDEX,
            HTTP_HEADER_TIMEOUT_SECS (10), HTTP_BODY_TIMEOUT_SECS (30), HTTP_IDLE_TIMEOUT_SECS (75),
-           HTTP_MAX_CONNECTIONS (1024)",
+           HTTP_MAX_CONNECTIONS (1024), IDEMPOTENCY_LEASE_SECS (60)",
     ),
     ("migrate", "  migrate  apply database migrations and exit"),
     ("seed", "  seed     load the demo town (Zaanstad) into an empty database and exit"),

@@ -64,7 +64,8 @@ impl App {
             }
             None => None,
         };
-        let state = Arc::new(State { db, areas, tokens, search, delivery });
+        let idempotency_lease = chrono::Duration::from_std(settings.idempotency_lease).context("reading IDEMPOTENCY_LEASE_SECS")?;
+        let state = Arc::new(State { db, areas, tokens, search, delivery, idempotency_lease });
         if settings.seed_demo {
             crate::seed::seed_if_empty(&state).await.context("loading the demo town")?;
         }

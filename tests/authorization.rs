@@ -496,7 +496,7 @@ api_test!(a_claimed_idempotency_key_still_running_answers_409, false, |app: Test
         "slow-1",
         &hash,
         &buurtkracht::store::idempotency::new_owner(),
-        buurtkracht::store::idempotency::lease(),
+        app.app.state.idempotency_lease,
     )
     .await
     .unwrap();

@@ -150,7 +150,7 @@ pub async fn idempotency<E: Endpoint>(next: E, mut req: Request, state: Arc<Stat
         Some(p) if p.role != crate::auth::Role::Anonymous => p.actor(),
         _ => format!("anonymous:{}", req.remote_addr().as_socket_addr().map(|a| a.ip().to_string()).unwrap_or_default()),
     };
-    let attempt = Attempt::new(&who, key);
+    let attempt = Attempt::new(&state, &who, key);
     let request_hash = fingerprint(req.method().as_str(), &req.uri().to_string(), &bytes);
     let internal = |e: &dyn std::error::Error| {
         tracing::error!(cause = %e, "idempotency store failed");

@@ -21,9 +21,9 @@ pub struct Attempt {
 
 impl Attempt {
     /// The attempt of the caller named `actor` (a verified credential, or an anonymous
-    /// client's address) with `key`; this process owns it.
-    pub fn new(actor: &str, key: String) -> Self {
-        Self { scope: rows::scope_of(actor), key, owner: rows::new_owner(), lease: rows::lease() }
+    /// client's address) with `key`, under the configured lease; this process owns it.
+    pub fn new(state: &State, actor: &str, key: String) -> Self {
+        Self { scope: rows::scope_of(actor), key, owner: rows::new_owner(), lease: state.idempotency_lease }
     }
 
     /// Claims the key for a request with this fingerprint, or tells why not.

@@ -50,12 +50,21 @@ pub struct State {
     pub search: Option<MeiliIndex>,
     /// Search outbox delivery figures.
     pub delivery: Arc<DeliveryStats>,
+    /// How long a claimed `Idempotency-Key` holds without renewal.
+    pub idempotency_lease: chrono::Duration,
 }
 
 impl State {
     /// A state with no database, for generating the spec: nothing is ever asked of it.
     pub fn placeholder() -> Self {
-        Self { db: DatabaseConnection::default(), areas: AreaIndex::default(), tokens: None, search: None, delivery: Default::default() }
+        Self {
+            db: DatabaseConnection::default(),
+            areas: AreaIndex::default(),
+            tokens: None,
+            search: None,
+            delivery: Default::default(),
+            idempotency_lease: chrono::Duration::seconds(60),
+        }
     }
 }
 

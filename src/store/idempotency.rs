@@ -21,28 +21,6 @@ use super::entities::idempotency_record;
 /// How long answers are kept.
 pub const KEEP_HOURS: i64 = 24;
 
-/// The lease when `IDEMPOTENCY_LEASE_SECS` is not set: long enough that a renewal held up by a
-/// busy database (SQLite waits up to 5 s for its write lock) never lets it lapse under a live
-/// request, short enough that a key left by a crash is free again within a minute.
-pub const DEFAULT_LEASE_SECS: u64 = 60;
-
-/// The lease a claim is held under: `IDEMPOTENCY_LEASE_SECS` (1 to 86,400) or
-/// [`DEFAULT_LEASE_SECS`], read once. A value out of range is reported and the default used.
-pub fn lease() -> Duration {
-    static LEASE: OnceLock<u64> = OnceLock::new();
-    let secs = *LEASE.get_or_init(|| match std::env::var("IDEMPOTENCY_LEASE_SECS") {
-        Err(_) => DEFAULT_LEASE_SECS,
-        Ok(v) => match v.trim().parse::<u64>() {
-            Ok(n) if (1..=86_400).contains(&n) => n,
-            _ => {
-                tracing::error!(value = %v, "IDEMPOTENCY_LEASE_SECS must be 1 to 86400 seconds; using {DEFAULT_LEASE_SECS}");
-                DEFAULT_LEASE_SECS
-            }
-        },
-    });
-    Duration::seconds(secs as i64)
-}
-
 /// A fresh holder's name for one claim: this process (a random id, since process ids repeat
 /// across restarts and hosts) and a counter, so that renewing, completing or releasing touches
 /// only the claim this request made, never one a retry has taken over since.
@@ -176,10 +154,7 @@ async fn claim_at(
 pub async fn renew(db: &impl Conn, scope: &str, key: &str, owner: &str, lease: Duration) -> Result<bool, StoreError> {
     let r = idempotency_record::Entity::update_many()
         .col_expr(idempotency_record::Column::LeaseUntil, (Utc::now() + lease).into())
-        .filter(idempotency_record::Column::Scope.eq(scope))
-        .filter(idempotency_record::Column::Key.eq(key))
-        .filter(idempotency_record::Column::Owner.eq(owner))
-        .filter(idempotency_record::Column::Status.is_null())
+        .filter(open_claim(scope, key, owner))
         .exec(db)
         .await?;
     Ok(r.rows_affected == 1)
@@ -201,24 +176,24 @@ pub async fn complete(
         .col_expr(idempotency_record::Column::ContentType, content_type.into())
         .col_expr(idempotency_record::Column::Body, Some(body).into())
         .col_expr(idempotency_record::Column::LeaseUntil, Option::<DateTime<Utc>>::None.into())
-        .filter(idempotency_record::Column::Scope.eq(scope))
-        .filter(idempotency_record::Column::Key.eq(key))
-        .filter(idempotency_record::Column::Owner.eq(owner))
-        .filter(idempotency_record::Column::Status.is_null())
+        .filter(open_claim(scope, key, owner))
         .exec(db)
         .await?;
     Ok(r.rows_affected == 1)
 }
 
+/// `owner`'s claim on a key, while it is still open (not answered).
+fn open_claim(scope: &str, key: &str, owner: &str) -> Condition {
+    Condition::all()
+        .add(idempotency_record::Column::Scope.eq(scope))
+        .add(idempotency_record::Column::Key.eq(key))
+        .add(idempotency_record::Column::Owner.eq(owner))
+        .add(idempotency_record::Column::Status.is_null())
+}
+
 /// Forgets `owner`'s claim on a key whose request failed on our side, so a retry runs again.
 pub async fn release(db: &impl Conn, scope: &str, key: &str, owner: &str) -> Result<(), StoreError> {
-    idempotency_record::Entity::delete_many()
-        .filter(idempotency_record::Column::Scope.eq(scope))
-        .filter(idempotency_record::Column::Key.eq(key))
-        .filter(idempotency_record::Column::Owner.eq(owner))
-        .filter(idempotency_record::Column::Status.is_null())
-        .exec(db)
-        .await?;
+    idempotency_record::Entity::delete_many().filter(open_claim(scope, key, owner)).exec(db).await?;
     Ok(())
 }
 
