@@ -43,6 +43,9 @@ pub struct Problem {
     /// The fields at fault: for bad input at least one, otherwise empty. Always present, so
     /// that clients can read it without checking for it first.
     pub errors: Vec<FieldProblem>,
+    /// For a step refused because of where the item is (`wrong_state`): the state it is in now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_state: Option<String>,
 }
 
 impl Problem {
@@ -55,6 +58,7 @@ impl Problem {
             detail: Some(detail.into()),
             code: code.to_owned(),
             errors: Vec::new(),
+            current_state: None,
         }
     }
 
@@ -89,7 +93,9 @@ pub enum ApiError {
     /// No such resource (`not_found`).
     #[oai(status = 404, content_type = "application/problem+json")]
     NotFound(Json<Problem>),
-    /// The request conflicts with the current state (`conflict`).
+    /// The request conflicts with the current state (`conflict`); a step the item's state does
+    /// not allow (`wrong_state`, with `current_state`); a helper with no places left
+    /// (`no_capacity`).
     #[oai(status = 409, content_type = "application/problem+json")]
     Conflict(Json<Problem>),
     /// The body is well-formed but cannot be carried out: an unknown reference, a place outside
@@ -118,6 +124,32 @@ impl ApiError {
             Problem::new(StatusCode::BAD_REQUEST, "invalid_parameter", "Invalid input", format!("`{field}`: {message}"))
                 .with_field(field, message),
         ))
+    }
+
+    /// The same error with its fields named inside `prefix` (a body nested in another).
+    pub fn within(mut self, prefix: &str) -> Self {
+        let p = self.problem_mut();
+        for e in &mut p.errors {
+            e.field = format!("{prefix}.{}", e.field);
+        }
+        if let Some(d) = &p.detail {
+            p.detail = Some(d.replacen('`', &format!("`{prefix}."), 1));
+        }
+        self
+    }
+
+    fn problem_mut(&mut self) -> &mut Problem {
+        match self {
+            Self::BadRequest(p)
+            | Self::Unauthorized(p)
+            | Self::Forbidden(p)
+            | Self::NotFound(p)
+            | Self::Conflict(p)
+            | Self::Unprocessable(p)
+            | Self::TooManyRequests(p)
+            | Self::Internal(p)
+            | Self::Unavailable(p) => &mut p.0,
+        }
     }
 
     /// The problem document inside.
@@ -290,6 +322,12 @@ impl From<crate::service::Error> for ApiError {
             E::Forbidden { code, detail } => ApiError::Forbidden(Json(Problem::new(StatusCode::FORBIDDEN, code, "Forbidden", detail))),
             E::NotFound(what) => ApiError::not_found(what),
             E::Conflict(detail) => ApiError::conflict(detail),
+            E::NoCapacity(detail) => ApiError::Conflict(Json(Problem::new(StatusCode::CONFLICT, "no_capacity", "No places left", detail))),
+            E::WrongState { current, detail } => {
+                let mut p = Problem::new(StatusCode::CONFLICT, "wrong_state", "Not possible in this state", detail);
+                p.current_state = Some(current.to_owned());
+                ApiError::Conflict(Json(p))
+            }
             E::Unprocessable { code, field, message } => ApiError::unprocessable(code, field, message),
             E::Unavailable { code, detail } => ApiError::unavailable(code, detail),
             E::Store(e) => ApiError::internal(&e),

@@ -20,6 +20,8 @@ struct World {
     request: String,
     volunteer: String,
     consent: String,
+    /// A referral of A's request to initiative I.
+    referral: String,
     pro_in: Auth,
     pro_out: Auth,
     admin: Auth,
@@ -51,6 +53,22 @@ async fn world(app: &TestApp) -> World {
     )
     .await;
     assert_eq!(s, 201, "{c}");
+    let (s, rc) = common::post_as(
+        app,
+        &a,
+        "/v1/consents",
+        json!({"purpose": "Doorverwijzing", "grantee": {"wijkteam_gemeente": "GM0479"}, "scope": ["referral"]}),
+    )
+    .await;
+    assert_eq!(s, 201, "{rc}");
+    let (s, r) = common::post_as(
+        app,
+        &common::zaanstad_professional(),
+        "/v1/referrals",
+        json!({"request_id": l["id"], "helper_kind": "initiative", "helper_id": initiative}),
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
     World {
         other,
         a,
@@ -60,6 +78,7 @@ async fn world(app: &TestApp) -> World {
         request: l["id"].as_str().unwrap().into(),
         volunteer: v["id"].as_str().unwrap().into(),
         consent: c["id"].as_str().unwrap().into(),
+        referral: r["id"].as_str().unwrap().into(),
         pro_in: common::zaanstad_professional(),
         pro_out: common::token("pro-amsterdam", "professional", &["GM0363"]),
         admin: common::zaanstad_admin(),
@@ -77,6 +96,13 @@ enum Owner {
     FreshInitiative,
     /// A fresh listing of person A.
     FreshListing,
+    /// A fresh referral of a fresh request of A's to initiative I, sent; the owner is the helper
+    /// (I's organiser).
+    FreshReferral,
+    /// The same, accepted by the helper.
+    FreshAcceptedReferral,
+    /// A fresh referral, sent; the owner is A, its resident.
+    FreshReferralOfA,
 }
 
 struct Row {
@@ -151,6 +177,30 @@ fn rows() -> Vec<Row> {
         row("GET", "/v1/professionals", None, A, [401, 403, 403, 403, 403, 200]),
         row("GET", "/v1/audit?gemeente=GM0363", None, A, [401, 403, 403, 403, 403, 403]),
         row("GET", "/v1/taxonomy", None, A, [200; 6]),
+        row(
+            "POST",
+            "/v1/referrals",
+            Some(json!({"request_id": "{fresh}", "helper_kind": "initiative", "helper_id": "{initiative}"})),
+            FreshListing,
+            [401, 403, 403, 201, 403, 403],
+        ),
+        row("GET", "/v1/referrals?gemeente=GM0479", None, A, [401, 403, 403, 200, 403, 403]),
+        row("GET", "/v1/referrals/{referral}", None, A, [401, 403, 200, 200, 403, 403]),
+        row("GET", "/v1/referrals/{referral}", None, Organiser, [401, 403, 200, 200, 403, 403]),
+        row("GET", "/v1/referrals/{referral}/fhir", None, A, [401, 403, 200, 200, 403, 403]),
+        row("POST", "/v1/referrals/{fresh}/accept", None, FreshReferral, [401, 403, 200, 403, 403, 403]),
+        row("POST", "/v1/referrals/{fresh}/decline", Some(json!({"reason": "not_a_fit"})), FreshReferral, [401, 403, 200, 403, 403, 403]),
+        row("POST", "/v1/referrals/{fresh}/start", None, FreshAcceptedReferral, [401, 403, 200, 403, 403, 403]),
+        row(
+            "POST",
+            "/v1/referrals/{fresh}/close",
+            Some(json!({"outcome": "got_help"})),
+            FreshAcceptedReferral,
+            [401, 403, 200, 200, 403, 403],
+        ),
+        row("POST", "/v1/referrals/{fresh}/cancel", None, FreshReferralOfA, [401, 403, 200, 200, 403, 403]),
+        row("GET", "/v1/me/referrals", None, A, [401, 200, 200, 403, 403, 403]),
+        row("GET", "/v1/me/referrals?side=helper", None, Organiser, [401, 200, 200, 200, 200, 200]),
         row("GET", "/v1/areas/GM0479", None, A, [200; 6]),
     ]
 }
@@ -175,6 +225,25 @@ async fn target(app: &TestApp, w: &World, r: &Row) -> (String, Option<Value>, Au
             assert_eq!(s, 201, "{v}");
             (v["id"].as_str().unwrap().to_owned(), w.a.clone())
         }
+        Owner::FreshReferral | Owner::FreshAcceptedReferral | Owner::FreshReferralOfA => {
+            let (s, l) = common::post_as(app, &w.a, "/v1/listings", listing_body(json!({"person_id": w.a_id}))).await;
+            assert_eq!(s, 201, "{l}");
+            let (s, made) = common::post_as(
+                app,
+                &w.pro_in,
+                "/v1/referrals",
+                json!({"request_id": l["id"], "helper_kind": "initiative", "helper_id": w.initiative}),
+            )
+            .await;
+            assert_eq!(s, 201, "{made}");
+            let id = made["id"].as_str().unwrap().to_owned();
+            if matches!(r.owner, Owner::FreshAcceptedReferral) {
+                let (s, v) = common::post_as(app, &w.organiser, &format!("/v1/referrals/{id}/accept"), json!({})).await;
+                assert_eq!(s, 200, "{v}");
+            }
+            let owner = if matches!(r.owner, Owner::FreshReferralOfA) { w.a.clone() } else { w.organiser.clone() };
+            (id, owner)
+        }
     };
     let fill = |t: &str| {
         t.replace("{initiative}", &w.initiative)
@@ -182,6 +251,7 @@ async fn target(app: &TestApp, w: &World, r: &Row) -> (String, Option<Value>, Au
             .replace("{request}", &w.request)
             .replace("{volunteer}", &w.volunteer)
             .replace("{consent}", &w.consent)
+            .replace("{referral}", &w.referral)
             .replace("{fresh}", &fresh)
     };
     let body = r.body.as_ref().map(|b| serde_json::from_str(&fill(&b.to_string())).unwrap());

@@ -15,6 +15,7 @@ use super::consents::Consent;
 use super::initiatives::Deleted;
 use super::listings::Listing;
 use super::people::Person;
+use super::referrals::Referral;
 use super::volunteers::Volunteer;
 use crate::error::ApiError;
 use crate::service::State;
@@ -122,6 +123,8 @@ pub struct Export {
     pub organises: Vec<Uuid>,
     /// Who read or changed this data.
     pub audit: Vec<AuditEntry>,
+    /// Referrals of your requests by the wijkteam, with their histories.
+    pub referrals: Vec<Referral>,
 }
 
 /// The caller.
@@ -163,6 +166,8 @@ impl MeApi {
     #[oai(path = "/export", method = "get", operation_id = "export_me")]
     async fn export(&self, caller: SignedIn) -> Result<Json<Export>, ApiError> {
         let held = service::export(&self.state, &caller.0).await?;
+        let referrals = crate::service::referrals::for_export(&self.state, &caller.0).await?;
+        let actor = caller.0.actor();
         let now = now();
         Ok(Json(Export {
             exported_at: now,
@@ -179,6 +184,7 @@ impl MeApi {
             consents: held.consents.into_iter().map(|c| Consent::of(c, now)).collect(),
             organises: held.organises,
             audit: held.audit.into_iter().map(AuditEntry::of).collect(),
+            referrals: referrals.into_iter().map(|r| Referral::of(r, &actor)).collect(),
         }))
     }
 

@@ -22,6 +22,7 @@ pub mod me;
 pub mod middleware;
 pub mod organisers;
 pub mod people;
+pub mod referrals;
 pub mod search;
 pub mod taxonomy;
 pub mod volunteers;
@@ -60,6 +61,8 @@ pub enum ApiTags {
     Search,
     /// Liveness and readiness.
     Health,
+    /// The wijkteam's work: referrals, support requests, experiences.
+    Wijkteam,
 }
 
 /// All resources together, as one service.
@@ -73,6 +76,7 @@ pub type Apis = (
     matches::MatchesApi,
     me::MeApi,
     consents::ConsentsApi,
+    referrals::ReferralsApi,
     admin::AdminApi,
     areas::AreasApi,
     taxonomy::TaxonomyApi,
@@ -92,6 +96,7 @@ pub fn service(state: Arc<State>) -> OpenApiService<Apis, ()> {
         matches::MatchesApi { state: state.clone() },
         me::MeApi { state: state.clone() },
         consents::ConsentsApi { state: state.clone() },
+        referrals::ReferralsApi { state: state.clone() },
         admin::AdminApi { state: state.clone() },
         areas::AreasApi { state: state.clone() },
         taxonomy::TaxonomyApi,

@@ -6,6 +6,7 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use super::ApiTags;
 use super::caller::Caller;
 use super::common::Label;
+use crate::domain::referral::{ReferralDeclineReason, ReferralHelperKind, ReferralOutcome, ReferralState};
 use crate::domain::{ActivityCategory, InitiativeKind, ZrmDomain};
 
 /// One term of a vocabulary.
@@ -26,6 +27,14 @@ pub struct Taxonomy {
     pub categories: Vec<Term>,
     /// Initiative kinds, in informal-first order.
     pub initiative_kinds: Vec<Term>,
+    /// The states of a referral.
+    pub referral_states: Vec<Term>,
+    /// Why a helper declines a referral.
+    pub referral_decline_reasons: Vec<Term>,
+    /// How a closed referral ended.
+    pub referral_outcomes: Vec<Term>,
+    /// What a referral's helper is, informal first.
+    pub referral_helper_kinds: Vec<Term>,
 }
 
 /// The taxonomy.
@@ -47,13 +56,18 @@ fn term(code: &str, nl: &str, en: &str) -> Term {
 impl TaxonomyApi {
     /// Get the taxonomy
     ///
-    /// ZRM life domains, activity categories and initiative kinds with Dutch and English labels.
+    /// ZRM life domains, activity categories, initiative kinds and the referral vocabularies
+    /// (states, decline reasons, outcomes, helper kinds) with Dutch and English labels.
     #[oai(path = "/", method = "get", operation_id = "get_taxonomy")]
     async fn get(&self, _caller: Caller) -> TaxonomyResponse {
         TaxonomyResponse::Ok(Json(Taxonomy {
             zrm_domains: ZrmDomain::ALL.iter().map(|d| term(d.code(), d.label_nl(), d.label_en())).collect(),
             categories: ActivityCategory::ALL.iter().map(|c| term(c.code(), c.label_nl(), c.label_en())).collect(),
             initiative_kinds: InitiativeKind::ALL.iter().map(|k| term(k.code(), k.label_nl(), k.label_en())).collect(),
+            referral_states: ReferralState::ALL.iter().map(|k| term(k.code(), k.label_nl(), k.label_en())).collect(),
+            referral_decline_reasons: ReferralDeclineReason::ALL.iter().map(|k| term(k.code(), k.label_nl(), k.label_en())).collect(),
+            referral_outcomes: ReferralOutcome::ALL.iter().map(|k| term(k.code(), k.label_nl(), k.label_en())).collect(),
+            referral_helper_kinds: ReferralHelperKind::ALL.iter().map(|k| term(k.code(), k.label_nl(), k.label_en())).collect(),
         }))
     }
 }

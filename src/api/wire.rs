@@ -9,6 +9,7 @@ use poem_openapi::registry::{MetaSchema, MetaSchemaRef, Registry};
 use poem_openapi::types::{ParseError, ParseFromJSON, ParseFromParameter, ParseResult, ToJSON, Type};
 use serde_json::Value;
 
+use crate::domain::referral::{ReferralDeclineReason, ReferralHelperKind, ReferralOutcome, ReferralState};
 use crate::domain::{
     ActivityCategory, ConsentScope, CostKind, InitiativeKind, InitiativeStatus, ListingKind, ListingStatus, VolunteerStatus, Weekday,
     ZrmDomain,
@@ -88,5 +89,9 @@ wire_enum!(
     ListingStatus,
     VolunteerStatus,
     ConsentScope,
-    Weekday
+    Weekday,
+    ReferralState,
+    ReferralDeclineReason,
+    ReferralOutcome,
+    ReferralHelperKind
 );

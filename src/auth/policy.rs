@@ -145,6 +145,8 @@ pub struct Granted {
     pub contact: bool,
     /// The volunteer profile.
     pub volunteer: bool,
+    /// Referral by the wijkteam (the request and contact, shared with a chosen helper).
+    pub referral: bool,
 }
 
 /// How much of person `id` in `gemeente` `p` sees, given what the person's consents grant `p`.

@@ -88,5 +88,9 @@ vocabulary! {
         Listings => ("listings", "Vragen en aanbod", "Offers and requests"),
         /// Their volunteer profile.
         Volunteer => ("volunteer", "Vrijwilligersprofiel", "Volunteer profile"),
+        /// Referral by the wijkteam: the professionals of the grantee gemeente may refer the
+        /// person's requests (or one they record for them) to a helper they choose, and that
+        /// helper receives the request and, once they accept, the contact details.
+        Referral => ("referral", "Doorverwijzing door het wijkteam", "Referral by the wijkteam"),
     }
 }

@@ -75,17 +75,13 @@ impl Cursor {
     /// The opaque text form handed to clients, bound to the list of the request being answered
     /// ([`super::list_scope`]).
     pub fn encode(&self) -> String {
-        super::list_scope::seal(&URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).expect("cursor serialises")))
+        seal_json(self)
     }
 
     /// Reads a cursor a client sent back; one from another list is refused.
     pub fn decode(text: &str) -> Result<Self, Invalid> {
         let bad = || Invalid::new("not a cursor this service issued");
-        if text.len() > 200 {
-            return Err(bad());
-        }
-        let bytes = URL_SAFE_NO_PAD.decode(super::list_scope::open(text)?).map_err(|_| bad())?;
-        let cursor: Cursor = serde_json::from_slice(&bytes).map_err(|_| bad())?;
+        let cursor: Cursor = open_json(text)?;
         match (cursor.sort, cursor.distance_m()) {
             (Sort::Newest, None) => Ok(cursor),
             (Sort::Distance, Some(d)) if d.is_finite() && d >= 0.0 => Ok(cursor),
@@ -121,6 +117,57 @@ impl Cursor {
     pub fn distance_m(&self) -> Option<f64> {
         self.distance_bits.map(f64::from_bits)
     }
+}
+
+/// The position after the last item of a list ordered by last change, newest first (a work
+/// list): the item's time of change and id, which together are unique.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangeCursor {
+    /// The item's last change, in microseconds since the epoch (exact, unlike decimal text).
+    #[serde(rename = "u")]
+    pub at_micros: i64,
+    /// The item.
+    #[serde(rename = "i")]
+    pub id: Uuid,
+}
+
+impl ChangeCursor {
+    /// The position after an item changed at `at`.
+    pub fn after(at: chrono::DateTime<chrono::Utc>, id: Uuid) -> Self {
+        Self { at_micros: at.timestamp_micros(), id }
+    }
+
+    /// The item's time of change.
+    pub fn at(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::DateTime::from_timestamp_micros(self.at_micros).unwrap_or_default()
+    }
+
+    /// The opaque text form, bound to the list of the request being answered.
+    pub fn encode(&self) -> String {
+        seal_json(self)
+    }
+
+    /// Reads a cursor a client sent back; one from another list is refused.
+    pub fn decode(text: &str) -> Result<Self, Invalid> {
+        let c: Self = open_json(text)?;
+        chrono::DateTime::from_timestamp_micros(c.at_micros).ok_or_else(|| Invalid::new("not a cursor this service issued"))?;
+        Ok(c)
+    }
+}
+
+/// A cursor's opaque text: its JSON, base64url, sealed to the list being answered.
+fn seal_json(cursor: &impl Serialize) -> String {
+    super::list_scope::seal(&URL_SAFE_NO_PAD.encode(serde_json::to_vec(cursor).expect("cursor serialises")))
+}
+
+/// Reads a cursor's opaque text back; text this list did not issue is refused.
+fn open_json<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T, Invalid> {
+    let bad = || Invalid::new("not a cursor this service issued");
+    if text.len() > 200 {
+        return Err(bad());
+    }
+    let bytes = URL_SAFE_NO_PAD.decode(super::list_scope::open(text)?).map_err(|_| bad())?;
+    serde_json::from_slice(&bytes).map_err(|_| bad())
 }
 
 /// The filters and page of one list request, already parsed.

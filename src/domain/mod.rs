@@ -5,6 +5,7 @@ pub mod kinds;
 pub mod list;
 pub mod list_scope;
 pub mod place;
+pub mod referral;
 pub mod schedule;
 pub mod taxonomy;
 pub mod text;

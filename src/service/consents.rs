@@ -5,6 +5,7 @@ use uuid::Uuid;
 use super::State;
 use super::error::{Error, Result};
 use crate::auth::Principal;
+use crate::domain::ConsentScope;
 use crate::store::audit::{Action, Entry};
 pub use crate::store::consents::{Grantee, NewConsent, in_force};
 pub use crate::store::entities::consent::Model as Consent;
@@ -33,6 +34,10 @@ async fn audit(db: &impl Conn, p: &Principal, m: &Consent, action: Action, endpo
 /// Records a consent the caller gives, for themself only.
 pub async fn give(state: &State, p: &Principal, c: NewConsent) -> Result<Consent> {
     let me = own_person_id(p)?;
+    // A referral is the wijkteam's act: the scope means nothing given to anyone else.
+    if c.scope.contains(&ConsentScope::Referral) && !matches!(c.grantee, Grantee::Wijkteam(_)) {
+        return Err(Error::invalid("scope", "`referral` is given to a wijkteam (grantee.wijkteam_gemeente)"));
+    }
     let txn = locks::begin_write(&state.db).await?;
     let m = rows::create(&txn, me, &c).await?;
     audit(&txn, p, &m, Action::Create, "POST /v1/consents").await?;
@@ -65,6 +70,9 @@ pub async fn withdraw(state: &State, p: &Principal, id: Uuid) -> Result<Consent>
     own(&txn, p, id).await?;
     let m = rows::withdraw(&txn, id).await.map_err(Error::not_found_as("consent"))?;
     audit(&txn, p, &m, Action::Update, "POST /v1/consents/{id}/withdraw").await?;
+    // Referrals made under it end now, and with them the helper's access.
+    super::referrals::end_open(&txn, p, store::referrals::under_consent(id), "consent_withdrawn", "POST /v1/consents/{id}/withdraw")
+        .await?;
     txn.commit().await?;
     Ok(m)
 }

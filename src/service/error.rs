@@ -32,6 +32,17 @@ pub enum Error {
     /// The request conflicts with the current state (409 `conflict`).
     #[error("{0}")]
     Conflict(String),
+    /// The helper has no places left (409 `no_capacity`).
+    #[error("{0}")]
+    NoCapacity(String),
+    /// A step the item's current state does not allow (409 `wrong_state`).
+    #[error("{detail}")]
+    WrongState {
+        /// The state the item is in.
+        current: &'static str,
+        /// Why not.
+        detail: String,
+    },
     /// Well-formed input that cannot be carried out (422 with `code`).
     #[error("`{field}`: {message}")]
     Unprocessable {

@@ -13,7 +13,7 @@ use crate::domain::list::{ListFilter, Page};
 use crate::geo::{AreaIndex, Placement};
 pub use crate::store::entities::initiative::Model as Initiative;
 pub use crate::store::initiatives::InitiativeOnly;
-use crate::store::{initiatives as rows, locks};
+use crate::store::{self, initiatives as rows, locks};
 
 /// Places a point in its wijk and gemeente, or refuses it as outside every known wijk.
 pub fn place(areas: &AreaIndex, point: Coordinates, field: &str) -> Result<Placement> {
@@ -77,6 +77,8 @@ pub async fn delete(state: &State, p: &Principal, id: Uuid) -> Result<()> {
     let txn = locks::begin_write(&state.db).await?;
     let current = rows::get(&txn, id).await?.ok_or(Error::NotFound("initiative"))?;
     policy::write_initiative(p, current.id, &current.gemeente_code)?;
+    super::referrals::end_open(&txn, p, store::referrals::to_helper(id), "helper_removed", "DELETE /v1/initiatives/{id}").await?;
+    store::referrals::forget_item(&txn, id).await?;
     rows::delete(&txn, id).await.map_err(Error::not_found_as("initiative"))?;
     txn.commit().await?;
     Ok(())

@@ -208,6 +208,10 @@ pub async fn delete(state: &State, p: &Principal, id: Uuid) -> Result<()> {
     let txn = locks::begin_write(&state.db).await?;
     let current = rows::get(&txn, id).await?.ok_or(Error::NotFound("listing"))?;
     policy::write_listing(p, rows::facts(&current, now()).owner)?;
+    let which = store::referrals::of_request(id).add(store::referrals::to_helper(id));
+    let why = if current.kind == ListingKind::Request.code() { "request_removed" } else { "helper_removed" };
+    super::referrals::end_open(&txn, p, which, why, "DELETE /v1/listings/{id}").await?;
+    store::referrals::forget_item(&txn, id).await?;
     rows::delete(&txn, id).await.map_err(Error::not_found_as("listing"))?;
     audit_change(&txn, p, &current, Action::Delete, "DELETE /v1/listings/{id}").await?;
     txn.commit().await?;

@@ -23,6 +23,7 @@ pub mod matching;
 pub mod matching_run;
 pub mod me;
 pub mod people;
+pub mod referrals;
 pub mod search;
 pub mod volunteers;
 

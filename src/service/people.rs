@@ -110,6 +110,7 @@ pub async fn erase(state: &State, p: &Principal, id: Uuid, endpoint: &'static st
     let m = rows::get(&txn, id).await?.ok_or(Error::NotFound("person"))?;
     policy::write_person(p, id)?;
     audit(&txn, entry(p, &m, Action::Erase, endpoint)).await?;
+    super::referrals::end_open(&txn, p, store::referrals::naming_person(id), "person_erased", endpoint).await?;
     erasure::erase(&txn, m.id).await.map_err(Error::not_found_as("person"))?;
     txn.commit().await?;
     Ok(())

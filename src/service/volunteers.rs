@@ -83,6 +83,8 @@ pub async fn delete(state: &State, p: &Principal, id: Uuid) -> Result<()> {
     let txn = locks::begin_write(&state.db).await?;
     let m = rows::get(&txn, id).await?.ok_or(Error::NotFound("volunteer"))?;
     policy::write_person(p, m.person_id)?;
+    super::referrals::end_open(&txn, p, store::referrals::to_helper(id), "helper_removed", "DELETE /v1/volunteers/{id}").await?;
+    store::referrals::forget_item(&txn, id).await?;
     rows::delete(&txn, id).await.map_err(Error::not_found_as("volunteer"))?;
     store::audit::record(&txn, &[entry(p, &m, Action::Delete, "DELETE /v1/volunteers/{id}")]).await?;
     txn.commit().await?;

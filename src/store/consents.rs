@@ -119,9 +119,33 @@ pub async fn granted_to(
                 Some(ConsentScope::Profile) => g.profile = true,
                 Some(ConsentScope::Contact) => g.contact = true,
                 Some(ConsentScope::Volunteer) => g.volunteer = true,
+                Some(ConsentScope::Referral) => g.referral = true,
                 Some(ConsentScope::Listings) | None => {}
             }
         }
     }
     Ok(g)
+}
+
+/// The newest consent of `person_id` in force at `now` that gives the wijkteam of `gemeente`
+/// `scope`.
+pub async fn wijkteam_consent(
+    db: &impl Conn,
+    person_id: Uuid,
+    gemeente: &str,
+    scope: ConsentScope,
+    now: DateTime<Utc>,
+) -> Result<Option<consent::Model>, StoreError> {
+    let rows = consent::Entity::find()
+        .filter(
+            Condition::all()
+                .add(consent::Column::PersonId.eq(person_id))
+                .add(consent::Column::GranteeKind.eq("wijkteam"))
+                .add(consent::Column::GranteeGemeente.eq(gemeente))
+                .add(consent::Column::WithdrawnAt.is_null()),
+        )
+        .order_by_desc(consent::Column::Id)
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().find(|c| in_force(c, now) && c.scope.split(',').any(|s| s == scope.code())))
 }

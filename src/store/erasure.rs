@@ -54,7 +54,7 @@ pub struct Erased {
 }
 
 /// Erases a person: profile, volunteer profile, listings, matches, network
-/// memberships, consents given and received, organiser roles, kept idempotent answers; audit entries keep only a pseudonym.
+/// memberships, what referrals hold about them, consents given and received, organiser roles, kept idempotent answers; audit entries keep only a pseudonym.
 /// Every removed item is recorded in `deletions`, which downstream copies (search index,
 /// feeds) follow and a reindex consults.
 ///
@@ -87,7 +87,10 @@ pub async fn erase(txn: &impl Conn, person_id: Uuid) -> Result<Erased, StoreErro
         idempotency::forget_scope(txn, &idempotency::scope_of(&format!("token:{subject}"))).await?;
     }
     person::Entity::delete_by_id(person_id).exec(txn).await?;
-    let pseudonym = audit::pseudonymise(txn, person_id, held.person.subject.as_ref().map(|s| format!("token:{s}"))).await?;
+    let own_actor = held.person.subject.as_ref().map(|s| format!("token:{s}"));
+    let pseudonym = audit::pseudonymise(txn, person_id, own_actor.clone()).await?;
+    // Referrals keep their anonymous facts (state, codes, dates, wijk) for the kompas.
+    super::referrals::forget_person(txn, person_id, own_actor.as_deref(), &pseudonym).await?;
     for (entity, id) in gone {
         deletion::ActiveModel {
             seq: sea_orm::ActiveValue::NotSet,

@@ -109,6 +109,14 @@ pub async fn any(db: &impl Conn) -> Result<bool, StoreError> {
     Ok(initiative::Entity::find().one(db).await?.is_some())
 }
 
+/// The initiatives with these ids (those that exist).
+pub async fn by_ids(db: &impl Conn, ids: &[Uuid]) -> Result<Vec<initiative::Model>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(initiative::Entity::find().filter(initiative::Column::Id.is_in(ids.to_vec())).all(db).await?)
+}
+
 /// One initiative.
 pub async fn get(db: &impl Conn, id: Uuid) -> Result<Option<initiative::Model>, StoreError> {
     Ok(initiative::Entity::find_by_id(id).one(db).await?)

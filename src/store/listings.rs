@@ -160,6 +160,14 @@ pub async fn delete_owned(db: &impl Conn, owner_column: listing::Column, owner: 
     Ok(())
 }
 
+/// The listings with these ids (those that exist).
+pub async fn by_ids(db: &impl Conn, ids: &[Uuid]) -> Result<Vec<listing::Model>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(listing::Entity::find().filter(listing::Column::Id.is_in(ids.to_vec())).all(db).await?)
+}
+
 /// One listing.
 pub async fn get(db: &impl Conn, id: Uuid) -> Result<Option<listing::Model>, StoreError> {
     Ok(listing::Entity::find_by_id(id).one(db).await?)

@@ -176,6 +176,10 @@ pub async fn helper_track_record(
         }
         by_match.insert(m.id, m.helper_id);
     }
+    // Accepted referrals take an initiative's places too.
+    for (id, n) in super::referrals::places_taken(db, helpers).await? {
+        *open.entry(id).or_default() += n;
+    }
     let ids: Vec<Uuid> = by_match.keys().copied().collect();
     if ids.is_empty() {
         return Ok((feedback, open));

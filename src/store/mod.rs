@@ -16,6 +16,7 @@ pub mod matches;
 pub mod people;
 pub mod query;
 pub mod reader;
+pub mod referrals;
 pub mod tags;
 pub mod volunteers;
 

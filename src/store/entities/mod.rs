@@ -19,5 +19,7 @@ pub mod organiser;
 pub mod organiser_invitation;
 pub mod person;
 pub mod professional_scope;
+pub mod referral;
+pub mod referral_event;
 pub mod tag;
 pub mod volunteer;
