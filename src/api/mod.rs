@@ -12,6 +12,7 @@ pub mod common;
 pub mod consents;
 pub mod contract;
 pub mod edges;
+pub mod experiences;
 pub mod health;
 pub mod initiatives;
 pub mod input;
@@ -60,6 +61,8 @@ pub enum ApiTags {
     Search,
     /// Liveness and readiness.
     Health,
+    /// The wijkteam's work: referrals, support requests, experiences
+    Wijkteam,
 }
 
 /// All resources together, as one service.
@@ -78,6 +81,7 @@ pub type Apis = (
     taxonomy::TaxonomyApi,
     search::SearchApi,
     health::HealthApi,
+    experiences::ExperiencesApi,
 );
 
 /// Builds the OpenAPI service over the shared state.
@@ -96,7 +100,8 @@ pub fn service(state: Arc<State>) -> OpenApiService<Apis, ()> {
         areas::AreasApi { state: state.clone() },
         taxonomy::TaxonomyApi,
         search::SearchApi { state: state.clone() },
-        health::HealthApi { state },
+        health::HealthApi { state: state.clone() },
+        experiences::ExperiencesApi { state },
     );
     OpenApiService::new(apis, "Buurtkracht", env!("CARGO_PKG_VERSION"))
         .description(

@@ -6,7 +6,7 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use super::ApiTags;
 use super::caller::Caller;
 use super::common::Label;
-use crate::domain::{ActivityCategory, InitiativeKind, ZrmDomain};
+use crate::domain::{ActivityCategory, ExperienceTheme, InitiativeKind, ZrmDomain};
 
 /// One term of a vocabulary.
 #[derive(Debug, Clone, Object)]
@@ -26,6 +26,8 @@ pub struct Taxonomy {
     pub categories: Vec<Term>,
     /// Initiative kinds, in informal-first order.
     pub initiative_kinds: Vec<Term>,
+    /// The themes residents score how the help went on (`/v1/experiences`), in questionnaire order.
+    pub experience_themes: Vec<Term>,
 }
 
 /// The taxonomy.
@@ -47,13 +49,15 @@ fn term(code: &str, nl: &str, en: &str) -> Term {
 impl TaxonomyApi {
     /// Get the taxonomy
     ///
-    /// ZRM life domains, activity categories and initiative kinds with Dutch and English labels.
+    /// ZRM life domains, activity categories, initiative kinds and the themes of residents'
+    /// experience, with Dutch and English labels.
     #[oai(path = "/", method = "get", operation_id = "get_taxonomy")]
     async fn get(&self, _caller: Caller) -> TaxonomyResponse {
         TaxonomyResponse::Ok(Json(Taxonomy {
             zrm_domains: ZrmDomain::ALL.iter().map(|d| term(d.code(), d.label_nl(), d.label_en())).collect(),
             categories: ActivityCategory::ALL.iter().map(|c| term(c.code(), c.label_nl(), c.label_en())).collect(),
             initiative_kinds: InitiativeKind::ALL.iter().map(|k| term(k.code(), k.label_nl(), k.label_en())).collect(),
+            experience_themes: ExperienceTheme::ALL.iter().map(|t| term(t.code(), t.label_nl(), t.label_en())).collect(),
         }))
     }
 }

@@ -10,8 +10,8 @@ use poem_openapi::types::{ParseError, ParseFromJSON, ParseFromParameter, ParseRe
 use serde_json::Value;
 
 use crate::domain::{
-    ActivityCategory, ConsentScope, CostKind, InitiativeKind, InitiativeStatus, ListingKind, ListingStatus, VolunteerStatus, Weekday,
-    ZrmDomain,
+    ActivityCategory, ConsentScope, CostKind, ExperienceTheme, InitiativeKind, InitiativeStatus, ListingKind, ListingStatus,
+    VolunteerStatus, Weekday, ZrmDomain,
 };
 
 /// Implements the spec and parsing traits for domain enums with `ALL`, `code`, `from_code`
@@ -88,5 +88,6 @@ wire_enum!(
     ListingStatus,
     VolunteerStatus,
     ConsentScope,
-    Weekday
+    Weekday,
+    ExperienceTheme
 );
