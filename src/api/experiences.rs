@@ -293,7 +293,8 @@ pub struct ExperienceSummary {
     /// Per theme, in the questionnaire's order.
     pub themes: Vec<ThemeSummary>,
     /// Comments residents let reach the team, with only their month; newest month first, by
-    /// text within a month. Empty unless the area and period have at least 5 answers in all.
+    /// text within a month. Empty unless the area and period have at least 5 answers in all;
+    /// in a gemeente, only from its wijken that have at least 5 answers in the period.
     pub shared_comments: Vec<SharedComment>,
     /// Whether more comments were shared than listed (at most 500, the newest).
     pub more_comments: bool,
@@ -394,11 +395,13 @@ impl ExperiencesApi {
     /// answers that scored it and their mean; counts of 1 to 4 people are never shown (k = 5:
     /// `suppressed`, with neither count nor mean), and the total is held back too where it
     /// would show that 1 to 4 answers left a theme out. Comments residents chose to share are
-    /// listed only from 5 answers in all, each with only its month. No id, day or name of an
-    /// answer ever appears. Reading a summary is not audited: it names nobody.
+    /// listed only from 5 answers in all (in a gemeente: from 5 in the comment's own wijk),
+    /// each with only its month. No id, day or name of an answer ever appears. Reading a
+    /// summary is not audited: it names nobody.
     ///
-    /// Two summaries that overlap (a gemeente and its wijken, periods that share months) can be
-    /// subtracted from each other; read them as the trends they are.
+    /// Known limit: the rule holds within one summary. Two summaries that overlap (a gemeente
+    /// and its wijken, periods that share months) can be subtracted from each other, and the
+    /// difference may be fewer than 5 answers.
     #[oai(path = "/summary", method = "get", operation_id = "experience_summary")]
     async fn summary(
         &self,

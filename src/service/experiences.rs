@@ -208,7 +208,8 @@ pub struct Summary {
     /// Per theme (in the questionnaire's order): the count and mean, under the k = 5 rule.
     pub themes: Vec<(ExperienceTheme, Averaged)>,
     /// Comments residents let reach the team, each with only the month it was given, newest
-    /// month first and by text within a month; none below [`stats::K`] answers in all.
+    /// month first and by text within a month; none below [`stats::K`] answers in all, and
+    /// none from a wijk with fewer.
     pub shared_comments: Vec<(Month, String)>,
     /// Whether more comments were shared than [`MAX_SHARED_COMMENTS`].
     pub more_comments: bool,
@@ -249,7 +250,11 @@ pub async fn summary(state: &State, p: &Principal, area: Option<CbsCode>, period
     let answers = stats::subsets_total(sums.answers, &counts);
     let (mut shared_comments, mut more_comments) = (Vec::new(), false);
     if sums.answers >= stats::K {
-        let found = rows::shared_comments(&state.db, &window, MAX_SHARED_COMMENTS + 1).await?;
+        // A gemeente's comments come only from wijken that pass on their own: otherwise the
+        // gemeente's list against its wijken's would tell which small wijk a comment is from.
+        let wijken: Vec<String> =
+            rows::answers_per_wijk(&state.db, &window).await?.into_iter().filter(|(_, n)| *n >= stats::K).map(|(w, _)| w).collect();
+        let found = rows::shared_comments(&state.db, &window, &wijken, MAX_SHARED_COMMENTS + 1).await?;
         more_comments = found.len() as u64 > MAX_SHARED_COMMENTS;
         shared_comments = found.into_iter().take(MAX_SHARED_COMMENTS as usize).map(|(text, at)| (Month::of(at), text)).collect();
         // The order of answering, within a month, could point at who wrote which.

@@ -215,14 +215,37 @@ pub async fn sums(db: &impl Conn, w: &Window<'_>) -> Result<Sums, StoreError> {
     Ok(q.filter(w.condition()).into_model::<Sums>().one(db).await?.unwrap_or_default())
 }
 
-/// The comments of a window their residents let reach the team, with when each was first
-/// given: the newest `limit`, newest first. Nothing else of the row is read.
-pub async fn shared_comments(db: &impl Conn, w: &Window<'_>, limit: u64) -> Result<Vec<(String, DateTime<Utc>)>, StoreError> {
+/// How many answers each wijk of a window has (only wijken with any).
+pub async fn answers_per_wijk(db: &impl Conn, w: &Window<'_>) -> Result<Vec<(String, u64)>, StoreError> {
+    let rows = experience::Entity::find()
+        .select_only()
+        .column(experience::Column::WijkCode)
+        .column_as(Expr::col(experience::Column::Id).count(), "answers")
+        .filter(w.condition())
+        .group_by(experience::Column::WijkCode)
+        .into_tuple::<(String, i64)>()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|(wijk, n)| (wijk, u64::try_from(n).unwrap_or(0))).collect())
+}
+
+/// The comments of a window from `wijken` their residents let reach the team, with when each
+/// was first given: the newest `limit`, newest first. Nothing else of the row is read.
+pub async fn shared_comments(
+    db: &impl Conn,
+    w: &Window<'_>,
+    wijken: &[String],
+    limit: u64,
+) -> Result<Vec<(String, DateTime<Utc>)>, StoreError> {
+    if wijken.is_empty() {
+        return Ok(Vec::new());
+    }
     Ok(experience::Entity::find()
         .select_only()
         .column(experience::Column::Comment)
         .column(experience::Column::CreatedAt)
         .filter(w.condition())
+        .filter(experience::Column::WijkCode.is_in(wijken.to_vec()))
         .filter(experience::Column::ShareComment.eq(true))
         .filter(experience::Column::Comment.is_not_null())
         .order_by_desc(experience::Column::CreatedAt)
