@@ -103,6 +103,10 @@ enum Owner {
     FreshAcceptedReferral,
     /// A fresh referral, sent; the owner is A, its resident.
     FreshReferralOfA,
+    /// A fresh match of person A's with initiative I, completed.
+    FreshCompletedMatch,
+    /// Person A's answer on a fresh completed match.
+    FreshExperience,
 }
 
 struct Row {
@@ -176,6 +180,18 @@ fn rows() -> Vec<Row> {
         row("POST", "/v1/professionals", Some(json!({"subject": "pro-x", "gemeente": "GM0479"})), A, [401, 403, 403, 403, 403, 201]),
         row("GET", "/v1/professionals", None, A, [401, 403, 403, 403, 403, 200]),
         row("GET", "/v1/audit?gemeente=GM0363", None, A, [401, 403, 403, 403, 403, 403]),
+        row(
+            "POST",
+            "/v1/experiences",
+            Some(json!({"match_id": "{fresh}", "themes": {"listened": 4}})),
+            FreshCompletedMatch,
+            [401, 403, 201, 403, 403, 403],
+        ),
+        // Nobody reads another's answer; a list is the caller's own.
+        row("GET", "/v1/experiences", None, A, [401, 200, 200, 200, 200, 200]),
+        row("GET", "/v1/experiences/{fresh}", None, FreshExperience, [401, 403, 200, 403, 403, 403]),
+        row("PATCH", "/v1/experiences/{fresh}", Some(json!({"themes": {"quick": 3}})), FreshExperience, [401, 403, 200, 403, 403, 403]),
+        row("GET", "/v1/experiences/summary?area=GM0479", None, A, [401, 403, 403, 200, 403, 200]),
         row("GET", "/v1/taxonomy", None, A, [200; 6]),
         row(
             "POST",
@@ -203,6 +219,22 @@ fn rows() -> Vec<Row> {
         row("GET", "/v1/me/referrals?side=helper", None, Organiser, [401, 200, 200, 200, 200, 200]),
         row("GET", "/v1/areas/GM0479", None, A, [200; 6]),
     ]
+}
+
+/// A fresh request of person A matched with initiative I and completed; returns the match.
+async fn completed_match(app: &TestApp, w: &World) -> String {
+    let (s, l) = common::post_as(app, &w.a, "/v1/listings", listing_body(json!({"person_id": w.a_id}))).await;
+    assert_eq!(s, 201, "{l}");
+    let (s, m) =
+        common::post_as(app, &w.a, "/v1/matches", json!({"request_id": l["id"], "helper_kind": "initiative", "helper_id": w.initiative}))
+            .await;
+    assert_eq!(s, 201, "{m}");
+    let url = format!("/v1/matches/{}", m["id"].as_str().unwrap());
+    let (s, v) = common::post_as(app, &w.organiser, &format!("{url}/accept"), json!({})).await;
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = common::post_as(app, &w.a, &format!("{url}/complete"), json!({})).await;
+    assert_eq!(s, 200, "{v}");
+    m["id"].as_str().unwrap().to_owned()
 }
 
 /// Makes the row's target and returns (path, body, owner's credentials).
@@ -243,6 +275,13 @@ async fn target(app: &TestApp, w: &World, r: &Row) -> (String, Option<Value>, Au
             }
             let owner = if matches!(r.owner, Owner::FreshReferralOfA) { w.a.clone() } else { w.organiser.clone() };
             (id, owner)
+        }
+        Owner::FreshCompletedMatch => (completed_match(app, w).await, w.a.clone()),
+        Owner::FreshExperience => {
+            let m = completed_match(app, w).await;
+            let (s, v) = common::post_as(app, &w.a, "/v1/experiences", json!({"match_id": m, "themes": {"listened": 4}})).await;
+            assert_eq!(s, 201, "{v}");
+            (v["id"].as_str().unwrap().to_owned(), w.a.clone())
         }
     };
     let fill = |t: &str| {

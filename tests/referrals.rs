@@ -207,6 +207,18 @@ api_test!(a_referral_followed_to_the_end, false, |app: TestApp| async move {
     let refs = log.iter().filter(|e| e["resource"] == "referral").count();
     assert_eq!(refs, 4, "create, accept, start, close: {log:?}");
     assert!(log.iter().any(|e| e["resource"] == "person" && e["endpoint"] == "POST /v1/referrals/{id}/accept"), "{log:?}");
+    // The resident tells how it went; nobody else answers for them.
+    let answer = json!({"referral_id": rid, "themes": {"listened": 5, "fitted": 4}});
+    let (s, v) = common::post_as(&app, &w.volunteer_auth, "/v1/experiences", answer.clone()).await;
+    assert_eq!(s, 403, "{v}");
+    let (s, v) = common::post_as(&app, &w.resident, "/v1/experiences", answer.clone()).await;
+    assert_eq!(s, 201, "{v}");
+    let (s, _) = common::post_as(&app, &w.resident, "/v1/experiences", answer).await;
+    assert_eq!(s, 409);
+    let (_, open) = refer(&app, &w.pro, &w.request, "offer", &w.offer).await;
+    let (s, v) = common::post_as(&app, &w.resident, "/v1/experiences", json!({"referral_id": open["id"], "themes": {"quick": 2}})).await;
+    common::assert_problem(s, &v, 422, "referral_id");
+    assert_eq!(v["code"], "not_closed");
     // Strangers see nothing.
     for who in [common::new_resident_token(), common::token("pro-amsterdam", "professional", &["GM0363"]), w.offer_auth.clone()] {
         let (s, v) = common::get_as(&app, &who, &url).await;

@@ -12,6 +12,7 @@ use super::ApiTags;
 use super::caller::SignedIn;
 use super::common::{now, page_limit};
 use super::consents::Consent;
+use super::experiences::Experience;
 use super::initiatives::Deleted;
 use super::listings::Listing;
 use super::people::Person;
@@ -54,7 +55,7 @@ pub struct AuditEntry {
     pub person_ref: String,
     /// read, create, update, delete, export or erase.
     pub action: String,
-    /// person, volunteer, listing or consent.
+    /// person, volunteer, listing, consent or experience.
     pub resource: String,
     /// Which item.
     pub resource_id: Option<String>,
@@ -121,6 +122,8 @@ pub struct Export {
     pub consents: Vec<Consent>,
     /// Initiatives organised.
     pub organises: Vec<Uuid>,
+    /// Answers on how the help went, newest first.
+    pub experiences: Vec<Experience>,
     /// Who read or changed this data.
     pub audit: Vec<AuditEntry>,
     /// Referrals of your requests by the wijkteam, with their histories.
@@ -183,6 +186,7 @@ impl MeApi {
                 .ok_or_else(|| ApiError::internal(&crate::domain::Invalid::new("a stored listing has no valid cell")))?,
             consents: held.consents.into_iter().map(|c| Consent::of(c, now)).collect(),
             organises: held.organises,
+            experiences: held.experiences.into_iter().map(Experience::of).collect(),
             audit: held.audit.into_iter().map(AuditEntry::of).collect(),
             referrals: referrals.into_iter().map(|r| Referral::of(r, &actor)).collect(),
         }))
@@ -210,8 +214,8 @@ impl MeApi {
 
     /// Erase me
     ///
-    /// Erases the caller's person, listings, volunteer profile, consents and organiser roles,
-    /// for good. Audit entries keep only a pseudonym. Copies elsewhere (the search index,
+    /// Erases the caller's person, listings, volunteer profile, consents, organiser roles and
+    /// answers on how the help went, for good. Audit entries keep only a pseudonym. Copies elsewhere (the search index,
     /// feeds) receive the erasure as deletions.
     #[oai(path = "/", method = "delete", operation_id = "erase_me")]
     async fn erase(&self, caller: SignedIn) -> Result<Deleted, ApiError> {

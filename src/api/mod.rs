@@ -12,6 +12,7 @@ pub mod common;
 pub mod consents;
 pub mod contract;
 pub mod edges;
+pub mod experiences;
 pub mod health;
 pub mod initiatives;
 pub mod input;
@@ -65,6 +66,9 @@ pub enum ApiTags {
     Wijkteam,
 }
 
+/// The wijkteam's tools, nested: poem-openapi takes at most 16 resources in one tuple.
+pub type WijkteamApis = (referrals::ReferralsApi, experiences::ExperiencesApi);
+
 /// All resources together, as one service.
 pub type Apis = (
     initiatives::InitiativesApi,
@@ -76,7 +80,7 @@ pub type Apis = (
     matches::MatchesApi,
     me::MeApi,
     consents::ConsentsApi,
-    referrals::ReferralsApi,
+    WijkteamApis,
     admin::AdminApi,
     areas::AreasApi,
     taxonomy::TaxonomyApi,
@@ -96,7 +100,7 @@ pub fn service(state: Arc<State>) -> OpenApiService<Apis, ()> {
         matches::MatchesApi { state: state.clone() },
         me::MeApi { state: state.clone() },
         consents::ConsentsApi { state: state.clone() },
-        referrals::ReferralsApi { state: state.clone() },
+        (referrals::ReferralsApi { state: state.clone() }, experiences::ExperiencesApi { state: state.clone() }),
         admin::AdminApi { state: state.clone() },
         areas::AreasApi { state: state.clone() },
         taxonomy::TaxonomyApi,

@@ -7,7 +7,7 @@ use super::ApiTags;
 use super::caller::Caller;
 use super::common::Label;
 use crate::domain::referral::{ReferralDeclineReason, ReferralHelperKind, ReferralOutcome, ReferralState};
-use crate::domain::{ActivityCategory, InitiativeKind, ZrmDomain};
+use crate::domain::{ActivityCategory, ExperienceTheme, InitiativeKind, ZrmDomain};
 
 /// One term of a vocabulary.
 #[derive(Debug, Clone, Object)]
@@ -35,6 +35,8 @@ pub struct Taxonomy {
     pub referral_outcomes: Vec<Term>,
     /// What a referral's helper is, informal first.
     pub referral_helper_kinds: Vec<Term>,
+    /// The themes residents score how the help went on (`/v1/experiences`), in questionnaire order.
+    pub experience_themes: Vec<Term>,
 }
 
 /// The taxonomy.
@@ -56,8 +58,9 @@ fn term(code: &str, nl: &str, en: &str) -> Term {
 impl TaxonomyApi {
     /// Get the taxonomy
     ///
-    /// ZRM life domains, activity categories, initiative kinds and the referral vocabularies
-    /// (states, decline reasons, outcomes, helper kinds) with Dutch and English labels.
+    /// ZRM life domains, activity categories, initiative kinds, the referral vocabularies
+    /// (states, decline reasons, outcomes, helper kinds) and the themes of residents'
+    /// experience, with Dutch and English labels.
     #[oai(path = "/", method = "get", operation_id = "get_taxonomy")]
     async fn get(&self, _caller: Caller) -> TaxonomyResponse {
         TaxonomyResponse::Ok(Json(Taxonomy {
@@ -68,6 +71,7 @@ impl TaxonomyApi {
             referral_decline_reasons: ReferralDeclineReason::ALL.iter().map(|k| term(k.code(), k.label_nl(), k.label_en())).collect(),
             referral_outcomes: ReferralOutcome::ALL.iter().map(|k| term(k.code(), k.label_nl(), k.label_en())).collect(),
             referral_helper_kinds: ReferralHelperKind::ALL.iter().map(|k| term(k.code(), k.label_nl(), k.label_en())).collect(),
+            experience_themes: ExperienceTheme::ALL.iter().map(|t| term(t.code(), t.label_nl(), t.label_en())).collect(),
         }))
     }
 }

@@ -11,8 +11,8 @@ use serde_json::Value;
 
 use crate::domain::referral::{ReferralDeclineReason, ReferralHelperKind, ReferralOutcome, ReferralState};
 use crate::domain::{
-    ActivityCategory, ConsentScope, CostKind, InitiativeKind, InitiativeStatus, ListingKind, ListingStatus, VolunteerStatus, Weekday,
-    ZrmDomain,
+    ActivityCategory, ConsentScope, CostKind, ExperienceTheme, InitiativeKind, InitiativeStatus, ListingKind, ListingStatus,
+    VolunteerStatus, Weekday, ZrmDomain,
 };
 
 /// Implements the spec and parsing traits for domain enums with `ALL`, `code`, `from_code`
@@ -93,5 +93,6 @@ wire_enum!(
     ReferralState,
     ReferralDeclineReason,
     ReferralOutcome,
-    ReferralHelperKind
+    ReferralHelperKind,
+    ExperienceTheme
 );

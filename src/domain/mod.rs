@@ -1,5 +1,6 @@
 //! Domain types that parse, so that past the edge nothing re-validates.
 
+pub mod experience;
 pub mod items;
 pub mod kinds;
 pub mod list;
@@ -10,6 +11,7 @@ pub mod schedule;
 pub mod taxonomy;
 pub mod text;
 
+pub use experience::ExperienceTheme;
 pub use kinds::{ConsentScope, CostKind, InitiativeKind, InitiativeStatus, ListingKind, ListingStatus, VolunteerStatus};
 pub use place::{CbsCode, CellId, Coordinates, LocationPrecision, Radius};
 pub use schedule::{TimeOfDay, TimeRange, Weekday};

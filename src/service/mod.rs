@@ -7,13 +7,14 @@
 //! redeeming, removing an organiser, keys and grants) are single statements or take their own
 //! lock in the store.
 //!
-//! Arrows point down: this module uses `store`, `search`, `matching`, `geo`, `auth` and
-//! `domain`, never `api` or `startup`.
+//! Arrows point down: this module uses `store`, `search`, `matching`, `geo`, `auth`, `stats`
+//! and `domain`, never `api` or `startup`.
 
 pub mod accounts;
 pub mod areas;
 pub mod consents;
 pub mod error;
+pub mod experiences;
 pub mod health;
 pub mod idempotency;
 pub mod initiatives;

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::Conn;
 use super::StoreError;
-use super::entities::{consent, deletion, listing, organiser, organiser_invitation, person, volunteer};
+use super::entities::{consent, deletion, experience, listing, organiser, organiser_invitation, person, volunteer};
 use super::{audit, idempotency, tags};
 
 /// Everything held about one person, as stored.
@@ -23,6 +23,8 @@ pub struct Held {
     pub consents: Vec<consent::Model>,
     /// Initiatives they organise.
     pub organises: Vec<Uuid>,
+    /// Their answers on how the help went, newest first.
+    pub experiences: Vec<experience::Model>,
     /// Audit entries about them.
     pub audit: Vec<super::entities::audit_event::Model>,
 }
@@ -35,6 +37,7 @@ pub async fn collect(db: &impl Conn, person_id: Uuid) -> Result<Held, StoreError
         listings: listing::Entity::find().filter(listing::Column::OwnerPersonId.eq(person_id)).all(db).await?,
         consents: super::consents::of_person(db, person_id).await?,
         organises: super::accounts::organised_by(db, person_id).await?,
+        experiences: super::experiences::of_person(db, person_id, None).await?,
         audit: audit::about(db, person_id).await?,
         person,
     })
@@ -54,7 +57,8 @@ pub struct Erased {
 }
 
 /// Erases a person: profile, volunteer profile, listings, matches, network
-/// memberships, what referrals hold about them, consents given and received, organiser roles, kept idempotent answers; audit entries keep only a pseudonym.
+/// memberships, what referrals hold about them, consents given and received, organiser roles,
+/// answers on how the help went, kept idempotent answers; audit entries keep only a pseudonym.
 /// Every removed item is recorded in `deletions`, which downstream copies (search index,
 /// feeds) follow and a reindex consults.
 ///
@@ -78,6 +82,7 @@ pub async fn erase(txn: &impl Conn, person_id: Uuid) -> Result<Erased, StoreErro
     consent::Entity::delete_many().filter(consent::Column::PersonId.eq(person_id)).exec(txn).await?;
     consent::Entity::delete_many().filter(consent::Column::GranteePersonId.eq(person_id)).exec(txn).await?;
     organiser::Entity::delete_many().filter(organiser::Column::PersonId.eq(person_id)).exec(txn).await?;
+    super::experiences::forget_person(txn, person_id).await?;
     organiser_invitation::Entity::update_many()
         .col_expr(organiser_invitation::Column::AcceptedBy, Expr::value(Option::<Uuid>::None))
         .filter(organiser_invitation::Column::AcceptedBy.eq(person_id))

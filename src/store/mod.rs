@@ -8,6 +8,7 @@ pub mod candidates;
 pub mod consents;
 pub mod entities;
 pub mod erasure;
+pub mod experiences;
 pub mod idempotency;
 pub mod initiatives;
 pub mod listings;

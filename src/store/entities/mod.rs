@@ -8,6 +8,7 @@ pub mod area;
 pub mod audit_event;
 pub mod consent;
 pub mod deletion;
+pub mod experience;
 pub mod idempotency_record;
 pub mod initiative;
 pub mod listing;
