@@ -43,6 +43,10 @@ pub struct Problem {
     /// The fields at fault: for bad input at least one, otherwise empty. Always present, so
     /// that clients can read it without checking for it first.
     pub errors: Vec<FieldProblem>,
+    /// For a step the resource's state does not allow (409): the state it is in now, e.g.
+    /// `granted`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_status: Option<String>,
 }
 
 impl Problem {
@@ -55,6 +59,7 @@ impl Problem {
             detail: Some(detail.into()),
             code: code.to_owned(),
             errors: Vec::new(),
+            current_status: None,
         }
     }
 
@@ -290,6 +295,11 @@ impl From<crate::service::Error> for ApiError {
             E::Forbidden { code, detail } => ApiError::Forbidden(Json(Problem::new(StatusCode::FORBIDDEN, code, "Forbidden", detail))),
             E::NotFound(what) => ApiError::not_found(what),
             E::Conflict(detail) => ApiError::conflict(detail),
+            E::WrongState { current, detail } => {
+                let mut problem = Problem::new(StatusCode::CONFLICT, "conflict", "Conflict", detail);
+                problem.current_status = Some(current.to_owned());
+                ApiError::Conflict(Json(problem))
+            }
             E::Unprocessable { code, field, message } => ApiError::unprocessable(code, field, message),
             E::Unavailable { code, detail } => ApiError::unavailable(code, detail),
             E::Store(e) => ApiError::internal(&e),

@@ -16,6 +16,7 @@ mod m20261201_000008_search_outbox;
 mod m20261201_000009_listing_times_and_languages;
 mod m20261201_000010_search_rebuilds;
 mod m20261201_000011_idempotency_leases;
+mod m20261201_000013_support_requests;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000009_listing_times_and_languages::Migration),
             Box::new(m20261201_000010_search_rebuilds::Migration),
             Box::new(m20261201_000011_idempotency_leases::Migration),
+            Box::new(m20261201_000013_support_requests::Migration),
         ]
     }
 }

@@ -23,6 +23,7 @@ pub mod middleware;
 pub mod organisers;
 pub mod people;
 pub mod search;
+pub mod support_requests;
 pub mod taxonomy;
 pub mod volunteers;
 pub mod wire;
@@ -50,6 +51,8 @@ pub enum ApiTags {
     Taxonomy,
     /// Who could help: candidates for a request, informal help first.
     Matching,
+    /// The wijkteam's work: referrals, support requests, experiences.
+    Wijkteam,
     /// The caller's own data: profile, export, audit, erasure.
     Me,
     /// Consents a person gives: who may see what of them.
@@ -62,7 +65,8 @@ pub enum ApiTags {
     Health,
 }
 
-/// All resources together, as one service.
+/// All resources together, as one service. poem-openapi implements its `OpenApi` for tuples
+/// of up to 16; past that, group resources in a nested tuple.
 pub type Apis = (
     initiatives::InitiativesApi,
     people::PeopleApi,
@@ -78,6 +82,7 @@ pub type Apis = (
     taxonomy::TaxonomyApi,
     search::SearchApi,
     health::HealthApi,
+    support_requests::SupportRequestsApi,
 );
 
 /// Builds the OpenAPI service over the shared state.
@@ -96,7 +101,8 @@ pub fn service(state: Arc<State>) -> OpenApiService<Apis, ()> {
         areas::AreasApi { state: state.clone() },
         taxonomy::TaxonomyApi,
         search::SearchApi { state: state.clone() },
-        health::HealthApi { state },
+        health::HealthApi { state: state.clone() },
+        support_requests::SupportRequestsApi { state },
     );
     OpenApiService::new(apis, "Buurtkracht", env!("CARGO_PKG_VERSION"))
         .description(

@@ -6,7 +6,7 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use super::ApiTags;
 use super::caller::Caller;
 use super::common::Label;
-use crate::domain::{ActivityCategory, InitiativeKind, ZrmDomain};
+use crate::domain::{ActivityCategory, InitiativeKind, SupportDeclineReason, SupportKind, SupportStatus, ZrmDomain};
 
 /// One term of a vocabulary.
 #[derive(Debug, Clone, Object)]
@@ -26,6 +26,12 @@ pub struct Taxonomy {
     pub categories: Vec<Term>,
     /// Initiative kinds, in informal-first order.
     pub initiative_kinds: Vec<Term>,
+    /// What an initiative may ask its wijkteam for.
+    pub support_kinds: Vec<Term>,
+    /// The states of a support request.
+    pub support_statuses: Vec<Term>,
+    /// Why the wijkteam declines a support request.
+    pub support_decline_reasons: Vec<Term>,
 }
 
 /// The taxonomy.
@@ -47,13 +53,17 @@ fn term(code: &str, nl: &str, en: &str) -> Term {
 impl TaxonomyApi {
     /// Get the taxonomy
     ///
-    /// ZRM life domains, activity categories and initiative kinds with Dutch and English labels.
+    /// ZRM life domains, activity categories, initiative kinds and the support vocabularies
+    /// (kinds, statuses, decline reasons) with Dutch and English labels.
     #[oai(path = "/", method = "get", operation_id = "get_taxonomy")]
     async fn get(&self, _caller: Caller) -> TaxonomyResponse {
         TaxonomyResponse::Ok(Json(Taxonomy {
             zrm_domains: ZrmDomain::ALL.iter().map(|d| term(d.code(), d.label_nl(), d.label_en())).collect(),
             categories: ActivityCategory::ALL.iter().map(|c| term(c.code(), c.label_nl(), c.label_en())).collect(),
             initiative_kinds: InitiativeKind::ALL.iter().map(|k| term(k.code(), k.label_nl(), k.label_en())).collect(),
+            support_kinds: SupportKind::ALL.iter().map(|k| term(k.code(), k.label_nl(), k.label_en())).collect(),
+            support_statuses: SupportStatus::ALL.iter().map(|s| term(s.code(), s.label_nl(), s.label_en())).collect(),
+            support_decline_reasons: SupportDeclineReason::ALL.iter().map(|r| term(r.code(), r.label_nl(), r.label_en())).collect(),
         }))
     }
 }

@@ -9,6 +9,7 @@ use poem_openapi::registry::{MetaSchema, MetaSchemaRef, Registry};
 use poem_openapi::types::{ParseError, ParseFromJSON, ParseFromParameter, ParseResult, ToJSON, Type};
 use serde_json::Value;
 
+use crate::domain::support::{SupportDeclineReason, SupportKind, SupportStatus};
 use crate::domain::{
     ActivityCategory, ConsentScope, CostKind, InitiativeKind, InitiativeStatus, ListingKind, ListingStatus, VolunteerStatus, Weekday,
     ZrmDomain,
@@ -90,3 +91,5 @@ wire_enum!(
     ConsentScope,
     Weekday
 );
+
+wire_enum!(SupportKind, SupportStatus, SupportDeclineReason);

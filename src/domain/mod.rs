@@ -6,12 +6,14 @@ pub mod list;
 pub mod list_scope;
 pub mod place;
 pub mod schedule;
+pub mod support;
 pub mod taxonomy;
 pub mod text;
 
 pub use kinds::{ConsentScope, CostKind, InitiativeKind, InitiativeStatus, ListingKind, ListingStatus, VolunteerStatus};
 pub use place::{CbsCode, CellId, Coordinates, LocationPrecision, Radius};
 pub use schedule::{TimeOfDay, TimeRange, Weekday};
+pub use support::{SupportDeclineReason, SupportKind, SupportStatus};
 pub use taxonomy::{ActivityCategory, ZrmDomain};
 pub use text::{BoundedText, LanguageCode};
 

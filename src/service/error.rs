@@ -32,6 +32,15 @@ pub enum Error {
     /// The request conflicts with the current state (409 `conflict`).
     #[error("{0}")]
     Conflict(String),
+    /// The item's state does not allow this step (409 `conflict`, with the state it is in as
+    /// the problem's `current_status`, so a client need not read it from the detail).
+    #[error("{detail}")]
+    WrongState {
+        /// The state the item is in now.
+        current: &'static str,
+        /// What was refused and why.
+        detail: String,
+    },
     /// Well-formed input that cannot be carried out (422 with `code`).
     #[error("`{field}`: {message}")]
     Unprocessable {
@@ -72,6 +81,11 @@ impl Error {
     /// A conflict with the current state.
     pub fn conflict(detail: impl Into<String>) -> Self {
         Self::Conflict(detail.into())
+    }
+
+    /// A step the item's current state does not allow.
+    pub fn wrong_state(current: &'static str, detail: impl Into<String>) -> Self {
+        Self::WrongState { current, detail: detail.into() }
     }
 
     /// Input that cannot be carried out.

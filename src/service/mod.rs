@@ -24,6 +24,7 @@ pub mod matching_run;
 pub mod me;
 pub mod people;
 pub mod search;
+pub mod support_requests;
 pub mod volunteers;
 
 use std::sync::Arc;

@@ -88,6 +88,11 @@ pub async fn erase(txn: &impl Conn, person_id: Uuid) -> Result<Erased, StoreErro
     }
     person::Entity::delete_by_id(person_id).exec(txn).await?;
     let pseudonym = audit::pseudonymise(txn, person_id, held.person.subject.as_ref().map(|s| format!("token:{s}"))).await?;
+    // Their support requests stay with the initiative (the column naming them empties with the
+    // person's row); the histories name them by the audit log's pseudonym from now on.
+    if let Some(subject) = &held.person.subject {
+        super::support_requests::pseudonymise_actor(txn, &format!("token:{subject}"), &pseudonym).await?;
+    }
     for (entity, id) in gone {
         deletion::ActiveModel {
             seq: sea_orm::ActiveValue::NotSet,

@@ -28,6 +28,8 @@ pub enum Lock {
     Volunteer(Uuid),
     /// A match (its state).
     Match(Uuid),
+    /// A support request (its state: two decisions at once, one wins).
+    SupportRequest(Uuid),
 }
 
 impl Lock {
@@ -37,6 +39,7 @@ impl Lock {
             Lock::Listing(id) => ("listings", id),
             Lock::Volunteer(id) => ("volunteers", id),
             Lock::Match(id) => ("matches", id),
+            Lock::SupportRequest(id) => ("support_requests", id),
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod matches;
 pub mod people;
 pub mod query;
 pub mod reader;
+pub mod support_requests;
 pub mod tags;
 pub mod volunteers;
 

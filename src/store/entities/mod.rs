@@ -19,5 +19,7 @@ pub mod organiser;
 pub mod organiser_invitation;
 pub mod person;
 pub mod professional_scope;
+pub mod support_request;
+pub mod support_request_event;
 pub mod tag;
 pub mod volunteer;
