@@ -77,6 +77,8 @@ enum Owner {
     FreshInitiative,
     /// A fresh listing of person A.
     FreshListing,
+    /// A fresh support request of the organiser's initiative, submitted.
+    FreshSupportRequest,
 }
 
 struct Row {
@@ -150,6 +152,32 @@ fn rows() -> Vec<Row> {
         row("POST", "/v1/professionals", Some(json!({"subject": "pro-x", "gemeente": "GM0479"})), A, [401, 403, 403, 403, 403, 201]),
         row("GET", "/v1/professionals", None, A, [401, 403, 403, 403, 403, 200]),
         row("GET", "/v1/audit?gemeente=GM0363", None, A, [401, 403, 403, 403, 403, 403]),
+        row(
+            "POST",
+            "/v1/initiatives/{initiative}/support-requests",
+            Some(json!({"kind": "room", "description": "Een zaal voor 30 mensen."})),
+            Organiser,
+            [401, 403, 201, 403, 403, 201],
+        ),
+        row("GET", "/v1/initiatives/{initiative}/support-requests", None, Organiser, [401, 403, 200, 200, 403, 200]),
+        row("GET", "/v1/support-requests?gemeente=GM0479", None, A, [401, 403, 403, 200, 403, 403]),
+        row("GET", "/v1/support-requests/{fresh}", None, FreshSupportRequest, [401, 403, 200, 200, 403, 200]),
+        row("POST", "/v1/support-requests/{fresh}/review", None, FreshSupportRequest, [401, 403, 403, 200, 403, 403]),
+        row(
+            "POST",
+            "/v1/support-requests/{fresh}/grant",
+            Some(json!({"note": "De buurtkamer op dinsdag"})),
+            FreshSupportRequest,
+            [401, 403, 403, 200, 403, 403],
+        ),
+        row(
+            "POST",
+            "/v1/support-requests/{fresh}/decline",
+            Some(json!({"reason": "no_budget"})),
+            FreshSupportRequest,
+            [401, 403, 403, 200, 403, 403],
+        ),
+        row("POST", "/v1/support-requests/{fresh}/withdraw", None, FreshSupportRequest, [401, 403, 200, 403, 403, 200]),
         row("GET", "/v1/taxonomy", None, A, [200; 6]),
         row("GET", "/v1/areas/GM0479", None, A, [200; 6]),
     ]
@@ -174,6 +202,12 @@ async fn target(app: &TestApp, w: &World, r: &Row) -> (String, Option<Value>, Au
             let (s, v) = common::post_as(app, &w.a, "/v1/listings", listing_body(json!({"person_id": w.a_id}))).await;
             assert_eq!(s, 201, "{v}");
             (v["id"].as_str().unwrap().to_owned(), w.a.clone())
+        }
+        Owner::FreshSupportRequest => {
+            let url = format!("/v1/initiatives/{}/support-requests", w.initiative);
+            let (s, v) = common::post_as(app, &w.organiser, &url, json!({"kind": "room", "description": "Een zaal."})).await;
+            assert_eq!(s, 201, "{v}");
+            (v["id"].as_str().unwrap().to_owned(), w.organiser.clone())
         }
     };
     let fill = |t: &str| {
