@@ -93,9 +93,11 @@ api_test!(organisers_ask_for_every_kind, false, |app: TestApp| async move {
     dated["wished_date"] = json!((today + chrono::Days::new(14)).to_string());
     let r = submit(&app, &organiser, &ini, dated.clone()).await;
     assert_eq!(r["wished_date"], dated["wished_date"]);
-    dated["wished_date"] = json!((today - chrono::Days::new(2)).to_string());
-    let (s, v) = common::post_as(&app, &organiser, &requests_of(&ini), dated).await;
-    common::assert_problem(s, &v, 400, "wished_date");
+    for refused in [today - chrono::Days::new(2), today + chrono::Days::new(6 * 366), chrono::NaiveDate::MAX] {
+        dated["wished_date"] = json!(refused.to_string());
+        let (s, v) = common::post_as(&app, &organiser, &requests_of(&ini), dated.clone()).await;
+        common::assert_problem(s, &v, 400, "wished_date");
+    }
 
     // Bad input: 400 naming the field, and nothing stored.
     let bad = [

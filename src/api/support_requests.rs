@@ -82,7 +82,7 @@ pub struct SupportRequestInput {
     #[oai(validator(minimum(value = "1"), maximum(value = "10000000")))]
     #[serde(default)]
     pub amount_cents: Option<i64>,
-    /// When the initiative would like it: today or later.
+    /// When the initiative would like it: today or later, at most five years ahead.
     #[serde(default)]
     pub wished_date: Option<CalendarDate>,
 }

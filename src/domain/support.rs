@@ -69,6 +69,9 @@ pub const MAX_AMOUNT_CENTS: i64 = 10_000_000;
 pub const MAX_DESCRIPTION: usize = 5000;
 /// The longest note on a decision, in characters.
 pub const MAX_NOTE: usize = 2000;
+/// How far ahead a wished date may lie, in months: a wijkteam plans by the year, and a date
+/// further out is a slip of the keyboard more often than a plan.
+pub const MAX_WISH_AHEAD_MONTHS: u32 = 60;
 
 /// What someone does to a support request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,7 +142,7 @@ pub struct SupportAsk {
     pub description: BoundedText,
     /// For a grant: how much, in euro cents.
     pub amount_cents: Option<i64>,
-    /// When the initiative would like it; today or later.
+    /// When the initiative would like it; today or later, at most five years ahead.
     pub wished_date: Option<NaiveDate>,
 }
 
@@ -155,10 +158,13 @@ impl SupportAsk {
     ) -> Result<Self, (&'static str, Invalid)> {
         let description = BoundedText::parse(description, MAX_DESCRIPTION).map_err(|e| ("description", e))?;
         let amount_cents = amount_for(kind, amount_cents).map_err(|e| ("amount_cents", e))?;
-        if let Some(d) = wished_date
-            && d < today
-        {
-            return Err(("wished_date", Invalid::new(format!("{d} has passed; a wished date is today or later"))));
+        if let Some(d) = wished_date {
+            if d < today {
+                return Err(("wished_date", Invalid::new(format!("{d} has passed; a wished date is today or later"))));
+            }
+            if today.checked_add_months(chrono::Months::new(MAX_WISH_AHEAD_MONTHS)).is_none_or(|last| d > last) {
+                return Err(("wished_date", Invalid::new("a wished date lies at most five years ahead")));
+            }
         }
         Ok(Self { kind, description, amount_cents, wished_date })
     }
@@ -227,6 +233,8 @@ mod tests {
         assert!(ask(today).is_ok());
         assert!(ask(today.succ_opt().unwrap()).is_ok());
         assert_eq!(ask(today.pred_opt().unwrap()).unwrap_err().0, "wished_date");
+        assert!(ask(NaiveDate::from_ymd_opt(2031, 12, 1).unwrap()).is_ok());
+        assert_eq!(ask(NaiveDate::from_ymd_opt(2031, 12, 2).unwrap()).unwrap_err().0, "wished_date");
         assert_eq!(SupportAsk::parse(SupportKind::Room, "  ", None, None, today).unwrap_err().0, "description");
         assert_eq!(SupportAsk::parse(SupportKind::Grant, "Koffie", None, None, today).unwrap_err().0, "amount_cents");
     }
