@@ -107,6 +107,8 @@ enum Owner {
     FreshCompletedMatch,
     /// Person A's answer on a fresh completed match.
     FreshExperience,
+    /// A fresh support request of the organiser's initiative, submitted.
+    FreshSupportRequest,
 }
 
 struct Row {
@@ -192,6 +194,32 @@ fn rows() -> Vec<Row> {
         row("GET", "/v1/experiences/{fresh}", None, FreshExperience, [401, 403, 200, 403, 403, 403]),
         row("PATCH", "/v1/experiences/{fresh}", Some(json!({"themes": {"quick": 3}})), FreshExperience, [401, 403, 200, 403, 403, 403]),
         row("GET", "/v1/experiences/summary?area=GM0479", None, A, [401, 403, 403, 200, 403, 200]),
+        row(
+            "POST",
+            "/v1/initiatives/{initiative}/support-requests",
+            Some(json!({"kind": "room", "description": "Een zaal voor 30 mensen."})),
+            Organiser,
+            [401, 403, 201, 403, 403, 201],
+        ),
+        row("GET", "/v1/initiatives/{initiative}/support-requests", None, Organiser, [401, 403, 200, 200, 403, 200]),
+        row("GET", "/v1/support-requests?gemeente=GM0479", None, A, [401, 403, 403, 200, 403, 403]),
+        row("GET", "/v1/support-requests/{fresh}", None, FreshSupportRequest, [401, 403, 200, 200, 403, 200]),
+        row("POST", "/v1/support-requests/{fresh}/review", None, FreshSupportRequest, [401, 403, 403, 200, 403, 403]),
+        row(
+            "POST",
+            "/v1/support-requests/{fresh}/grant",
+            Some(json!({"note": "De buurtkamer op dinsdag"})),
+            FreshSupportRequest,
+            [401, 403, 403, 200, 403, 403],
+        ),
+        row(
+            "POST",
+            "/v1/support-requests/{fresh}/decline",
+            Some(json!({"reason": "no_budget"})),
+            FreshSupportRequest,
+            [401, 403, 403, 200, 403, 403],
+        ),
+        row("POST", "/v1/support-requests/{fresh}/withdraw", None, FreshSupportRequest, [401, 403, 200, 403, 403, 200]),
         row("GET", "/v1/taxonomy", None, A, [200; 6]),
         row(
             "POST",
@@ -282,6 +310,12 @@ async fn target(app: &TestApp, w: &World, r: &Row) -> (String, Option<Value>, Au
             let (s, v) = common::post_as(app, &w.a, "/v1/experiences", json!({"match_id": m, "themes": {"listened": 4}})).await;
             assert_eq!(s, 201, "{v}");
             (v["id"].as_str().unwrap().to_owned(), w.a.clone())
+        }
+        Owner::FreshSupportRequest => {
+            let url = format!("/v1/initiatives/{}/support-requests", w.initiative);
+            let (s, v) = common::post_as(app, &w.organiser, &url, json!({"kind": "room", "description": "Een zaal."})).await;
+            assert_eq!(s, 201, "{v}");
+            (v["id"].as_str().unwrap().to_owned(), w.organiser.clone())
         }
     };
     let fill = |t: &str| {

@@ -17,6 +17,7 @@ mod m20261201_000009_listing_times_and_languages;
 mod m20261201_000010_search_rebuilds;
 mod m20261201_000011_idempotency_leases;
 mod m20261201_000012_referrals;
+mod m20261201_000013_support_requests;
 mod m20261201_000014_experiences;
 
 /// Applies every migration in order.
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000010_search_rebuilds::Migration),
             Box::new(m20261201_000011_idempotency_leases::Migration),
             Box::new(m20261201_000012_referrals::Migration),
+            Box::new(m20261201_000013_support_requests::Migration),
             Box::new(m20261201_000014_experiences::Migration),
         ]
     }

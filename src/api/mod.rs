@@ -25,6 +25,7 @@ pub mod organisers;
 pub mod people;
 pub mod referrals;
 pub mod search;
+pub mod support_requests;
 pub mod taxonomy;
 pub mod volunteers;
 pub mod wire;
@@ -67,7 +68,7 @@ pub enum ApiTags {
 }
 
 /// The wijkteam's tools, nested: poem-openapi takes at most 16 resources in one tuple.
-pub type WijkteamApis = (referrals::ReferralsApi, experiences::ExperiencesApi);
+pub type WijkteamApis = (referrals::ReferralsApi, support_requests::SupportRequestsApi, experiences::ExperiencesApi);
 
 /// All resources together, as one service.
 pub type Apis = (
@@ -100,7 +101,11 @@ pub fn service(state: Arc<State>) -> OpenApiService<Apis, ()> {
         matches::MatchesApi { state: state.clone() },
         me::MeApi { state: state.clone() },
         consents::ConsentsApi { state: state.clone() },
-        (referrals::ReferralsApi { state: state.clone() }, experiences::ExperiencesApi { state: state.clone() }),
+        (
+            referrals::ReferralsApi { state: state.clone() },
+            support_requests::SupportRequestsApi { state: state.clone() },
+            experiences::ExperiencesApi { state: state.clone() },
+        ),
         admin::AdminApi { state: state.clone() },
         areas::AreasApi { state: state.clone() },
         taxonomy::TaxonomyApi,

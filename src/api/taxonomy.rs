@@ -7,7 +7,7 @@ use super::ApiTags;
 use super::caller::Caller;
 use super::common::Label;
 use crate::domain::referral::{ReferralDeclineReason, ReferralHelperKind, ReferralOutcome, ReferralState};
-use crate::domain::{ActivityCategory, ExperienceTheme, InitiativeKind, ZrmDomain};
+use crate::domain::{ActivityCategory, ExperienceTheme, InitiativeKind, SupportDeclineReason, SupportKind, SupportStatus, ZrmDomain};
 
 /// One term of a vocabulary.
 #[derive(Debug, Clone, Object)]
@@ -37,6 +37,12 @@ pub struct Taxonomy {
     pub referral_helper_kinds: Vec<Term>,
     /// The themes residents score how the help went on (`/v1/experiences`), in questionnaire order.
     pub experience_themes: Vec<Term>,
+    /// What an initiative may ask its wijkteam for.
+    pub support_kinds: Vec<Term>,
+    /// The states of a support request.
+    pub support_statuses: Vec<Term>,
+    /// Why the wijkteam declines a support request.
+    pub support_decline_reasons: Vec<Term>,
 }
 
 /// The taxonomy.
@@ -59,8 +65,9 @@ impl TaxonomyApi {
     /// Get the taxonomy
     ///
     /// ZRM life domains, activity categories, initiative kinds, the referral vocabularies
-    /// (states, decline reasons, outcomes, helper kinds) and the themes of residents'
-    /// experience, with Dutch and English labels.
+    /// (states, decline reasons, outcomes, helper kinds), the support vocabularies (kinds,
+    /// statuses, decline reasons) and the themes of residents' experience, with Dutch and
+    /// English labels.
     #[oai(path = "/", method = "get", operation_id = "get_taxonomy")]
     async fn get(&self, _caller: Caller) -> TaxonomyResponse {
         TaxonomyResponse::Ok(Json(Taxonomy {
@@ -72,6 +79,9 @@ impl TaxonomyApi {
             referral_outcomes: ReferralOutcome::ALL.iter().map(|k| term(k.code(), k.label_nl(), k.label_en())).collect(),
             referral_helper_kinds: ReferralHelperKind::ALL.iter().map(|k| term(k.code(), k.label_nl(), k.label_en())).collect(),
             experience_themes: ExperienceTheme::ALL.iter().map(|t| term(t.code(), t.label_nl(), t.label_en())).collect(),
+            support_kinds: SupportKind::ALL.iter().map(|k| term(k.code(), k.label_nl(), k.label_en())).collect(),
+            support_statuses: SupportStatus::ALL.iter().map(|s| term(s.code(), s.label_nl(), s.label_en())).collect(),
+            support_decline_reasons: SupportDeclineReason::ALL.iter().map(|r| term(r.code(), r.label_nl(), r.label_en())).collect(),
         }))
     }
 }

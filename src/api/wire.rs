@@ -10,6 +10,7 @@ use poem_openapi::types::{ParseError, ParseFromJSON, ParseFromParameter, ParseRe
 use serde_json::Value;
 
 use crate::domain::referral::{ReferralDeclineReason, ReferralHelperKind, ReferralOutcome, ReferralState};
+use crate::domain::support::{SupportDeclineReason, SupportKind, SupportStatus};
 use crate::domain::{
     ActivityCategory, ConsentScope, CostKind, ExperienceTheme, InitiativeKind, InitiativeStatus, ListingKind, ListingStatus,
     VolunteerStatus, Weekday, ZrmDomain,
@@ -96,3 +97,5 @@ wire_enum!(
     ReferralHelperKind,
     ExperienceTheme
 );
+
+wire_enum!(SupportKind, SupportStatus, SupportDeclineReason);

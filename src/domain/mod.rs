@@ -1,5 +1,6 @@
 //! Domain types that parse, so that past the edge nothing re-validates.
 
+pub mod clock;
 pub mod experience;
 pub mod items;
 pub mod kinds;
@@ -8,6 +9,7 @@ pub mod list_scope;
 pub mod place;
 pub mod referral;
 pub mod schedule;
+pub mod support;
 pub mod taxonomy;
 pub mod text;
 
@@ -15,6 +17,7 @@ pub use experience::ExperienceTheme;
 pub use kinds::{ConsentScope, CostKind, InitiativeKind, InitiativeStatus, ListingKind, ListingStatus, VolunteerStatus};
 pub use place::{CbsCode, CellId, Coordinates, LocationPrecision, Radius};
 pub use schedule::{TimeOfDay, TimeRange, Weekday};
+pub use support::{SupportDeclineReason, SupportKind, SupportStatus};
 pub use taxonomy::{ActivityCategory, ZrmDomain};
 pub use text::{BoundedText, LanguageCode};
 

@@ -85,6 +85,11 @@ impl Error {
         Self::Conflict(detail.into())
     }
 
+    /// A step the item's current state does not allow.
+    pub fn wrong_state(current: &'static str, detail: impl Into<String>) -> Self {
+        Self::WrongState { current, detail: detail.into() }
+    }
+
     /// Input that cannot be carried out.
     pub fn unprocessable(code: &'static str, field: impl Into<String>, message: impl Into<String>) -> Self {
         Self::Unprocessable { code, field: field.into(), message: message.into() }

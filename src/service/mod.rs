@@ -26,6 +26,7 @@ pub mod me;
 pub mod people;
 pub mod referrals;
 pub mod search;
+pub mod support_requests;
 pub mod volunteers;
 
 use std::sync::Arc;
@@ -73,6 +74,5 @@ impl State {
 /// The current time, read once per use case so every rule in it sees the same instant;
 /// truncated to microseconds so that what is stored equals what is read back.
 pub fn now() -> chrono::DateTime<chrono::Utc> {
-    let n = chrono::Utc::now();
-    chrono::DateTime::from_timestamp_micros(n.timestamp_micros()).unwrap_or(n)
+    crate::domain::clock::now()
 }

@@ -33,7 +33,8 @@ pub async fn organisers_of(db: &impl Conn, initiative_id: Uuid) -> Result<Vec<or
 /// Records `person_id` as an organiser of `initiative_id` (nothing changes if they already are).
 pub async fn add_organiser(db: &impl Conn, initiative_id: Uuid, person_id: Uuid) -> Result<(), StoreError> {
     // The key decides between two at once.
-    let row = organiser::ActiveModel { initiative_id: Set(initiative_id), person_id: Set(person_id), added_at: Set(Utc::now()) };
+    let row =
+        organiser::ActiveModel { initiative_id: Set(initiative_id), person_id: Set(person_id), added_at: Set(crate::domain::clock::now()) };
     organiser::Entity::insert(row).on_conflict_do_nothing().exec_without_returning(db).await?;
     Ok(())
 }

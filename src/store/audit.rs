@@ -63,7 +63,7 @@ pub struct Entry<'a> {
 /// Appends entries, in one statement per thousand: a professional's page of 200 people is one
 /// write, not 200.
 pub async fn record(db: &impl Conn, entries: &[Entry<'_>]) -> Result<(), StoreError> {
-    let at = Utc::now();
+    let at = crate::domain::clock::now();
     for chunk in entries.chunks(1_000) {
         audit_event::Entity::insert_many(chunk.iter().map(|e| row(e, at))).exec_without_returning(db).await?;
     }

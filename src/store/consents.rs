@@ -54,7 +54,7 @@ pub async fn create(db: &impl Conn, person_id: Uuid, c: &NewConsent) -> Result<c
         valid_from: Set(c.valid_from),
         valid_until: Set(c.valid_until),
         withdrawn_at: Set(None),
-        created_at: Set(Utc::now()),
+        created_at: Set(crate::domain::clock::now()),
     }
     .insert(db)
     .await?)
@@ -77,7 +77,7 @@ pub async fn withdraw(db: &impl Conn, id: Uuid) -> Result<consent::Model, StoreE
         return Ok(c);
     }
     let mut m: consent::ActiveModel = c.into();
-    m.withdrawn_at = Set(Some(Utc::now()));
+    m.withdrawn_at = Set(Some(crate::domain::clock::now()));
     Ok(m.update(db).await?)
 }
 

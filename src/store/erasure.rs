@@ -1,6 +1,5 @@
 //! Export and erasure of everything held about a person.
 
-use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
@@ -65,7 +64,7 @@ pub struct Erased {
 /// Runs inside the caller's write transaction.
 pub async fn erase(txn: &impl Conn, person_id: Uuid) -> Result<Erased, StoreError> {
     let held = collect(txn, person_id).await?;
-    let now = Utc::now();
+    let now = crate::domain::clock::now();
     let mut gone: Vec<(&'static str, Uuid)> = Vec::new();
     gone.extend(held.listings.iter().map(|l| ("listing", l.id)));
     if let Some(v) = &held.volunteer {
@@ -96,6 +95,11 @@ pub async fn erase(txn: &impl Conn, person_id: Uuid) -> Result<Erased, StoreErro
     let pseudonym = audit::pseudonymise(txn, person_id, own_actor.clone()).await?;
     // Referrals keep their anonymous facts (state, codes, dates, wijk) for the kompas.
     super::referrals::forget_person(txn, person_id, own_actor.as_deref(), &pseudonym).await?;
+    // Their support requests stay with the initiative (the column naming them empties with the
+    // person's row); the histories name them by the audit log's pseudonym from now on.
+    if let Some(actor) = &own_actor {
+        super::support_requests::pseudonymise_actor(txn, actor, &pseudonym).await?;
+    }
     for (entity, id) in gone {
         deletion::ActiveModel {
             seq: sea_orm::ActiveValue::NotSet,

@@ -109,7 +109,7 @@ pub async fn create(db: &impl Conn, n: &NewExperience<'_>) -> Result<experience:
     if for_subject(db, n.subject_kind, n.subject_id).await?.is_some() {
         return Err(StoreError::Conflict(format!("this {} has already been answered; change that answer instead", n.subject_kind.code())));
     }
-    let now = Utc::now();
+    let now = crate::domain::clock::now();
     let mut a = experience::ActiveModel {
         id: Set(Uuid::now_v7()),
         person_id: Set(n.person_id),
@@ -152,7 +152,7 @@ pub async fn of_person(db: &impl Conn, person: Uuid, limit: Option<u64>) -> Resu
 pub async fn update(db: &impl Conn, current: experience::Model, answer: &Answer) -> Result<experience::Model, StoreError> {
     let mut a: experience::ActiveModel = current.into();
     fill(&mut a, answer);
-    a.updated_at = Set(Utc::now());
+    a.updated_at = Set(crate::domain::clock::now());
     Ok(a.update(db).await?)
 }
 

@@ -1,6 +1,5 @@
 //! Initiatives: public places with an exact point.
 
-use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
@@ -62,7 +61,7 @@ pub async fn create(
     at: &Placement,
     organiser: Option<Uuid>,
 ) -> Result<initiative::Model, StoreError> {
-    let now = Utc::now();
+    let now = crate::domain::clock::now();
     let mut m = initiative::ActiveModel { id: Set(Uuid::now_v7()), created_at: Set(now), updated_at: Set(now), ..Default::default() };
     apply(&mut m, f, at);
     let model = m.insert(txn).await?;
@@ -79,7 +78,7 @@ pub async fn update(txn: &impl Conn, id: Uuid, f: &InitiativeFields, at: &Placem
     let existing = initiative::Entity::find_by_id(id).one(txn).await?.ok_or(StoreError::NotFound)?;
     let mut m: initiative::ActiveModel = existing.into();
     apply(&mut m, f, at);
-    m.updated_at = Set(Utc::now());
+    m.updated_at = Set(crate::domain::clock::now());
     let model = m.update(txn).await?;
     tags::replace(txn, id, &tags::pairs(&f.categories, &f.zrm_domains)).await?;
     listing::Entity::update_many()

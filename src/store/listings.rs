@@ -98,7 +98,7 @@ fn active(id: Uuid, f: &ListingFields, place: &ListingPlace, created: DateTime<U
 /// Stores a new listing at its owner's place, inside the caller's write transaction.
 pub async fn create(txn: &impl Conn, f: &ListingFields) -> Result<listing::Model, StoreError> {
     let place = place_of(txn, f.owner).await?;
-    let now = Utc::now();
+    let now = crate::domain::clock::now();
     let model = active(Uuid::now_v7(), f, &place, now, now).insert(txn).await?;
     tags::insert(txn, model.id, &tags::pairs(&f.categories, &f.zrm_domains)).await?;
     Ok(model)
@@ -106,7 +106,7 @@ pub async fn create(txn: &impl Conn, f: &ListingFields) -> Result<listing::Model
 
 /// Inserts many listings at known places in one transaction (seeding and benchmarks).
 pub async fn bulk_insert(db: &impl Conn, items: &[(ListingFields, ListingPlace)]) -> Result<(), StoreError> {
-    let now = Utc::now();
+    let now = crate::domain::clock::now();
     // Keep bind parameters under SQLite's limit (32,766): 20 columns a row.
     for chunk in items.chunks(1_000) {
         let mut tag_rows = Vec::new();
@@ -138,7 +138,7 @@ pub async fn bulk_insert(db: &impl Conn, items: &[(ListingFields, ListingPlace)]
 pub async fn update(txn: &impl Conn, id: Uuid, f: &ListingFields) -> Result<listing::Model, StoreError> {
     let existing = listing::Entity::find_by_id(id).one(txn).await?.ok_or(StoreError::NotFound)?;
     let place = place_of(txn, f.owner).await?;
-    let model = active(id, f, &place, existing.created_at, Utc::now()).update(txn).await?;
+    let model = active(id, f, &place, existing.created_at, crate::domain::clock::now()).update(txn).await?;
     tags::replace(txn, id, &tags::pairs(&f.categories, &f.zrm_domains)).await?;
     Ok(model)
 }

@@ -30,6 +30,8 @@ pub enum Lock {
     Match(Uuid),
     /// A referral (its state).
     Referral(Uuid),
+    /// A support request (its state: two decisions at once, one wins).
+    SupportRequest(Uuid),
 }
 
 impl Lock {
@@ -40,6 +42,7 @@ impl Lock {
             Lock::Volunteer(id) => ("volunteers", id),
             Lock::Match(id) => ("matches", id),
             Lock::Referral(id) => ("referrals", id),
+            Lock::SupportRequest(id) => ("support_requests", id),
         }
     }
 }

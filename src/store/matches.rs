@@ -35,7 +35,7 @@ pub struct NewMatch {
 
 /// Stores a new match.
 pub async fn create(db: &impl Conn, m: &NewMatch) -> Result<match_row::Model, StoreError> {
-    let now = Utc::now();
+    let now = crate::domain::clock::now();
     let at = |yes: bool| yes.then_some(now);
     Ok(match_row::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -77,7 +77,7 @@ pub fn state_of(m: &match_row::Model) -> State {
 
 /// Stores a new state (and, for a decline, who and why).
 pub async fn save(db: &impl Conn, m: match_row::Model, s: State, declined: Option<(&str, &str)>) -> Result<match_row::Model, StoreError> {
-    let now = Utc::now();
+    let now = crate::domain::clock::now();
     let mut a: match_row::ActiveModel = m.clone().into();
     a.status = Set(s.status.code().to_owned());
     if s.requester_accepted && m.requester_accepted_at.is_none() {
@@ -150,7 +150,7 @@ pub async fn add_feedback(
         rating: Set(rating),
         comment: Set(comment),
         no_show: Set(no_show),
-        created_at: Set(Utc::now()),
+        created_at: Set(crate::domain::clock::now()),
     }
     .insert(db)
     .await?)
@@ -204,7 +204,8 @@ pub async fn helper_track_record(
 /// Makes a person a member of an initiative's network (nothing changes if they are).
 pub async fn join_network(db: &impl Conn, person: Uuid, initiative: Uuid) -> Result<(), StoreError> {
     // Two matches with the same initiative may complete at once: the key keeps one membership.
-    let member = network_member::ActiveModel { person_id: Set(person), initiative_id: Set(initiative), joined_at: Set(Utc::now()) };
+    let member =
+        network_member::ActiveModel { person_id: Set(person), initiative_id: Set(initiative), joined_at: Set(crate::domain::clock::now()) };
     network_member::Entity::insert(member).on_conflict_do_nothing().exec_without_returning(db).await?;
     Ok(())
 }
@@ -282,7 +283,7 @@ pub async fn save_run(
         area_code: Set(area.to_owned()),
         gemeente_code: Set(gemeente.to_owned()),
         created_by: Set(by.to_owned()),
-        created_at: Set(Utc::now()),
+        created_at: Set(crate::domain::clock::now()),
         proposals: Set(proposals),
     }
     .insert(db)

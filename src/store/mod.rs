@@ -18,6 +18,7 @@ pub mod people;
 pub mod query;
 pub mod reader;
 pub mod referrals;
+pub mod support_requests;
 pub mod tags;
 pub mod volunteers;
 

@@ -1,6 +1,5 @@
 //! People (residents). Their home is stored only as a cell at the precision they chose.
 
-use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
@@ -33,7 +32,7 @@ fn apply(m: &mut person::ActiveModel, f: &PersonFields, at: &Placement) {
 ///
 /// `subject` is the token subject the person signs in with; one person per subject.
 pub async fn create(db: &impl Conn, f: &PersonFields, at: &Placement, subject: Option<&str>) -> Result<person::Model, StoreError> {
-    let now = Utc::now();
+    let now = crate::domain::clock::now();
     if let Some(s) = subject
         && super::accounts::person_by_subject(db, s).await?.is_some()
     {
@@ -56,7 +55,7 @@ pub async fn update(txn: &impl Conn, id: Uuid, f: &PersonFields, at: &Placement)
     let existing = person::Entity::find_by_id(id).one(txn).await?.ok_or(StoreError::NotFound)?;
     let mut m: person::ActiveModel = existing.into();
     apply(&mut m, f, at);
-    m.updated_at = Set(Utc::now());
+    m.updated_at = Set(crate::domain::clock::now());
     let p = m.update(txn).await?;
     // Listings before the volunteer profile: the order proposals lock them in (a request, then
     // its helper), so two writes never wait on each other.

@@ -1,6 +1,5 @@
 //! Volunteer profiles: one per person, located at the person's home cell.
 
-use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
@@ -39,7 +38,7 @@ pub async fn create(txn: &impl Conn, person_id: Uuid, f: &VolunteerFields) -> Re
     if volunteer::Entity::find().filter(volunteer::Column::PersonId.eq(person_id)).one(txn).await?.is_some() {
         return Err(StoreError::Conflict("this person already has a volunteer profile".into()));
     }
-    let now = Utc::now();
+    let now = crate::domain::clock::now();
     let mut m = volunteer::ActiveModel {
         id: Set(Uuid::now_v7()),
         person_id: Set(person_id),
@@ -62,7 +61,7 @@ pub async fn update(txn: &impl Conn, id: Uuid, f: &VolunteerFields) -> Result<vo
     let existing = volunteer::Entity::find_by_id(id).one(txn).await?.ok_or(StoreError::NotFound)?;
     let mut m: volunteer::ActiveModel = existing.into();
     apply(&mut m, f);
-    m.updated_at = Set(Utc::now());
+    m.updated_at = Set(crate::domain::clock::now());
     let model = m.update(txn).await?;
     tags::replace(txn, id, &tags::pairs(&f.skills, &f.zrm_domains)).await?;
     Ok(model)

@@ -22,5 +22,7 @@ pub mod person;
 pub mod professional_scope;
 pub mod referral;
 pub mod referral_event;
+pub mod support_request;
+pub mod support_request_event;
 pub mod tag;
 pub mod volunteer;
