@@ -620,4 +620,19 @@ api_test!(concurrent_steps_leave_one_winner, false, |app: TestApp| async move {
     let (_, v) = common::get_as(&app, &w.offer_auth, &format!("/v1/referrals/{rid}")).await;
     assert_eq!(v["state"], "cancelled", "{v}");
     assert!(v.get("resident").is_none(), "{v}");
+    // A referral made while the consent is withdrawn: refused, or made and then cancelled;
+    // never left open under a withdrawn consent.
+    let consent = give_consent(&app, &w.resident).await;
+    let withdraw = format!("/v1/consents/{consent}/withdraw");
+    let (r, c) =
+        tokio::join!(refer(&app, &w.pro, &w.request, "volunteer", &w.volunteer), common::post_as(&app, &w.resident, &withdraw, json!({})));
+    assert_eq!(c.0, 200, "{c:?}");
+    match r.0 {
+        403 => assert_eq!(r.1["code"], "consent_required"),
+        201 => {
+            let (_, v) = common::get_as(&app, &w.pro, &format!("/v1/referrals/{}", id(&r.1))).await;
+            assert_eq!(v["state"], "cancelled", "{v}");
+        }
+        other => panic!("{other}: {:?}", r.1),
+    }
 });

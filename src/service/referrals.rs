@@ -315,14 +315,17 @@ pub async fn refer(state: &State, p: &Principal, input: NewReferralInput) -> Res
     if !p.professional_in(&gemeente) {
         return Err(Error::forbidden(format!("only professionals of {gemeente} refer this resident")));
     }
-    let consent =
-        consents::wijkteam_consent(&txn, resident, &gemeente, ConsentScope::Referral, now).await?.ok_or_else(|| Error::Forbidden {
-            code: "consent_required",
-            detail: format!(
-                "the resident has no consent in force for the wijkteam of {gemeente} with scope `referral` \
-                 (share the request and contact with the helper the wijkteam chooses); ask them to give one"
-            ),
-        })?;
+    let missing = || Error::Forbidden {
+        code: "consent_required",
+        detail: format!(
+            "the resident has no consent in force for the wijkteam of {gemeente} with scope `referral` \
+             (share the request and contact with the helper the wijkteam chooses); ask them to give one"
+        ),
+    };
+    let found = consents::wijkteam_consent(&txn, resident, &gemeente, ConsentScope::Referral, now).await?.ok_or_else(missing)?;
+    // Held until the referral is stored, so a withdrawal at the same moment either comes first
+    // (and the referral is refused) or after (and cancels it).
+    let consent = consents::hold(&txn, found.id).await?.filter(|c| consents::in_force(c, now)).ok_or_else(missing)?;
     let helper = find_helper(&txn, input.helper_kind, input.helper_id, now).await?;
     if helper.person == Some(resident) {
         return Err(Error::unprocessable("invalid_state", "helper_id", "nobody is referred to themself"));

@@ -1,7 +1,7 @@
 //! Consent records: a person lets a grantee see part of their data, for a purpose, for a time.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use uuid::Uuid;
 
 use super::Conn;
@@ -68,6 +68,12 @@ pub async fn of_person(db: &impl Conn, person_id: Uuid) -> Result<Vec<consent::M
 /// One consent.
 pub async fn get(db: &impl Conn, id: Uuid) -> Result<Option<consent::Model>, StoreError> {
     Ok(consent::Entity::find_by_id(id).one(db).await?)
+}
+
+/// Consent `id`, held (on PostgreSQL) until the transaction ends: a withdrawal at the same
+/// moment comes wholly before (and is seen) or after (and sees what this transaction wrote).
+pub async fn hold(db: &impl Conn, id: Uuid) -> Result<Option<consent::Model>, StoreError> {
+    Ok(consent::Entity::find_by_id(id).lock_exclusive().one(db).await?)
 }
 
 /// Withdraws a consent from now on; withdrawing twice keeps the first time.
