@@ -206,6 +206,11 @@ api_test!(a_referral_followed_to_the_end, false, |app: TestApp| async move {
     let log = common::every_page(&app, &w.resident, "/v1/me/audit", "items", 200).await;
     let refs = log.iter().filter(|e| e["resource"] == "referral").count();
     assert_eq!(refs, 4, "create, accept, start, close: {log:?}");
+    // So is every read of their request by the helper or the team.
+    assert!(
+        log.iter().any(|e| e["resource"] == "listing" && e["action"] == "read" && e["endpoint"] == "GET /v1/referrals/{id}"),
+        "{log:?}"
+    );
     assert!(log.iter().any(|e| e["resource"] == "person" && e["endpoint"] == "POST /v1/referrals/{id}/accept"), "{log:?}");
     // The resident tells how it went; nobody else answers for them.
     let answer = json!({"referral_id": rid, "themes": {"listened": 5, "fitted": 4}});
@@ -262,6 +267,12 @@ api_test!(a_professional_records_the_need_for_the_resident, false, |app: TestApp
     assert_eq!(s, 200);
     assert_eq!(l["visibility"], "full");
     assert_eq!(l["owner"]["person_id"], w.resident_id.as_str());
+    // Recorded, not published: nobody else finds it, not even as a summary.
+    assert_eq!(l["status"], "matched");
+    for who in [Auth::None, common::new_resident_token()] {
+        let (s, _) = common::get_as(&app, &who, &format!("/v1/listings/{listing}")).await;
+        assert_eq!(s, 404);
+    }
     let log = common::every_page(&app, &w.resident, "/v1/me/audit", "items", 200).await;
     let written = log.iter().find(|e| e["resource"] == "listing" && e["action"] == "create" && e["endpoint"] == "POST /v1/referrals");
     assert_eq!(written.unwrap()["actor"], "token:pro-zaanstad", "{log:?}");

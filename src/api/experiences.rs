@@ -399,9 +399,10 @@ impl ExperiencesApi {
     /// each with only its month. No id, day or name of an answer ever appears. Reading a
     /// summary is not audited: it names nobody.
     ///
-    /// Known limit: the rule holds within one summary. Two summaries that overlap (a gemeente
-    /// and its wijken, periods that share months) can be subtracted from each other, and the
-    /// difference may be fewer than 5 answers.
+    /// Summaries that overlap (a gemeente and its wijken, periods that share months) could be
+    /// subtracted from each other; so a figure is shown only when every wijk and month it adds
+    /// up holds none or at least 5 answers, and no difference of shown figures ever comes to
+    /// fewer than 5 residents.
     #[oai(path = "/summary", method = "get", operation_id = "experience_summary")]
     async fn summary(
         &self,

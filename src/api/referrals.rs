@@ -485,7 +485,7 @@ impl ReferralsApi {
     /// rules give them (see the fields), with its whole history.
     #[oai(path = "/v1/referrals/:id", method = "get", operation_id = "get_referral")]
     async fn get(&self, caller: SignedIn, id: Path<Uuid>) -> Result<ReferralResponse, ApiError> {
-        let r = service::get(&self.state, &caller.0, id.0).await?;
+        let r = service::get(&self.state, &caller.0, id.0, "GET /v1/referrals/{id}").await?;
         Ok(ReferralResponse::Ok(Json(Referral::of(r, &caller.0.actor()))))
     }
 
@@ -495,7 +495,7 @@ impl ReferralsApi {
     /// callers as the referral itself.
     #[oai(path = "/v1/referrals/:id/fhir", method = "get", operation_id = "get_referral_fhir")]
     async fn fhir(&self, caller: SignedIn, id: Path<Uuid>) -> Result<FhirTaskResponse, ApiError> {
-        let r = service::get(&self.state, &caller.0, id.0).await?;
+        let r = service::get(&self.state, &caller.0, id.0, "GET /v1/referrals/{id}/fhir").await?;
         Ok(FhirTaskResponse::Ok(Json(FhirTask::of(&r))))
     }
 

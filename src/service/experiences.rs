@@ -248,10 +248,32 @@ pub async fn summary(state: &State, p: &Principal, area: Option<CbsCode>, period
     let area_name = areas::names(&state.db, &[area.as_str()]).await?.remove(area.as_str()).ok_or(Error::NotFound("area"))?;
     let window = Window { area: &area, from: period.start(), until: period.end() };
     let sums = rows::sums(&state.db, &window).await?;
-    let themes: Vec<(ExperienceTheme, Averaged)> =
-        ExperienceTheme::ALL.iter().map(|t| (*t, stats::averaged(sums.themes[t.index()]))).collect();
+    // Summaries of overlapping areas and periods can be subtracted from each other (a gemeente
+    // minus its wijken, a year minus its last month). Each is a sum over cells of one grid, a
+    // wijk in a month; a figure is shown only when every cell in it holds none or at least K
+    // answers, so no difference of shown figures ever pins down fewer than K residents.
+    let mut cells: std::collections::HashMap<(String, Month), (u64, [u64; crate::domain::experience::THEMES])> = Default::default();
+    for (wijk, at, scored) in rows::scored_themes(&state.db, &window).await? {
+        let cell = cells.entry((wijk, Month::of(at))).or_default();
+        cell.0 += 1;
+        for (n, s) in cell.1.iter_mut().zip(scored) {
+            *n += u64::from(s);
+        }
+    }
+    let publishable = |theme: Option<usize>| stats::cells_publishable(cells.values().map(|(all, per)| theme.map_or(*all, |t| per[t])));
+    let themes: Vec<(ExperienceTheme, Averaged)> = ExperienceTheme::ALL
+        .iter()
+        .map(|t| {
+            let shown = if publishable(Some(t.index())) {
+                stats::averaged(sums.themes[t.index()])
+            } else {
+                Averaged { count: Shown::Suppressed, mean: None }
+            };
+            (*t, shown)
+        })
+        .collect();
     let counts: Vec<u64> = sums.themes.iter().map(|t| t.count).collect();
-    let answers = stats::subsets_total(sums.answers, &counts);
+    let answers = if publishable(None) { stats::subsets_total(sums.answers, &counts) } else { Shown::Suppressed };
     let (mut shared_comments, mut more_comments) = (Vec::new(), false);
     if sums.answers >= stats::K {
         // A gemeente's comments come only from wijken that pass on their own: otherwise the

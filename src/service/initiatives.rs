@@ -74,7 +74,8 @@ pub async fn update<E: From<Error>>(
 
 /// Deletes an initiative with its listings.
 pub async fn delete(state: &State, p: &Principal, id: Uuid) -> Result<()> {
-    let txn = locks::begin_write(&state.db).await?;
+    // Held first, in the order an acceptance takes the initiative and then its referrals.
+    let txn = locks::begin_locked(&state.db, &[locks::Lock::Initiative(id)]).await?;
     let current = rows::get(&txn, id).await?.ok_or(Error::NotFound("initiative"))?;
     policy::write_initiative(p, current.id, &current.gemeente_code)?;
     super::referrals::end_open(&txn, p, store::referrals::to_helper(id), "helper_removed", "DELETE /v1/initiatives/{id}").await?;

@@ -205,7 +205,8 @@ pub async fn update<E: From<Error>>(
 
 /// Deletes a listing, by its owner.
 pub async fn delete(state: &State, p: &Principal, id: Uuid) -> Result<()> {
-    let txn = locks::begin_write(&state.db).await?;
+    // Held first, in the order a referral or a proposal takes the listing and then the rest.
+    let txn = locks::begin_locked(&state.db, &[locks::Lock::Listing(id)]).await?;
     let current = rows::get(&txn, id).await?.ok_or(Error::NotFound("listing"))?;
     policy::write_listing(p, rows::facts(&current, now()).owner)?;
     let which = store::referrals::of_request(id).add(store::referrals::to_helper(id));

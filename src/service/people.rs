@@ -110,6 +110,9 @@ pub async fn erase(state: &State, p: &Principal, id: Uuid, endpoint: &'static st
     let m = rows::get(&txn, id).await?.ok_or(Error::NotFound("person"))?;
     policy::write_person(p, id)?;
     audit(&txn, entry(p, &m, Action::Erase, endpoint)).await?;
+    // The person's consents are held before their referrals, in the order a withdrawal and a
+    // new referral take them: a referral made at the same moment waits and finds no consent.
+    consents::hold_all_of(&txn, id).await?;
     super::referrals::end_open(&txn, p, store::referrals::naming_person(id), "person_erased", endpoint).await?;
     erasure::erase(&txn, m.id).await.map_err(Error::not_found_as("person"))?;
     txn.commit().await?;

@@ -108,26 +108,16 @@ async fn consent_in_force(db: &impl Conn, m: &ReferralRecord, now: DateTime<Utc>
     Ok(consents::get(db, id).await?.is_some_and(|c| consents::in_force(&c, now)))
 }
 
-fn read_entry<'a>(p: &'a Principal, person: Uuid, m: &'a ReferralRecord, endpoint: &'static str) -> Entry<'a> {
-    Entry {
-        actor: p,
-        person_id: person,
-        gemeente: Some(&m.gemeente_code),
-        action: Action::Read,
-        resource: "person",
-        resource_id: Some(person),
-        endpoint,
-    }
-}
-
-/// Referrals as `p` sees them. `detail` adds what costs a read per referral: the resident's
-/// contact (audited) and a person helper's name; lists leave it out.
+/// Referrals as `p` sees them, for `endpoint`. `detail` adds what costs a read per referral:
+/// the resident's contact and a person helper's name; lists leave it out. Every read of a
+/// resident's request or contact by someone else is audited.
 async fn shown(
     db: &impl Conn,
     p: &Principal,
     found: Vec<ReferralRecord>,
     now: DateTime<Utc>,
-    detail: Option<&'static str>,
+    endpoint: &'static str,
+    detail: bool,
 ) -> Result<Vec<ShownReferral>> {
     let ids: Vec<Uuid> = found.iter().map(|m| m.id).collect();
     let mut histories = rows::histories(db, &ids).await?;
@@ -148,15 +138,18 @@ async fn shown(
             title: l.title.clone(),
             description: l.description.clone(),
         });
+        if let (Some(q), Some(rid)) = (&request, m.resident_person_id.filter(|_| !is(Party::Resident))) {
+            reads.push((rid, "listing", q.id, m.gemeente_code.clone()));
+        }
         let mut resident = None;
         let mut helper_name = m.helper_initiative_id.and_then(|i| names.get(&i).cloned());
-        if let Some(endpoint) = detail {
+        if detail {
             let released = helper_in && rules::helper_sees_contact(state, m.closed_at, now);
             let pro_sees = is(Party::Professional) && consent_in_force(db, &m, now).await?;
             if let Some(rid) = m.resident_person_id.filter(|_| (released || pro_sees) && !is(Party::Resident))
                 && let Some(person) = people::get(db, rid).await?
             {
-                reads.push((rid, m.clone(), endpoint));
+                reads.push((rid, "person", rid, m.gemeente_code.clone()));
                 resident = Some(Contact { name: person.display_name, email: person.contact_email, phone: person.contact_phone });
             }
             let accepted_once = histories.get(&m.id).is_some_and(|h| h.iter().any(|e| e.state == ReferralState::Accepted.code()));
@@ -180,13 +173,24 @@ async fn shown(
             record: m,
         });
     }
-    let entries: Vec<Entry> = reads.iter().map(|(person, m, endpoint)| read_entry(p, *person, m, endpoint)).collect();
+    let entries: Vec<Entry> = reads
+        .iter()
+        .map(|(person, resource, id, gemeente)| Entry {
+            actor: p,
+            person_id: *person,
+            gemeente: Some(gemeente),
+            action: Action::Read,
+            resource,
+            resource_id: Some(*id),
+            endpoint,
+        })
+        .collect();
     store::audit::record(db, &entries).await?;
     Ok(out)
 }
 
 async fn one(db: &impl Conn, p: &Principal, m: ReferralRecord, now: DateTime<Utc>, endpoint: &'static str) -> Result<ShownReferral> {
-    shown(db, p, vec![m], now, Some(endpoint)).await?.pop().ok_or_else(|| Error::Internal(anyhow::anyhow!("a referral went missing")))
+    shown(db, p, vec![m], now, endpoint, true).await?.pop().ok_or_else(|| Error::Internal(anyhow::anyhow!("a referral went missing")))
 }
 
 fn audit_change<'a>(p: &'a Principal, m: &'a ReferralRecord, action: Action, endpoint: &'static str) -> Option<Entry<'a>> {
@@ -339,7 +343,10 @@ pub async fn refer(state: &State, p: &Principal, input: NewReferralInput) -> Res
             }
             r
         }
-        RequestRef::Recorded(fields) => {
+        RequestRef::Recorded(mut fields) => {
+            // Recorded, not published: the consent shares the need with the chosen helper, not
+            // with the neighbourhood. The resident sees it and may open it themself.
+            fields.status = ListingStatus::Matched;
             let r = listings::create(&txn, &fields).await?;
             let entry = Entry {
                 actor: p,
@@ -378,13 +385,14 @@ pub async fn refer(state: &State, p: &Principal, input: NewReferralInput) -> Res
     Ok(out)
 }
 
-/// One referral, to its resident, its helper and the professionals of its gemeente.
-pub async fn get(state: &State, p: &Principal, id: Uuid) -> Result<ShownReferral> {
+/// One referral, to its resident, its helper and the professionals of its gemeente; reads are
+/// audited under `endpoint`.
+pub async fn get(state: &State, p: &Principal, id: Uuid, endpoint: &'static str) -> Result<ShownReferral> {
     let m = rows::get(&state.db, id).await?.ok_or(Error::NotFound("referral"))?;
     if parties_of(p, &m).is_empty() {
         return Err(Error::forbidden("a referral is seen by its resident, its helper and the professionals of its gemeente"));
     }
-    one(&state.db, p, m, now(), "GET /v1/referrals/{id}").await
+    one(&state.db, p, m, now(), endpoint).await
 }
 
 /// The operation's endpoint, for the audit log.
@@ -487,7 +495,7 @@ pub async fn work_list(state: &State, p: &Principal, q: WorkListQuery) -> Result
         return Err(Error::forbidden(format!("the work list of {} is for its professionals", q.gemeente)));
     }
     if let Some(w) = &q.wijk
-        && !w.starts_with(&format!("WK{}", &q.gemeente[2..]))
+        && !w.starts_with(&format!("WK{}", q.gemeente.get(2..).unwrap_or_default()))
     {
         return Err(Error::invalid("wijk", format!("{w} is not a wijk of {}", q.gemeente)));
     }
@@ -503,7 +511,7 @@ pub async fn work_list(state: &State, p: &Principal, q: WorkListQuery) -> Result
         limit: q.limit,
     };
     let (found, next) = rows::work_list(&state.db, &f, now).await?;
-    let items = shown(&state.db, p, found, now, None).await?;
+    let items = shown(&state.db, p, found, now, "GET /v1/referrals", false).await?;
     Ok(Page { items, next: next.map(|c| c.encode()) })
 }
 
@@ -524,7 +532,7 @@ pub async fn mine(state: &State, p: &Principal, side: MySide, after: Option<Chan
     };
     let now = now();
     let (found, next) = rows::of(&state.db, &whose, after, limit).await?;
-    let items = shown(&state.db, p, found, now, None).await?;
+    let items = shown(&state.db, p, found, now, "GET /v1/me/referrals", false).await?;
     Ok(Page { items, next: next.map(|c| c.encode()) })
 }
 
@@ -532,5 +540,5 @@ pub async fn mine(state: &State, p: &Principal, side: MySide, after: Option<Chan
 pub async fn for_export(state: &State, p: &Principal) -> Result<Vec<ShownReferral>> {
     let me = super::consents::own_person_id(p)?;
     let found = rows::about_resident(&state.db, me).await?;
-    shown(&state.db, p, found, now(), None).await
+    shown(&state.db, p, found, now(), "GET /v1/me/export", false).await
 }

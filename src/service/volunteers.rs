@@ -80,7 +80,8 @@ pub async fn update<E: From<Error>>(
 
 /// Deletes a profile, by its person (the person stays).
 pub async fn delete(state: &State, p: &Principal, id: Uuid) -> Result<()> {
-    let txn = locks::begin_write(&state.db).await?;
+    // Held first, in the order a referral or a proposal takes the profile and then the rest.
+    let txn = locks::begin_locked(&state.db, &[locks::Lock::Volunteer(id)]).await?;
     let m = rows::get(&txn, id).await?.ok_or(Error::NotFound("volunteer"))?;
     policy::write_person(p, m.person_id)?;
     super::referrals::end_open(&txn, p, store::referrals::to_helper(id), "helper_removed", "DELETE /v1/volunteers/{id}").await?;

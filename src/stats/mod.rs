@@ -150,6 +150,14 @@ pub fn subsets_total(total: u64, subsets: &[u64]) -> Shown<u64> {
     if gives_away { Shown::Suppressed } else { Shown::Value(total) }
 }
 
+/// Whether a figure over several cells of a fixed grid (a wijk and a month, say) may be shown
+/// when other figures over other sets of the same cells are shown too: only when every cell
+/// holds none or at least [`K`] people. Then the difference of any two such figures is a sum
+/// over whole cells, each none or at least [`K`], and never pins down fewer than [`K`] people.
+pub fn cells_publishable(cells: impl IntoIterator<Item = u64>) -> bool {
+    cells.into_iter().all(|n| !small(n))
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;

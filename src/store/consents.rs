@@ -76,6 +76,17 @@ pub async fn hold(db: &impl Conn, id: Uuid) -> Result<Option<consent::Model>, St
     Ok(consent::Entity::find_by_id(id).lock_exclusive().one(db).await?)
 }
 
+/// Holds every consent of `person_id` (on PostgreSQL) until the transaction ends.
+pub async fn hold_all_of(db: &impl Conn, person_id: Uuid) -> Result<(), StoreError> {
+    consent::Entity::find()
+        .filter(consent::Column::PersonId.eq(person_id))
+        .order_by_asc(consent::Column::Id)
+        .lock_exclusive()
+        .all(db)
+        .await?;
+    Ok(())
+}
+
 /// Withdraws a consent from now on; withdrawing twice keeps the first time.
 pub async fn withdraw(db: &impl Conn, id: Uuid) -> Result<consent::Model, StoreError> {
     let c = get(db, id).await?.ok_or(StoreError::NotFound)?;

@@ -215,6 +215,24 @@ pub async fn sums(db: &impl Conn, w: &Window<'_>) -> Result<Sums, StoreError> {
     Ok(q.filter(w.condition()).into_model::<Sums>().one(db).await?.unwrap_or_default())
 }
 
+/// Per answer of a window: its wijk, when it was given, and which themes it scored. Nothing
+/// else of the row is read; the service counts them per wijk and month.
+pub async fn scored_themes(db: &impl Conn, w: &Window<'_>) -> Result<Vec<(String, DateTime<Utc>, [bool; THEMES])>, StoreError> {
+    let mut q = experience::Entity::find().select_only().column(experience::Column::WijkCode).column(experience::Column::CreatedAt);
+    for theme in ExperienceTheme::ALL {
+        q = q.column(column(*theme));
+    }
+    let rows = q
+        .filter(w.condition())
+        .into_tuple::<(String, DateTime<Utc>, Option<i16>, Option<i16>, Option<i16>, Option<i16>, Option<i16>, Option<i16>)>()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(wijk, at, a, b, c, d, e, f)| (wijk, at, [a.is_some(), b.is_some(), c.is_some(), d.is_some(), e.is_some(), f.is_some()]))
+        .collect())
+}
+
 /// How many answers each wijk of a window has (only wijken with any).
 pub async fn answers_per_wijk(db: &impl Conn, w: &Window<'_>) -> Result<Vec<(String, u64)>, StoreError> {
     let rows = experience::Entity::find()
