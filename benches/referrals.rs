@@ -281,6 +281,7 @@ async fn main() -> anyhow::Result<()> {
     // The work list, as professionals ask for it: the whole list, filtered, and the next page.
     let mut by_kind: BTreeMap<&str, Vec<Duration>> = BTreeMap::new();
     let mut all = Vec::new();
+    let mut store_only = Vec::new();
     let mut items = 0usize;
     for i in 0..queries + 20 {
         let pro = professional(rng.random_range(0..PROFESSIONALS), "GM0479");
@@ -315,9 +316,27 @@ async fn main() -> anyhow::Result<()> {
                 "a later page (cursor)"
             }
         };
+        // The store's query on its own, to tell it from what the service adds (histories, the
+        // requests' words, the audit entries of the reads).
+        let f = buurtkracht::store::referrals::WorkFilter {
+            gemeente: q.gemeente.clone(),
+            states: q.states.clone(),
+            stale: q.stale,
+            wijk: q.wijk.clone(),
+            helper_kinds: q.helper_kinds.clone(),
+            referred_by: q.mine.then(|| pro.actor()),
+            after: q.after,
+            limit: q.limit,
+        };
+        let t = Instant::now();
+        buurtkracht::store::referrals::work_list(&db, &f, Utc::now()).await?;
+        let query_only = t.elapsed();
         let t = Instant::now();
         let page = service::work_list(&state, &pro, q).await?;
         let took = t.elapsed();
+        if i >= 20 {
+            store_only.push(query_only);
+        }
         if i >= 20 {
             items += page.items.len();
             all.push(took);
@@ -326,6 +345,7 @@ async fn main() -> anyhow::Result<()> {
     }
     println!("work list of GM0479, {queries} queries, {:.1} items a page on average", items as f64 / queries as f64);
     report("all", &mut all);
+    report("the store's query alone, all", &mut store_only);
     for (k, mut v) in by_kind {
         report(k, &mut v);
     }

@@ -68,6 +68,21 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // A wijk's list, and one professional's own.
+        for (name, col) in [("idx_referrals_worklist_wijk", "wijk_code"), ("idx_referrals_worklist_mine", "referred_by")] {
+            manager
+                .create_index(
+                    Index::create()
+                        .name(name)
+                        .table(a("referrals"))
+                        .col(a("gemeente_code"))
+                        .col(a(col))
+                        .col(a("updated_at"))
+                        .col(a("id"))
+                        .to_owned(),
+                )
+                .await?;
+        }
         for col in ["request_id", "resident_person_id", "helper_person_id", "helper_initiative_id", "consent_id"] {
             manager.create_index(Index::create().name(format!("idx_referrals_{col}")).table(a("referrals")).col(a(col)).to_owned()).await?;
         }

@@ -286,9 +286,11 @@ pub struct WorkFilter {
 fn after_cursor(after: Option<ChangeCursor>) -> Condition {
     match after {
         None => Condition::all(),
-        Some(c) => Condition::any()
-            .add(referral::Column::UpdatedAt.lt(c.at()))
-            .add(Condition::all().add(referral::Column::UpdatedAt.eq(c.at())).add(referral::Column::Id.lt(c.id))),
+        // `updated_at <= t` on its own gives both engines a range on the index; the rest only
+        // sorts out the rows changed at the same instant.
+        Some(c) => Condition::all()
+            .add(referral::Column::UpdatedAt.lte(c.at()))
+            .add(Condition::any().add(referral::Column::UpdatedAt.lt(c.at())).add(referral::Column::Id.lt(c.id))),
     }
 }
 
