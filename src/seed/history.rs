@@ -1169,7 +1169,7 @@ impl<'a> Planner<'a> {
             let initiative = askers[self.rng.random_range(0..askers.len())];
             // The last one stays as it came in: nobody has picked it up yet.
             let submitted = if n + 1 == SUPPORT_REQUESTS {
-                self.anchor - days(self.rng.random_range(3..12))
+                self.anchor - days(self.rng.random_range(3..12)) + hours(self.rng.random_range(9..17))
             } else {
                 self.start + days(self.rng.random_range(5..DAYS - 2)) + hours(self.rng.random_range(8..20))
             };
