@@ -4,6 +4,13 @@
 //! Items are parsed into the same domain types as API bodies and written through the same use
 //! cases, as the residents, organisers and admins they stand for, so the demo data obeys every
 //! rule a client's does.
+//!
+//! The town's initiatives, residents and volunteers are entered a month before the year of
+//! [`history`] begins, since that year's referrals and support requests are about them; the
+//! town's offers and requests are entered last, at the real time, so they are today's open
+//! ones and come first in every newest-first list (ids are UUID v7 from the real clock).
+
+pub mod history;
 
 use std::collections::HashMap;
 
@@ -14,6 +21,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::auth::{Credential, Principal, Role};
+use crate::domain::clock;
 use crate::domain::items::{Address, Contact, InitiativeFields, ListingFields, Owner, PersonFields, VolunteerFields};
 use crate::domain::{
     ActivityCategory, BoundedText, CellId, Coordinates, CostKind, InitiativeKind, InitiativeStatus, LanguageCode, ListingKind,
@@ -177,12 +185,21 @@ struct SeedOwner {
 pub struct SeedReport {
     /// Initiatives created.
     pub initiatives: usize,
-    /// People created.
+    /// People created: the town's residents and those the history adds.
     pub people: usize,
     /// Volunteer profiles created.
     pub volunteers: usize,
-    /// Listings created.
+    /// Listings created: the town's open offers and requests, and the history's (closed or
+    /// expired by now).
     pub listings: usize,
+    /// Referrals the history made.
+    pub referrals: usize,
+    /// Matches the history made.
+    pub matches: usize,
+    /// Support requests the history made.
+    pub support_requests: usize,
+    /// Experience answers the history gave.
+    pub experiences: usize,
 }
 
 /// Loads the demo town unless the database already holds initiatives.
@@ -243,7 +260,24 @@ fn code_gemeente(wijk_code: &str) -> String {
     format!("GM{}", &wijk_code[2..6])
 }
 
-/// Loads a town document (the format of `seed/zaanstad.json`).
+/// A demo resident as the principal they sign in as (`demo:<key>`, see the README).
+fn as_resident(key: &str, person_id: Option<Uuid>) -> Principal {
+    Principal {
+        role: Role::Resident,
+        credential: Credential::Token { subject: format!("demo:{key}") },
+        person_id,
+        gemeenten: Vec::new(),
+        initiatives: Vec::new(),
+    }
+}
+
+/// The side of initiative `id` as the seed stands for it: the seeded initiatives have no
+/// organiser records, so the admin who entered them acts for each one.
+fn organiser_of(admin: &Principal, id: Uuid) -> Principal {
+    Principal { role: Role::Organiser, initiatives: vec![id], ..admin.clone() }
+}
+
+/// Loads a town document (the format of `seed/zaanstad.json`) with a year of history.
 pub async fn seed(state: &State, document: &str) -> anyhow::Result<SeedReport> {
     let town: Town = serde_json::from_str(document).context("reading the demo town")?;
     let filter = AreaFilter { level: Some(WIJK), gemeente: Some(town.gemeente.clone()), name: None, after: None, limit: 10_000 };
@@ -255,13 +289,6 @@ pub async fn seed(state: &State, document: &str) -> anyhow::Result<SeedReport> {
     }
     let wijken = Wijken { by_name };
     let mut report = SeedReport::default();
-    let as_person = |subject: String, person_id: Option<Uuid>| Principal {
-        role: Role::Resident,
-        credential: Credential::Token { subject },
-        person_id,
-        gemeenten: Vec::new(),
-        initiatives: Vec::new(),
-    };
     // The demo town's initiatives are entered by an admin of its gemeente.
     let admin = Principal {
         role: Role::Admin,
@@ -269,6 +296,21 @@ pub async fn seed(state: &State, document: &str) -> anyhow::Result<SeedReport> {
         person_id: None,
         gemeenten: vec![town.gemeente.clone()],
         initiatives: Vec::new(),
+    };
+    let anchor = history::anchor(service::now());
+    // One item every few minutes, so that creation times follow the order of the ids.
+    let mut entered = history::town_entered(anchor);
+    let mut next_moment = || {
+        entered += chrono::Duration::minutes(3);
+        entered
+    };
+    let mut cast = history::Cast {
+        gemeente: town.gemeente.clone(),
+        admin: admin.clone(),
+        wijken: Vec::new(),
+        initiatives: Vec::new(),
+        people: Vec::new(),
+        volunteers: Vec::new(),
     };
 
     let mut initiative_ids: HashMap<String, Uuid> = HashMap::new();
@@ -303,7 +345,11 @@ pub async fn seed(state: &State, document: &str) -> anyhow::Result<SeedReport> {
             status: InitiativeStatus::Active,
             last_confirmed_at: Some(chrono::Utc::now() - chrono::Duration::days((stable_seed(&s.key) % 200) as i64)),
         };
-        let m = service::initiatives::create(state, &admin, fields).await.with_context(|| format!("initiative {}", s.key))?;
+        let (kind, categories) = (fields.kind, fields.categories.clone());
+        let m = clock::at(next_moment(), service::initiatives::create(state, &admin, fields))
+            .await
+            .with_context(|| format!("initiative {}", s.key))?;
+        cast.initiatives.push(history::CastInitiative { id: m.id, kind, categories, wijk: m.wijk_code.clone(), capacity: s.capacity });
         initiative_ids.insert(s.key, m.id);
         report.initiatives += 1;
     }
@@ -320,9 +366,10 @@ pub async fn seed(state: &State, document: &str) -> anyhow::Result<SeedReport> {
             home_cell: CellId::new(point.cell(precision.resolution())),
             precision,
         };
-        // Demo residents sign in as `demo:<key>` (see the README for minting a token).
-        let me = as_person(format!("demo:{}", s.key), None);
-        let m = service::people::create(state, &me, fields).await.with_context(|| format!("person {}", s.key))?;
+        let m = clock::at(next_moment(), service::people::create(state, &as_resident(&s.key, None), fields))
+            .await
+            .with_context(|| format!("person {}", s.key))?;
+        cast.people.push(history::CastPerson { key: s.key.clone(), id: m.id, wijk: m.wijk_code.clone() });
         person_ids.insert(s.key, m.id);
         report.people += 1;
     }
@@ -339,21 +386,38 @@ pub async fn seed(state: &State, document: &str) -> anyhow::Result<SeedReport> {
             has_vog: s.has_vog,
             status: VolunteerStatus::Active,
         };
-        let me = as_person(format!("demo:{}", s.person), Some(person_id));
-        service::volunteers::create(state, &me, person_id, fields).await.with_context(|| format!("volunteer {}", s.person))?;
+        let skills = fields.skills.clone();
+        let me = as_resident(&s.person, Some(person_id));
+        let m = clock::at(next_moment(), service::volunteers::create(state, &me, person_id, fields))
+            .await
+            .with_context(|| format!("volunteer {}", s.person))?;
+        let person = cast.people.iter().position(|p| p.id == person_id).with_context(|| format!("volunteer {}", s.person))?;
+        cast.volunteers.push(history::CastVolunteer { id: m.id, person, skills });
         report.volunteers += 1;
     }
+
+    // By code: a stable order, whatever order the areas come back in.
+    let mut codes: Vec<(String, String)> = wijken.by_name.iter().map(|(name, (code, ..))| (code.clone(), name.clone())).collect();
+    codes.sort();
+    cast.wijken = codes.into_iter().map(|(code, name)| history::CastWijk { code, name }).collect();
+    let made = history::run(state, &wijken, &cast, anchor).await.context("the demo town's year of history")?;
+    report.people += made.people;
+    report.listings += made.listings;
+    report.referrals = made.referrals;
+    report.matches = made.matches;
+    report.support_requests = made.support_requests;
+    report.experiences = made.experiences;
 
     let now = service::now();
     for (i, s) in town.listings.into_iter().enumerate() {
         let (owner, by) = match (&s.owner.person, &s.owner.initiative) {
             (Some(p), None) => {
                 let id = *person_ids.get(p).with_context(|| format!("unknown person {p}"))?;
-                (Owner::Person(id), as_person(format!("demo:{p}"), Some(id)))
+                (Owner::Person(id), as_resident(p, Some(id)))
             }
             (None, Some(k)) => {
                 let id = *initiative_ids.get(k).with_context(|| format!("unknown initiative {k}"))?;
-                (Owner::Initiative(id), Principal { role: Role::Organiser, initiatives: vec![id], ..admin.clone() })
+                (Owner::Initiative(id), organiser_of(&admin, id))
             }
             _ => bail!("listing {i} needs exactly one owner"),
         };
