@@ -338,11 +338,12 @@ api_test!(summaries_show_nothing_below_five_answers, false, |app: TestApp| async
     assert_eq!(v["wijk_code"], "WK047951", "Wormerveer is another wijk: {v}");
     let gm = summary("/v1/experiences/summary?area=GM0479").await;
     assert_eq!(gm["area_name"], "Zaanstad");
-    // Six scored `listened` in the gemeente, five of them in Poelenburg: shown, the gemeente's
-    // figure minus Poelenburg's would be Wim's own score. So a figure is shown only when every
-    // wijk and month in it has none or at least five.
-    assert!(suppressed(theme(&gm, "listened")), "Wormerveer's one answer would be the difference: {gm}");
-    assert!(suppressed(&gm["answers"]), "{gm}");
+    // Six scored `listened` in the gemeente, five of them in Poelenburg. Counted in, Wim's one
+    // answer would be the gemeente's figure minus Poelenburg's; so the gemeente adds up only
+    // the wijken and months of none or at least five, and equals Poelenburg here.
+    let listened = theme(&gm, "listened");
+    assert_eq!((listened["count"].as_u64(), listened["mean"].as_f64()), (Some(5), Some(4.2)), "{gm}");
+    assert_eq!(gm["themes"], summary(wijk).await["themes"], "Wormerveer's one answer is left out: {gm}");
     // Wormerveer's one comment stays back in the gemeente too: listed there and in none of the
     // wijken, it would point at the wijk with one answer.
     assert_eq!(comments(&gm), ["Alleen wat woorden.", "Snel geholpen, dank!", "Ze luisterden echt."], "{gm}");

@@ -400,9 +400,9 @@ impl ExperiencesApi {
     /// summary is not audited: it names nobody.
     ///
     /// Summaries that overlap (a gemeente and its wijken, periods that share months) could be
-    /// subtracted from each other; so a figure is shown only when every wijk and month it adds
-    /// up holds none or at least 5 answers, and no difference of shown figures ever comes to
-    /// fewer than 5 residents.
+    /// subtracted from each other; so every figure adds up only the wijken-in-a-month with none
+    /// or at least 5 answers (for a theme: 5 that scored it) and leaves the others out, and no
+    /// difference of two summaries ever comes to fewer than 5 residents.
     #[oai(path = "/summary", method = "get", operation_id = "experience_summary")]
     async fn summary(
         &self,

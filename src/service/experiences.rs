@@ -10,10 +10,10 @@ use super::consents::own_person_id;
 use super::error::{Error, Result};
 use super::{State, now};
 use crate::auth::{Principal, Role};
-use crate::domain::experience::{Answer, CHANGE_WINDOW_DAYS, Month, Period};
+use crate::domain::experience::{Answer, CHANGE_WINDOW_DAYS, Month, Period, THEMES};
 use crate::domain::{CbsCode, ExperienceTheme};
 use crate::matching::lifecycle::{self, Status};
-use crate::stats::{self, Averaged, Shown};
+use crate::stats::{self, Averaged, Shown, Tally};
 use crate::store::audit::{Action, Entry};
 pub use crate::store::entities::experience::Model as Experience;
 use crate::store::experiences::{self as rows, NewExperience, Window};
@@ -247,42 +247,48 @@ pub async fn summary(state: &State, p: &Principal, area: Option<CbsCode>, period
     }
     let area_name = areas::names(&state.db, &[area.as_str()]).await?.remove(area.as_str()).ok_or(Error::NotFound("area"))?;
     let window = Window { area: &area, from: period.start(), until: period.end() };
-    let sums = rows::sums(&state.db, &window).await?;
-    // Summaries of overlapping areas and periods can be subtracted from each other (a gemeente
-    // minus its wijken, a year minus its last month). Each is a sum over cells of one grid, a
-    // wijk in a month; a figure is shown only when every cell in it holds none or at least K
-    // answers, so no difference of shown figures ever pins down fewer than K residents.
-    let mut cells: std::collections::HashMap<(String, Month), (u64, [u64; crate::domain::experience::THEMES])> = Default::default();
-    for (wijk, at, scored) in rows::scored_themes(&state.db, &window).await? {
+    // Summaries of overlapping areas and periods could be subtracted from each other (a
+    // gemeente minus its wijken, a year minus its last month). Each is a sum over one grid, a
+    // wijk in a month, and takes in only the cells of none or at least K: no difference of
+    // two summaries ever comes to fewer than K residents.
+    let mut cells: std::collections::HashMap<(String, Month), (Tally, [Tally; THEMES])> = Default::default();
+    for (wijk, at, scores) in rows::scored_themes(&state.db, &window).await? {
         let cell = cells.entry((wijk, Month::of(at))).or_default();
-        cell.0 += 1;
-        for (n, s) in cell.1.iter_mut().zip(scored) {
-            *n += u64::from(s);
+        cell.0.add(0);
+        for (t, score) in cell.1.iter_mut().zip(scores) {
+            if let Some(v) = score {
+                t.add(u64::try_from(v).unwrap_or(0));
+            }
         }
     }
-    let publishable = |theme: Option<usize>| stats::cells_publishable(cells.values().map(|(all, per)| theme.map_or(*all, |t| per[t])));
-    let themes: Vec<(ExperienceTheme, Averaged)> = ExperienceTheme::ALL
-        .iter()
-        .map(|t| {
-            let shown = if publishable(Some(t.index())) {
-                stats::averaged(sums.themes[t.index()])
-            } else {
-                Averaged { count: Shown::Suppressed, mean: None }
-            };
-            (*t, shown)
-        })
-        .collect();
-    let counts: Vec<u64> = sums.themes.iter().map(|t| t.count).collect();
-    let answers = if publishable(None) { stats::subsets_total(sums.answers, &counts) } else { Shown::Suppressed };
+    // Where every cell was left out the figure is not 0 but unknown: shown as suppressed.
+    let figure = |cells: Vec<Tally>| {
+        let counted = stats::over_publishable_cells(cells.iter().copied());
+        let any = cells.iter().any(|c| c.count > 0);
+        if counted.count == 0 && any { Averaged { count: Shown::Suppressed, mean: None } } else { stats::averaged(counted) }
+    };
+    let themes: Vec<(ExperienceTheme, Averaged)> =
+        ExperienceTheme::ALL.iter().map(|t| (*t, figure(cells.values().map(|c| c.1[t.index()]).collect()))).collect();
+    let counts: Vec<u64> = themes.iter().filter_map(|(_, a)| a.count.value()).collect();
+    let answers = match figure(cells.values().map(|c| c.0).collect()).count {
+        Shown::Value(n) => stats::subsets_total(n, &counts),
+        Shown::Suppressed => Shown::Suppressed,
+    };
+    // Comments come only from the wijken-in-a-month that pass on their own, with only their
+    // month: a comment from a wijk's month of one answer would point at its writer.
+    let passing: std::collections::HashSet<(String, Month)> =
+        cells.iter().filter(|(_, c)| c.0.count >= stats::K).map(|(k, _)| k.clone()).collect();
     let (mut shared_comments, mut more_comments) = (Vec::new(), false);
-    if sums.answers >= stats::K {
-        // A gemeente's comments come only from wijken that pass on their own: otherwise the
-        // gemeente's list against its wijken's would tell which small wijk a comment is from.
-        let wijken: Vec<String> =
-            rows::answers_per_wijk(&state.db, &window).await?.into_iter().filter(|(_, n)| *n >= stats::K).map(|(w, _)| w).collect();
-        let found = rows::shared_comments(&state.db, &window, &wijken, MAX_SHARED_COMMENTS + 1).await?;
+    if !passing.is_empty() {
+        let wijken: Vec<String> = passing.iter().map(|(w, _)| w.clone()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+        let found: Vec<(Month, String)> = rows::shared_comments(&state.db, &window, &wijken, u64::MAX / 2)
+            .await?
+            .into_iter()
+            .filter(|(_, at, wijk)| passing.contains(&(wijk.clone(), Month::of(*at))))
+            .map(|(text, at, _)| (Month::of(at), text))
+            .collect();
         more_comments = found.len() as u64 > MAX_SHARED_COMMENTS;
-        shared_comments = found.into_iter().take(MAX_SHARED_COMMENTS as usize).map(|(text, at)| (Month::of(at), text)).collect();
+        shared_comments = found.into_iter().take(MAX_SHARED_COMMENTS as usize).collect();
         // The order of answering, within a month, could point at who wrote which.
         shared_comments.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
     }

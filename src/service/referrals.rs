@@ -342,8 +342,10 @@ pub async fn refer(state: &State, p: &Principal, input: NewReferralInput) -> Res
     let request = match input.request {
         RequestRef::Existing(id) => {
             let r = listings::get(&txn, id).await?.ok_or(Error::NotFound("listing"))?;
-            if listings::effective_status(&r, now) != ListingStatus::Open {
-                return Err(Error::unprocessable("invalid_state", "request_id", "the request is not open"));
+            // Matched counts as still wanted: a need recorded for the resident is kept matched
+            // (unpublished), and a declined referral is sent on to the next helper.
+            if !matches!(listings::effective_status(&r, now), ListingStatus::Open | ListingStatus::Matched) {
+                return Err(Error::unprocessable("invalid_state", "request_id", "the request is closed or expired"));
             }
             r
         }

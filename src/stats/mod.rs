@@ -150,12 +150,12 @@ pub fn subsets_total(total: u64, subsets: &[u64]) -> Shown<u64> {
     if gives_away { Shown::Suppressed } else { Shown::Value(total) }
 }
 
-/// Whether a figure over several cells of a fixed grid (a wijk and a month, say) may be shown
-/// when other figures over other sets of the same cells are shown too: only when every cell
-/// holds none or at least [`K`] people. Then the difference of any two such figures is a sum
-/// over whole cells, each none or at least [`K`], and never pins down fewer than [`K`] people.
-pub fn cells_publishable(cells: impl IntoIterator<Item = u64>) -> bool {
-    cells.into_iter().all(|n| !small(n))
+/// Adds up the cells of a fixed grid (a wijk in a month, say) that may be shown, leaving out
+/// every cell of 1 to `K - 1` people. Figures of overlapping areas and periods are sums over
+/// the same grid, so the difference of any two is again a sum of whole cells of none or at
+/// least [`K`], and never pins down fewer than [`K`] people.
+pub fn over_publishable_cells(cells: impl IntoIterator<Item = Tally>) -> Tally {
+    cells.into_iter().filter(|c| !small(c.count)).fold(Tally::default(), |a, c| Tally { count: a.count + c.count, sum: a.sum + c.sum })
 }
 
 #[cfg(test)]

@@ -1,10 +1,7 @@
 //! Residents' answers on how the help went, and their sums per area and period.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QueryResult, QuerySelect, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use uuid::Uuid;
 
 use super::Conn;
@@ -12,7 +9,6 @@ use super::StoreError;
 use super::entities::experience;
 use crate::domain::experience::{Answer, Score, Scores, THEMES};
 use crate::domain::{CbsCode, ExperienceTheme};
-use crate::stats::Tally;
 
 /// What an answer is about, as stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -182,42 +178,9 @@ impl Window<'_> {
     }
 }
 
-/// The answers of a window added up: how many in all, and per theme how many scored it and
-/// the sum of their scores.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Sums {
-    /// Answers in all (with or without scores).
-    pub answers: u64,
-    /// Per theme, in the order of [`ExperienceTheme::ALL`].
-    pub themes: [Tally; THEMES],
-}
-
-impl FromQueryResult for Sums {
-    fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
-        let count = |v: i64| u64::try_from(v).unwrap_or(0);
-        let mut out = Sums { answers: count(res.try_get::<i64>(pre, "answers")?), ..Default::default() };
-        for theme in ExperienceTheme::ALL {
-            let t = &mut out.themes[theme.index()];
-            t.count = count(res.try_get::<i64>(pre, &format!("n_{}", theme.code()))?);
-            t.sum = count(res.try_get::<Option<i64>>(pre, &format!("s_{}", theme.code()))?.unwrap_or(0));
-        }
-        Ok(out)
-    }
-}
-
-/// Adds up the answers of a window in one query.
-pub async fn sums(db: &impl Conn, w: &Window<'_>) -> Result<Sums, StoreError> {
-    let mut q = experience::Entity::find().select_only().column_as(Expr::col(experience::Column::Id).count(), "answers");
-    for theme in ExperienceTheme::ALL {
-        let c = column(*theme);
-        q = q.column_as(Expr::col(c).count(), format!("n_{}", theme.code())).column_as(Expr::col(c).sum(), format!("s_{}", theme.code()));
-    }
-    Ok(q.filter(w.condition()).into_model::<Sums>().one(db).await?.unwrap_or_default())
-}
-
-/// Per answer of a window: its wijk, when it was given, and which themes it scored. Nothing
-/// else of the row is read; the service counts them per wijk and month.
-pub async fn scored_themes(db: &impl Conn, w: &Window<'_>) -> Result<Vec<(String, DateTime<Utc>, [bool; THEMES])>, StoreError> {
+/// Per answer of a window: its wijk, when it was given, and its scores. Nothing else of the
+/// row is read; the service adds them up per wijk and month.
+pub async fn scored_themes(db: &impl Conn, w: &Window<'_>) -> Result<Vec<(String, DateTime<Utc>, [Option<i16>; THEMES])>, StoreError> {
     let mut q = experience::Entity::find().select_only().column(experience::Column::WijkCode).column(experience::Column::CreatedAt);
     for theme in ExperienceTheme::ALL {
         q = q.column(column(*theme));
@@ -227,34 +190,18 @@ pub async fn scored_themes(db: &impl Conn, w: &Window<'_>) -> Result<Vec<(String
         .into_tuple::<(String, DateTime<Utc>, Option<i16>, Option<i16>, Option<i16>, Option<i16>, Option<i16>, Option<i16>)>()
         .all(db)
         .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(wijk, at, a, b, c, d, e, f)| (wijk, at, [a.is_some(), b.is_some(), c.is_some(), d.is_some(), e.is_some(), f.is_some()]))
-        .collect())
-}
-
-/// How many answers each wijk of a window has (only wijken with any).
-pub async fn answers_per_wijk(db: &impl Conn, w: &Window<'_>) -> Result<Vec<(String, u64)>, StoreError> {
-    let rows = experience::Entity::find()
-        .select_only()
-        .column(experience::Column::WijkCode)
-        .column_as(Expr::col(experience::Column::Id).count(), "answers")
-        .filter(w.condition())
-        .group_by(experience::Column::WijkCode)
-        .into_tuple::<(String, i64)>()
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().map(|(wijk, n)| (wijk, u64::try_from(n).unwrap_or(0))).collect())
+    Ok(rows.into_iter().map(|(wijk, at, a, b, c, d, e, f)| (wijk, at, [a, b, c, d, e, f])).collect())
 }
 
 /// The comments of a window from `wijken` their residents let reach the team, with when each
-/// was first given: the newest `limit`, newest first. Nothing else of the row is read.
+/// was first given and its wijk: the newest `limit`, newest first. Nothing else of the row is
+/// read.
 pub async fn shared_comments(
     db: &impl Conn,
     w: &Window<'_>,
     wijken: &[String],
     limit: u64,
-) -> Result<Vec<(String, DateTime<Utc>)>, StoreError> {
+) -> Result<Vec<(String, DateTime<Utc>, String)>, StoreError> {
     if wijken.is_empty() {
         return Ok(Vec::new());
     }
@@ -262,13 +209,14 @@ pub async fn shared_comments(
         .select_only()
         .column(experience::Column::Comment)
         .column(experience::Column::CreatedAt)
+        .column(experience::Column::WijkCode)
         .filter(w.condition())
         .filter(experience::Column::WijkCode.is_in(wijken.to_vec()))
         .filter(experience::Column::ShareComment.eq(true))
         .filter(experience::Column::Comment.is_not_null())
         .order_by_desc(experience::Column::CreatedAt)
         .limit(limit)
-        .into_tuple::<(String, DateTime<Utc>)>()
+        .into_tuple::<(String, DateTime<Utc>, String)>()
         .all(db)
         .await?)
 }
