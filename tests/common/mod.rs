@@ -11,7 +11,7 @@ use buurtkracht::config::Settings;
 use buurtkracht::startup::App;
 use poem::endpoint::BoxEndpoint;
 use poem::test::{TestClient, TestResponse};
-use sea_orm::{ConnectionTrait, Database};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, TransactionTrait};
 use serde_json::Value;
 
 /// Gemeenten the tests need: Zaanstad (the demo town), Amsterdam and Utrecht.
@@ -99,9 +99,30 @@ pub async fn spawn_with(engine: &'static str, seed_demo: bool, adjust: impl FnOn
     adjust(&mut settings);
     let (gm, wk) = test_areas();
     let app = App::build_with_areas(&settings, Some((gm, wk))).await.expect("app builds");
+    if engine == "postgres" {
+        open_every_connection(&app.state.db).await;
+    }
     // Every answer a test receives is checked against the committed spec.
     let client = TestClient::new(contract::checked(app.endpoint()));
     Some(TestApp { app, client, engine })
+}
+
+/// Opens every connection the pool may hold at once, here at the top of the test's stack. A
+/// handler that finds no idle connection opens one itself, TLS handshake included, deep inside
+/// poem's futures, and in a debug build that can overflow the test thread's 2 MiB stack. It
+/// finds none more often than one would think: on the test's single-threaded runtime a
+/// connection a query let go returns to the pool only when the task next waits, so a handler
+/// that runs queries back to back (the candidates' widening radius) opens new ones until the
+/// pool is full. A full pool makes it wait for one instead.
+async fn open_every_connection(db: &DatabaseConnection) {
+    let n = db.get_postgres_connection_pool().options().get_max_connections();
+    let held = (0..n).map(|_| async {
+        // A transaction holds its connection until it ends, so all `n` are open together.
+        let txn = db.begin().await.expect("a PostgreSQL connection");
+        txn.execute_unprepared("SELECT pg_sleep(0.02)").await.expect("a query");
+        txn.commit().await.expect("a commit");
+    });
+    futures_util::future::join_all(held).await;
 }
 
 /// The engines to run every API test on: SQLite always, PostgreSQL when configured.
