@@ -2,6 +2,8 @@
 //! loading a country's worth of listings.
 #![allow(dead_code)]
 
+pub mod town;
+
 use std::time::{Duration, Instant};
 
 use buurtkracht::domain::items::{ListingFields, Owner, PersonFields};
