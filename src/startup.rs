@@ -77,10 +77,11 @@ impl App {
         routes(self.state.clone(), self.limits.clone(), self.cors_origins.clone())
     }
 
-    /// Starts the background workers: search outbox delivery (or, without Meilisearch, its
-    /// trimming). Tests drive delivery themselves instead, with [`crate::search::outbox::deliver_once`].
+    /// Starts the background workers: the kompas's refresher, and search outbox delivery (or,
+    /// without Meilisearch, its trimming). Tests drive delivery themselves instead, with [`crate::search::outbox::deliver_once`].
     pub fn spawn_workers(&self) {
         let db = self.state.db.clone();
+        tokio::spawn(crate::service::kompas::run_refresher(db.clone()));
         match &self.state.search {
             Some(index) => {
                 let (index, stats) = (index.clone(), self.state.delivery.clone());

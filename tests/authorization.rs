@@ -194,6 +194,9 @@ fn rows() -> Vec<Row> {
         row("GET", "/v1/experiences/{fresh}", None, FreshExperience, [401, 403, 200, 403, 403, 403]),
         row("PATCH", "/v1/experiences/{fresh}", Some(json!({"themes": {"quick": 3}})), FreshExperience, [401, 403, 200, 403, 403, 403]),
         row("GET", "/v1/experiences/summary?area=GM0479", None, A, [401, 403, 403, 200, 403, 200]),
+        // Anyone reads the kompas; who may see which figures is tested in tests/kompas.rs.
+        row("GET", "/v1/areas/GM0479/kompas", None, A, [200; 6]),
+        row("GET", "/v1/areas/WK047912/kompas?from=2026-01&to=2026-03", None, A, [200; 6]),
         row(
             "POST",
             "/v1/initiatives/{initiative}/support-requests",

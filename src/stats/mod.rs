@@ -331,3 +331,6 @@ mod tests {
         }
     }
 }
+
+/// The kompas: counters per wijk and month, and what of them may be shown.
+pub mod kompas;
