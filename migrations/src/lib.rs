@@ -19,6 +19,7 @@ mod m20261201_000011_idempotency_leases;
 mod m20261201_000012_referrals;
 mod m20261201_000013_support_requests;
 mod m20261201_000014_experiences;
+mod m20261201_000015_kaart;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000012_referrals::Migration),
             Box::new(m20261201_000013_support_requests::Migration),
             Box::new(m20261201_000014_experiences::Migration),
+            Box::new(m20261201_000015_kaart::Migration),
         ]
     }
 }

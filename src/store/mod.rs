@@ -11,6 +11,7 @@ pub mod erasure;
 pub mod experiences;
 pub mod idempotency;
 pub mod initiatives;
+pub mod kaart;
 pub mod listings;
 pub mod locks;
 pub mod matches;
