@@ -249,6 +249,9 @@ fn rows() -> Vec<Row> {
         row("GET", "/v1/me/referrals", None, A, [401, 200, 200, 403, 403, 403]),
         row("GET", "/v1/me/referrals?side=helper", None, Organiser, [401, 200, 200, 200, 200, 200]),
         row("GET", "/v1/areas/GM0479", None, A, [200; 6]),
+        row("GET", "/v1/areas/GM0479/kaart", None, A, [200; 6]),
+        row("GET", "/v1/areas/GM0479/kaart?by=wijk", None, A, [200; 6]),
+        row("GET", "/v1/areas/GM0479/kaart?resolution=8", None, A, [401, 403, 403, 200, 403, 403]),
     ]
 }
 

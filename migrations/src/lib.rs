@@ -19,6 +19,7 @@ mod m20261201_000011_idempotency_leases;
 mod m20261201_000012_referrals;
 mod m20261201_000013_support_requests;
 mod m20261201_000014_experiences;
+mod m20261201_000015_kaart;
 mod m20261201_000016_kompas;
 
 /// Applies every migration in order.
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000012_referrals::Migration),
             Box::new(m20261201_000013_support_requests::Migration),
             Box::new(m20261201_000014_experiences::Migration),
+            Box::new(m20261201_000015_kaart::Migration),
             Box::new(m20261201_000016_kompas::Migration),
         ]
     }

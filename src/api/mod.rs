@@ -16,6 +16,7 @@ pub mod experiences;
 pub mod health;
 pub mod initiatives;
 pub mod input;
+pub mod kaart;
 pub mod kompas;
 pub mod listings;
 mod located;
@@ -69,7 +70,8 @@ pub enum ApiTags {
 }
 
 /// The wijkteam's tools, nested: poem-openapi takes at most 16 resources in one tuple.
-pub type WijkteamApis = (referrals::ReferralsApi, support_requests::SupportRequestsApi, experiences::ExperiencesApi, kompas::KompasApi);
+pub type WijkteamApis =
+    (referrals::ReferralsApi, support_requests::SupportRequestsApi, experiences::ExperiencesApi, kaart::KaartApi, kompas::KompasApi);
 
 /// All resources together, as one service.
 pub type Apis = (
@@ -106,6 +108,7 @@ pub fn service(state: Arc<State>) -> OpenApiService<Apis, ()> {
             referrals::ReferralsApi { state: state.clone() },
             support_requests::SupportRequestsApi { state: state.clone() },
             experiences::ExperiencesApi { state: state.clone() },
+            kaart::KaartApi { state: state.clone() },
             kompas::KompasApi { state: state.clone() },
         ),
         admin::AdminApi { state: state.clone() },

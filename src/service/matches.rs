@@ -300,7 +300,13 @@ pub async fn step(state: &State, p: &Principal, id: Uuid, step: Step<'_>) -> Res
     let next =
         lifecycle::apply(rows::state_of(&m), event, now).map_err(|err| Error::unprocessable("invalid_transition", "status", err.0))?;
     let decline = declined.zip(side).map(|(reason, s)| (side_code(s), reason));
+    let becomes_accepted =
+        next.requester_accepted && next.helper_accepted && !(m.requester_accepted_at.is_some() && m.helper_accepted_at.is_some());
     let saved = rows::save(&txn, m, next, decline).await?;
+    if becomes_accepted {
+        // The kaart counts a request as helped from its first accepted match (or referral).
+        store::kaart::mark_helped(&txn, saved.request_id, now).await?;
+    }
     if let Some((person, initiative)) = join {
         rows::join_network(&txn, person, initiative).await?;
     }

@@ -18,6 +18,7 @@ pub mod experiences;
 pub mod health;
 pub mod idempotency;
 pub mod initiatives;
+pub mod kaart;
 pub mod kompas;
 pub mod listings;
 pub mod matches;

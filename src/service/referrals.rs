@@ -456,6 +456,10 @@ pub async fn step(state: &State, p: &Principal, id: Uuid, step: Step) -> Result<
         .find(|x| parties.contains(x) && step.allowed().contains(x))
         .unwrap_or(Party::System);
     let saved = rows::save_step(&txn, m, next, party, &p.actor(), step, None, now).await?;
+    if let (ReferralState::Accepted, Some(request)) = (next, saved.request_id) {
+        // The kaart counts a request as helped from its first accepted referral (or match).
+        store::kaart::mark_helped(&txn, request, now).await?;
+    }
     store::audit::record(&txn, &audit_change(p, &saved, Action::Update, endpoint).into_iter().collect::<Vec<_>>()).await?;
     let out = one(&txn, p, saved, now, endpoint).await?;
     txn.commit().await?;

@@ -18,6 +18,8 @@
 //! periods that share months) can still be subtracted from each other; callers that publish
 //! such pairs must keep that in mind.
 
+pub mod kaart;
+
 /// The smallest group of people a shown number may count.
 pub const K: u64 = 5;
 

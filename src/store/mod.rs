@@ -11,6 +11,7 @@ pub mod erasure;
 pub mod experiences;
 pub mod idempotency;
 pub mod initiatives;
+pub mod kaart;
 pub mod kompas;
 pub mod listings;
 pub mod locks;
