@@ -495,6 +495,9 @@ api_test!(the_demo_town_as_each_caller_sees_it, true, |app: TestApp| async move 
         assert_eq!(row, &all[key]);
     }
     assert_eq!(some.len(), 3 * 12);
+    let (s, repeated) = common::get_as(&app, &team, &format!("{url}&wijk=WK047912&wijk=WK047913")).await;
+    assert_eq!(s, 200, "{repeated}");
+    assert_eq!(repeated["rows"], two["rows"], "a repeated parameter lists the same wijken as a comma list");
     // One wijk's kompas: its rows and the gemeente's.
     let (s, one) = common::get_as(&app, &team, &format!("/v1/areas/WK047912/kompas?from={from}&to={to}")).await;
     assert_eq!(s, 200, "{one}");

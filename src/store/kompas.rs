@@ -32,6 +32,9 @@ use crate::domain::experience::{Month, THEMES};
 use crate::matching::Rung;
 use crate::stats::kompas::{Counters, Fact, IN_TIME_DAYS, RUNGS, tally};
 
+/// The most months one refresh reads at once.
+const MONTHS_PER_READ: i64 = 3;
+
 /// The wijk code a mark uses for "every wijk of the gemeente-month".
 pub const EVERY_WIJK: &str = "*";
 
@@ -308,12 +311,13 @@ pub async fn refresh(db: &DatabaseConnection, gemeente: &str, months: Option<(Mo
             (_, None) => {}
         }
     }
-    // Months next to each other are read in one go; a gap starts a new read.
+    // Months next to each other are read in one go, up to [`MONTHS_PER_READ`] (what a read
+    // holds in memory after a bulk load); a gap starts a new read.
     let months: Vec<Month> = marked.keys().copied().collect();
     let mut runs: Vec<(Month, Month)> = Vec::new();
     for m in months {
         match runs.last_mut() {
-            Some((_, to)) if to.plus(1) == m => *to = m,
+            Some((from, to)) if to.plus(1) == m && from.months_through(m) <= MONTHS_PER_READ => *to = m,
             _ => runs.push((m, m)),
         }
     }

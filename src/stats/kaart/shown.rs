@@ -135,7 +135,7 @@ fn interval_parts_stay_open(hidden: &[(u64, u64, u64)]) -> bool {
 /// features' shown counts. Not a partition: it is at least the largest feature's count and at
 /// most their sum. With hidden features (1 to 4 each), the total minus the shown counts is a
 /// floor for the hidden ones together; it is shown only while that floor leaves each hidden
-/// feature at least two values.
+/// feature at least three values, so that neither showing nor holding it back pins one down.
 pub fn reach_total(total: u64, parts: &[u64]) -> Shown<u64> {
     if small(total) || parts.iter().any(|p| *p > total) || parts.iter().sum::<u64>() < total {
         return Shown::Suppressed;
@@ -143,8 +143,10 @@ pub fn reach_total(total: u64, parts: &[u64]) -> Shown<u64> {
     let shown: u64 = parts.iter().filter(|p| !small(**p)).sum();
     let m = parts.iter().filter(|p| small(**p)).count() as u64;
     let floor = total.saturating_sub(shown);
-    // Each hidden part is at least floor − (K − 1)(m − 1); at K − 1 it would be pinned.
-    if m > 0 && floor >= (K - 1) * m {
+    // Each hidden part is at least floor − (K − 1)(m − 1): at K − 1 it would be pinned. The
+    // total is held back from one below that, so that holding it back leaves each hidden part
+    // two values (K − 2 or K − 1) instead of telling that all are K − 1.
+    if m > 0 && floor + 1 >= (K - 1) * m {
         return Shown::Suppressed;
     }
     Shown::Value(total)
