@@ -86,6 +86,7 @@ async fn main() -> anyhow::Result<()> {
     let referrals: Vec<referral::Model> = referral::Entity::find()
         .filter(referral::Column::ConsentId.is_not_null())
         .filter(referral::Column::State.eq("sent"))
+        .filter(referral::Column::HelperPersonId.is_not_null())
         .limit(writes as u64)
         .all(&db)
         .await?;

@@ -557,7 +557,8 @@ async fn generate(db: &DatabaseConnection, index: &AreaIndex, size: Size) -> any
             });
         }
         let last = *path.last().unwrap();
-        let by_volunteer = rng.random_bool(0.4);
+        // Fresh ones go to volunteers: an initiative may have no place left for another.
+        let by_volunteer = fresh || rng.random_bool(0.4);
         let (kind, helper_id, helper_person, helper_ini) = if by_volunteer {
             let (vid, person) = volunteers[rng.random_range(0..volunteers.len())];
             ("volunteer", vid, Some(person), None)

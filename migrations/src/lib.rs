@@ -22,6 +22,8 @@ mod m20261201_000014_experiences;
 mod m20261201_000015_kaart;
 mod m20261201_000016_kompas;
 
+pub use m20261201_000015_kaart::HELPED_AT_BACKFILL;
+
 /// Applies every migration in order.
 pub struct Migrator;
 
