@@ -448,14 +448,11 @@ async fn generate(db: &DatabaseConnection, index: &AreaIndex, size: Size) -> any
                     created_at: Set(updated),
                 });
             }
-            if let Some(ini) = helper_ini {
-                if rng.random_bool(0.3) && members.insert((r.owner, ini)) {
-                    member_rows.push(network_member::ActiveModel {
-                        person_id: Set(r.owner),
-                        initiative_id: Set(ini),
-                        joined_at: Set(updated),
-                    });
-                }
+            if let Some(ini) = helper_ini
+                && rng.random_bool(0.3)
+                && members.insert((r.owner, ini))
+            {
+                member_rows.push(network_member::ActiveModel { person_id: Set(r.owner), initiative_id: Set(ini), joined_at: Set(updated) });
             }
             if rng.random_bool(0.2) {
                 let score = |rng: &mut SmallRng| Set(Some(rng.random_range(1..=5i16)));

@@ -16,9 +16,9 @@
 //! an initiative's kind or wijk change and its removal likewise. Deletes mark BEFORE the row
 //! goes, while the rows it cascades to can still be read.
 //!
-//! SQLite marks with `INSERT OR IGNORE`. PostgreSQL marks with `ON CONFLICT DO UPDATE`, which
-//! locks an existing mark until the writer commits: a refresh that takes marks with `SKIP
-//! LOCKED` then never takes the mark of a write it cannot see yet (see `store::kompas`).
+//! SQLite marks with `INSERT OR IGNORE` into a unique mark. PostgreSQL appends a mark per
+//! write, which locks nothing: a refresh deletes the marks it can see, and a write it cannot
+//! see yet keeps its own (see `store::kompas`).
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
@@ -183,10 +183,7 @@ fn statements(marks: &[Mark], r: &str, postgres: bool) -> String {
                 if rest.contains("WHERE") { format!("{rest} AND ({at}) IS NOT NULL") } else { format!("{rest} WHERE ({at}) IS NOT NULL") };
             let select = format!("SELECT DISTINCT {}, {}, {month} {cond}", m.gemeente.replace("{r}", r), m.wijk.replace("{r}", r));
             if postgres {
-                format!(
-                    "INSERT INTO kompas_dirty (gemeente_code, wijk_code, month) {select} \
-                     ON CONFLICT (gemeente_code, month, wijk_code) DO UPDATE SET hits = kompas_dirty.hits + 1;"
-                )
+                format!("INSERT INTO kompas_dirty (gemeente_code, wijk_code, month) {select};")
             } else {
                 format!("INSERT OR IGNORE INTO kompas_dirty (gemeente_code, wijk_code, month) {select};")
             }
@@ -220,20 +217,35 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_table(
-                Table::create()
-                    .table(a("kompas_dirty"))
-                    .col(string_len(a("gemeente_code"), 6))
-                    .col(string_len(a("month"), 7))
-                    .col(string_len(a("wijk_code"), 8))
-                    // How often it was marked again before a refresh took it (PostgreSQL):
-                    // the update that counts it is what locks the mark.
-                    .col(big_integer(a("hits")).default(0))
-                    .primary_key(Index::create().col(a("gemeente_code")).col(a("month")).col(a("wijk_code")))
-                    .to_owned(),
-            )
-            .await?;
+        let postgres = manager.get_database_backend() == sea_orm::DatabaseBackend::Postgres;
+        // On PostgreSQL the marks are appended, not kept unique: a writer's insert then locks
+        // nothing another writer or a refresh waits on (a unique mark would be locked until its
+        // writer commits, and two writers marking two slices in opposite orders would
+        // deadlock). A refresh deletes the marks it can see; a writer's uncommitted mark it
+        // cannot see stays for the next one (see `store::kompas`).
+        let mut dirty = Table::create();
+        dirty
+            .table(a("kompas_dirty"))
+            .col(string_len(a("gemeente_code"), 6))
+            .col(string_len(a("month"), 7))
+            .col(string_len(a("wijk_code"), 8));
+        if !postgres {
+            dirty.primary_key(Index::create().col(a("gemeente_code")).col(a("month")).col(a("wijk_code")));
+        }
+        manager.create_table(dirty.to_owned()).await?;
+        if postgres {
+            manager
+                .create_index(
+                    Index::create()
+                        .name("idx_kompas_dirty_slice")
+                        .table(a("kompas_dirty"))
+                        .col(a("gemeente_code"))
+                        .col(a("month"))
+                        .col(a("wijk_code"))
+                        .to_owned(),
+                )
+                .await?;
+        }
         // What the refresh reads: each table's rows of one gemeente over a range of months.
         for (table, cols) in [
             ("listings", &["gemeente_code", "created_at"][..]),
@@ -255,7 +267,6 @@ impl MigrationTrait for Migration {
             manager.create_index(index.to_owned()).await?;
         }
         let db = manager.get_connection();
-        let postgres = manager.get_database_backend() == sea_orm::DatabaseBackend::Postgres;
         for (table, marks, columns) in tables() {
             let inserts = !NO_INSERT.contains(&table);
             if postgres {
@@ -298,7 +309,7 @@ impl MigrationTrait for Migration {
         // match's acceptance is the later of its two acceptances: the month of one of them.
         let month =
             |col: &str| if postgres { format!("to_char({col} AT TIME ZONE 'UTC', 'YYYY-MM')") } else { format!("substr({col}, 1, 7)") };
-        let (insert, conflict) = if postgres { ("INSERT INTO", " ON CONFLICT DO NOTHING") } else { ("INSERT OR IGNORE INTO", "") };
+        let insert = if postgres { "INSERT INTO" } else { "INSERT OR IGNORE INTO" };
         for (gemeente, at, from) in [
             ("gemeente_code", "created_at", "listings"),
             ("gemeente_code", "updated_at", "matches"),
@@ -313,7 +324,7 @@ impl MigrationTrait for Migration {
             ("i.gemeente_code", "n.joined_at", "network_members n JOIN initiatives i ON i.id = n.initiative_id"),
         ] {
             db.execute_unprepared(&format!(
-                "{insert} kompas_dirty (gemeente_code, wijk_code, month) SELECT DISTINCT {gemeente}, '*', {m} FROM {from} WHERE {at} IS NOT NULL{conflict}",
+                "{insert} kompas_dirty (gemeente_code, wijk_code, month) SELECT DISTINCT {gemeente}, '*', {m} FROM {from} WHERE {at} IS NOT NULL",
                 m = month(at)
             ))
             .await?;

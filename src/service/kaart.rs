@@ -253,8 +253,18 @@ pub async fn kaart(state: &State, p: &Principal, q: KaartQuery) -> Result<Kaart>
     let (posted_from, posted_before) = q.period.map(Days::bounds).unzip();
     let near = grown(bbox, counting::CANDIDATE_RADIUS_M);
     let around = rows::gemeenten_meeting(&state.db, near).await?;
-    let mine =
-        OpenListings { gemeenten: vec![gemeente.clone()], wijk: wijk.clone(), posted_from, posted_before, ..OpenListings::default() };
+    // The public kaart counts offers and initiatives only. Requests and volunteers are not even
+    // read for it: a cell that held nothing but a request would still become a feature, and so
+    // tell the public that someone there asked for help.
+    let public = scope == Scope::Public;
+    let mine = OpenListings {
+        gemeenten: vec![gemeente.clone()],
+        wijk: wijk.clone(),
+        kind: public.then_some("offer"),
+        posted_from,
+        posted_before,
+        ..OpenListings::default()
+    };
     let border = OpenListings {
         gemeenten: around.iter().filter(|g| wijk.is_some() || **g != gemeente).cloned().collect(),
         kind: Some("offer"),
@@ -267,7 +277,11 @@ pub async fn kaart(state: &State, p: &Principal, q: KaartQuery) -> Result<Kaart>
     let listed = rows::open_listings(&state.db, &mine, now).await?;
     let over_border = rows::open_listings(&state.db, &border, now).await?;
     let initiatives = rows::active_initiatives(&state.db, &around, now).await?;
-    let volunteers = rows::active_volunteers(&state.db, &crate::geo::region_ranges(&lattice(bbox), reach + 5_000.0)).await?;
+    let volunteers = if public {
+        Vec::new()
+    } else {
+        rows::active_volunteers(&state.db, &crate::geo::region_ranges(&lattice(bbox), reach + 5_000.0)).await?
+    };
 
     let wanted = |categories: &str, zrm: &str| -> Option<Tags> {
         let cats = split_codes(categories, ActivityCategory::from_code);

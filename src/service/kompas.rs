@@ -158,8 +158,19 @@ pub async fn refresh_all(state: &State) -> Result<usize> {
 
 async fn refresh_everything(db: &DatabaseConnection) -> std::result::Result<usize, sea_orm::DbErr> {
     let mut n = 0;
+    let mut failed = None;
     for g in rows::dirty_gemeenten(db).await? {
-        n += rows::refresh(db, &g, None).await?;
+        // One gemeente's failure must not hold back the others' refresh.
+        match rows::refresh(db, &g, None).await {
+            Ok(k) => n += k,
+            Err(e) => {
+                tracing::warn!(gemeente = %g, error = %e, "kompas refresh of a gemeente failed");
+                failed = Some(e);
+            }
+        }
+    }
+    if let Some(e) = failed {
+        return Err(e);
     }
     Ok(n)
 }

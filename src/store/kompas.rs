@@ -10,16 +10,16 @@
 //! - SQLite has one writer at a time: the refresh holds the write lock from taking the marks
 //!   to committing, so no write commits in between, and every write before it is in the rows
 //!   it reads; a write after it leaves a new mark.
-//! - PostgreSQL (READ COMMITTED): a writer's trigger inserts its mark with `ON CONFLICT DO
-//!   UPDATE`, which holds the mark's row lock until the writer commits. The refresh takes
-//!   marks with `FOR UPDATE SKIP LOCKED`, so it never takes the mark of a writer still at
-//!   work: that mark stays for a later refresh. A mark it does take was either committed
-//!   before (its write is visible to the refresh's later statements, each with a fresh
-//!   snapshot) or is inserted again by a writer that waited for the refresh to commit. Marks
-//!   that writers hold are recomputed too, from what is committed, and left in place, so a
-//!   read that refreshes first never shows less than what was committed. Refreshes of one
-//!   gemeente take a transaction-scoped advisory lock, so several instances never write the
-//!   same slices at once (they may repeat each other's work, which is harmless).
+//! - PostgreSQL (READ COMMITTED): a writer's trigger appends a mark (no unique key, so it
+//!   locks nothing). The refresh deletes the marks its statement sees, which are those of
+//!   writes already committed; those writes are in the rows its later statements read (each
+//!   with a fresh snapshot). The mark of a writer still at work is invisible to the delete and
+//!   stays for a later refresh, whatever of its write the recount happened to see. Refreshes
+//!   of one gemeente take a transaction-scoped advisory lock, so several instances never
+//!   write the same slices at once.
+//!
+//! A refresh commits per run of at most [`MONTHS_PER_READ`] months, so the write lock (SQLite)
+//! is never held for the whole history after a bulk load or the migration.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -268,39 +268,60 @@ fn marks_of(found: &[QueryResult]) -> Result<Vec<(String, String)>, DbErr> {
     found.iter().map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?))).collect()
 }
 
-/// Recomputes the dirty slices of `gemeente` (in `months`, or all), and returns how many
-/// marks it took. See the module notes for why no write is lost.
+/// Recomputes the dirty slices of `gemeente` (in `months`, or all), a run of at most
+/// [`MONTHS_PER_READ`] months per transaction, and returns how many marks it took. See the
+/// module notes for why no write is lost.
 pub async fn refresh(db: &DatabaseConnection, gemeente: &str, months: Option<(Month, Month)>) -> Result<usize, DbErr> {
+    let (filter, values) = month_filter(months);
+    let mut args = vec![Value::from(gemeente.to_owned())];
+    args.extend(values);
+    let sql = format!("SELECT DISTINCT month FROM kompas_dirty WHERE gemeente_code = ?{filter} ORDER BY month");
+    let dirty: Vec<Month> = rows(db, &sql, args)
+        .await?
+        .iter()
+        .filter_map(|r| r.try_get_by_index::<String>(0).ok())
+        .filter_map(|m| Month::parse(&m).ok())
+        .collect();
+    let mut runs: Vec<(Month, Month)> = Vec::new();
+    for m in dirty {
+        match runs.last_mut() {
+            Some((from, to)) if to.plus(1) == m && from.months_through(m) <= MONTHS_PER_READ => *to = m,
+            _ => runs.push((m, m)),
+        }
+    }
+    let mut taken = 0;
+    for run in runs {
+        taken += refresh_run(db, gemeente, Some(run)).await?;
+    }
+    Ok(taken)
+}
+
+/// Recomputes the dirty slices of `gemeente` in `months` in one transaction.
+async fn refresh_run(db: &DatabaseConnection, gemeente: &str, months: Option<(Month, Month)>) -> Result<usize, DbErr> {
     let backend = db.get_database_backend();
     let (filter, values) = month_filter(months);
     let mut args = vec![Value::from(gemeente.to_owned())];
     args.extend(values);
-    let (txn, taken, held) = if backend == DatabaseBackend::Postgres {
+    let (txn, taken) = if backend == DatabaseBackend::Postgres {
         let txn = db.begin().await?;
         txn.query_all_raw(stmt(&txn, "SELECT pg_advisory_xact_lock(hashtext(?))", vec![format!("kompas:{gemeente}").into()])).await?;
-        let sql = format!(
-            "DELETE FROM kompas_dirty WHERE (gemeente_code, month, wijk_code) IN \
-               (SELECT gemeente_code, month, wijk_code FROM kompas_dirty WHERE gemeente_code = ?{filter} FOR UPDATE SKIP LOCKED) \
-             RETURNING wijk_code, month"
-        );
-        let taken = marks_of(&rows(&txn, &sql, args.clone()).await?)?;
-        let sql = format!("SELECT wijk_code, month FROM kompas_dirty WHERE gemeente_code = ?{filter}");
-        let held = marks_of(&rows(&txn, &sql, args).await?)?;
-        (txn, taken, held)
+        let sql = format!("DELETE FROM kompas_dirty WHERE gemeente_code = ?{filter} RETURNING wijk_code, month");
+        let taken = marks_of(&rows(&txn, &sql, args).await?)?;
+        (txn, taken)
     } else {
         let txn = super::locks::begin_write(db).await?;
         let sql = format!("SELECT wijk_code, month FROM kompas_dirty WHERE gemeente_code = ?{filter}");
         let taken = marks_of(&rows(&txn, &sql, args.clone()).await?)?;
         txn.execute_raw(stmt(&txn, &format!("DELETE FROM kompas_dirty WHERE gemeente_code = ?{filter}"), args)).await?;
-        (txn, taken, Vec::new())
+        (txn, taken)
     };
-    if taken.is_empty() && held.is_empty() {
+    if taken.is_empty() {
         txn.commit().await?;
         return Ok(0);
     }
     // Per month: the wijken to recompute, or `None` for all of them.
     let mut marked: BTreeMap<Month, Option<BTreeSet<String>>> = BTreeMap::new();
-    for (wijk, month) in taken.iter().chain(&held) {
+    for (wijk, month) in &taken {
         let Ok(month) = Month::parse(month) else { continue };
         let entry = marked.entry(month).or_insert_with(|| Some(BTreeSet::new()));
         match (wijk.as_str(), entry.as_mut()) {

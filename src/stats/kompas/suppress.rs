@@ -155,7 +155,14 @@ pub fn month(wijken: &[Raw], audience: Audience) -> (Vec<Judged>, Judged) {
     let forced: Vec<bool> = (0..layout().counts.len())
         .map(|i| {
             let parts: Vec<(u64, bool)> = wijken.iter().zip(&rows).map(|(r, j)| (r.counts[i], !j.shown[i])).collect();
-            partition_total_hidden(total.counts[i], &parts).is_suppressed()
+            // The team sees the rest of a wijk's row, which bounds a count it hides for another
+            // reason than its own size (8 helped in time of 9 posted is hidden for the 1 left
+            // over, and so lies between 5 and 8): the gemeente's sum would pin such counts
+            // down. Only counts hidden for being 1 to 4 leave each other open, as
+            // `partition_total` proves. The public sees no part of a hidden row, so for it
+            // every hidden part may be 0, 1 to 4 or 5 and up.
+            let bounded = audience == Audience::Team && parts.iter().any(|(p, hidden)| *hidden && !small(*p));
+            bounded || partition_total_hidden(total.counts[i], &parts).is_suppressed()
         })
         .collect();
     let g = judge(&total, &forced);
@@ -194,6 +201,21 @@ mod tests {
             assert_eq!(rows[0].whole(), shown, "the public sees a row of {n} only when nothing is hidden");
         }
         assert_eq!(figure(&judge(&requests(0, 0), &[]), "within_14_days.share"), Shown::Value(None), "a share of none");
+    }
+
+    #[test]
+    fn the_team_cannot_subtract_a_count_hidden_for_its_rest() {
+        // In wijken A and C 8 of 9 requests were helped in time: hidden, as 1 was not. Wijk B
+        // helped none of its 10 in time. A gemeente total of 16 would show 8 and 8, and so
+        // the one request in each that was not helped in time.
+        let (rows, g) = month(&[requests(9, 8), requests(10, 0), requests(9, 8)], Audience::Team);
+        assert!(figure(&rows[0], "within_14_days.count").is_suppressed());
+        assert_eq!(figure(&rows[1], "within_14_days.count"), Shown::Value(Some(0.0)));
+        assert!(figure(&g, "within_14_days.count").is_suppressed(), "the gemeente's sum pins the hidden counts down");
+        assert_eq!(figure(&g, "requests_posted"), Shown::Value(Some(28.0)));
+        // Counts hidden for being small leave each other open: 3 and 3 of 6 possible pairs.
+        let (_, g) = month(&[requests(3, 0), requests(10, 0), requests(3, 0)], Audience::Team);
+        assert_eq!(figure(&g, "requests_posted"), Shown::Value(Some(16.0)));
     }
 
     #[test]
