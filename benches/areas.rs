@@ -18,7 +18,7 @@ use buurtkracht::domain::experience::{Month, Period};
 use buurtkracht::domain::{ActivityCategory, CbsCode};
 use buurtkracht::service::kaart::{By, KaartQuery, MapResolution};
 use buurtkracht::service::{kaart, kompas};
-use buurtkracht::store::{self, areas};
+
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use sea_orm::ConnectionTrait;
@@ -66,23 +66,8 @@ where
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let queries: usize = arg("--queries").map(|v| v.parse()).transpose()?.unwrap_or(200);
-    let url = arg("--database-url").unwrap_or_else(|| {
-        let path = std::env::temp_dir().join(format!("buurtkracht-town-{}.db", std::process::id()));
-        format!("sqlite://{}?mode=rwc", path.display())
-    });
-    let db = store::connect(&url).await?;
-    store::migrate(&db).await?;
-    areas::ensure_loaded(&db).await?;
-    let index = areas::load_index(&db).await?;
-    town::ensure(&db, &index, town::Size::from_args()?).await?;
-    let state = buurtkracht::service::State {
-        db: db.clone(),
-        areas: index,
-        tokens: None,
-        search: None,
-        delivery: Default::default(),
-        idempotency_lease: chrono::Duration::seconds(60),
-    };
+    let (url, state) = town::open().await?;
+    let db = state.db.clone();
     println!("on {}", if url.starts_with("postgres") { "PostgreSQL" } else { "SQLite" });
 
     // The generator writes below the service, so the first help of each request is filled in

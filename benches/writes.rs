@@ -22,7 +22,7 @@ use buurtkracht::domain::referral::Step as ReferralStep;
 use buurtkracht::domain::{ActivityCategory, BoundedText, ListingKind, ListingStatus, ZrmDomain};
 use buurtkracht::service::matches::Step as MatchStep;
 use buurtkracht::store::entities::{match_row, person, referral};
-use buurtkracht::store::{self, areas};
+
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 
 fn resident(person: uuid::Uuid) -> Principal {
@@ -50,23 +50,8 @@ fn report(name: &str, times: &mut [Duration]) {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let writes: usize = arg("--writes").map(|v| v.parse()).transpose()?.unwrap_or(500).min(town::FRESH / 2);
-    let url = arg("--database-url").unwrap_or_else(|| {
-        let path = std::env::temp_dir().join(format!("buurtkracht-town-{}.db", std::process::id()));
-        format!("sqlite://{}?mode=rwc", path.display())
-    });
-    let db = store::connect(&url).await?;
-    store::migrate(&db).await?;
-    areas::ensure_loaded(&db).await?;
-    let index = areas::load_index(&db).await?;
-    town::ensure(&db, &index, town::Size::from_args()?).await?;
-    let state = buurtkracht::service::State {
-        db: db.clone(),
-        areas: index,
-        tokens: None,
-        search: None,
-        delivery: Default::default(),
-        idempotency_lease: chrono::Duration::seconds(60),
-    };
+    let (url, state) = town::open().await?;
+    let db = state.db.clone();
 
     let people: Vec<uuid::Uuid> = person::Entity::find()
         .select_only()

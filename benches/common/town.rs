@@ -176,6 +176,29 @@ where
     Ok(())
 }
 
+/// Opens the database `--database-url` names (default: a new SQLite file), migrates it, loads
+/// the boundaries, makes sure it holds the town, and gives the URL and the service's state.
+pub async fn open() -> anyhow::Result<(String, buurtkracht::service::State)> {
+    let url = super::arg("--database-url").unwrap_or_else(|| {
+        let path = std::env::temp_dir().join(format!("buurtkracht-town-{}.db", std::process::id()));
+        format!("sqlite://{}?mode=rwc", path.display())
+    });
+    let db = buurtkracht::store::connect(&url).await?;
+    buurtkracht::store::migrate(&db).await?;
+    buurtkracht::store::areas::ensure_loaded(&db).await?;
+    let index = buurtkracht::store::areas::load_index(&db).await?;
+    ensure(&db, &index, Size::from_args()?).await?;
+    let state = buurtkracht::service::State {
+        db,
+        areas: index,
+        tokens: None,
+        search: None,
+        delivery: Default::default(),
+        idempotency_lease: Duration::seconds(60),
+    };
+    Ok((url, state))
+}
+
 /// Makes sure the database holds the town, generating it when it holds no listing of
 /// [`GEMEENTE`]; a database kept from an earlier run is used as it is.
 pub async fn ensure(db: &DatabaseConnection, index: &AreaIndex, size: Size) -> anyhow::Result<()> {
