@@ -862,3 +862,13 @@ api_test!(helped_at_is_the_first_acceptance, false, |app: TestApp| async move {
     assert!(checked >= 3, "some helped requests kept their rows ({checked})");
     assert!(!first_seen.is_empty());
 });
+
+// Its own test: the policy test's future is close to a debug build's test-thread stack.
+api_test!(an_unknown_area_is_404_before_who_may_zoom_in, false, |app: TestApp| async move {
+    let (s, v) = common::get(&app, "/v1/areas/GM9999/kaart?resolution=8").await;
+    assert_eq!(s, 404, "anonymous: {v}");
+    let (s, v) = common::get_as(&app, &common::new_resident_token(), "/v1/areas/GM9999/kaart?resolution=8").await;
+    assert_eq!(s, 404, "a resident: {v}");
+    let (s, _) = common::get(&app, "/v1/areas/GM0479/kaart?resolution=8").await;
+    assert_eq!(s, 401, "a known area still asks an anonymous caller to sign in for resolution 8");
+});

@@ -217,8 +217,9 @@ fn scope_of(p: &Principal, gemeente: &str, resolution: MapResolution) -> Result<
 pub async fn kaart(state: &State, p: &Principal, q: KaartQuery) -> Result<Kaart> {
     let now = now();
     let gemeente = q.area.gemeente();
-    let scope = scope_of(p, &gemeente, q.resolution)?;
+    // An unknown area is 404 for everyone, before who may see what of it.
     let area = areas::get(&state.db, q.area.as_str()).await?.ok_or(Error::NotFound("area"))?;
+    let scope = scope_of(p, &gemeente, q.resolution)?;
     let outline = parse_area_geometry(&serde_json::from_str(&area.geometry).map_err(|e| anyhow::anyhow!("{}: {e}", area.code))?)
         .map_err(|e| anyhow::anyhow!("{}: {e}", area.code))?;
     let bbox = [area.min_lng, area.min_lat, area.max_lng, area.max_lat];
